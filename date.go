@@ -1,0 +1,143 @@
+package sesame
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Date is a calendar date, with no time of day and no zone. The network's
+// calendar is Europe/Paris: use DateOf to learn which date an instant falls on.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// NewDate returns the date, or false when it does not exist (31/02, 29/02 of a common year).
+func NewDate(year int, month time.Month, day int) (Date, bool) {
+	if year < 1 || year > 9999 || month < 1 || month > 12 || day < 1 {
+		return Date{}, false
+	}
+	t := time.Date(year, month, day, 0, 0, 0, 0, time.UTC)
+	if t.Day() != day || t.Month() != month {
+		return Date{}, false
+	}
+	return Date{year, month, day}, true
+}
+
+// MustDate is NewDate for literals in code and tests.
+func MustDate(year int, month time.Month, day int) Date {
+	d, ok := NewDate(year, month, day)
+	if !ok {
+		panic(fmt.Sprintf("sesame: no such date %04d-%02d-%02d", year, month, day))
+	}
+	return d
+}
+
+// DateOf returns the calendar date of t in loc.
+func DateOf(t time.Time, loc *time.Location) Date {
+	y, m, d := t.In(loc).Date()
+	return Date{y, m, d}
+}
+
+// IsZero reports whether d is the zero Date, meaning "no date".
+func (d Date) IsZero() bool { return d == Date{} }
+
+// String formats d the French way, dd/mm/yyyy; the zero date is "".
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%02d/%02d/%04d", d.Day, int(d.Month), d.Year)
+}
+
+// ISO formats d as yyyy-mm-dd, the form stored and sorted in the database.
+func (d Date) ISO() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+func (d Date) time() time.Time { return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, time.UTC) }
+
+// Before reports whether d is strictly before e.
+func (d Date) Before(e Date) bool { return d.time().Before(e.time()) }
+
+// After reports whether d is strictly after e.
+func (d Date) After(e Date) bool { return d.time().After(e.time()) }
+
+// AddDays returns d moved by n days.
+func (d Date) AddDays(n int) Date {
+	y, m, dd := d.time().AddDate(0, 0, n).Date()
+	return Date{y, m, dd}
+}
+
+// AddMonths returns d moved by n months, keeping the day of the month where it
+// exists and taking the last day of the month where it does not: 29/02/2024
+// plus 12 months is 28/02/2025, not 01/03/2025.
+func (d Date) AddMonths(n int) Date {
+	total := d.Year*12 + int(d.Month) - 1 + n
+	y, m := total/12, time.Month(total%12+1)
+	last := time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+	day := d.Day
+	if day > last {
+		day = last
+	}
+	return Date{y, m, day}
+}
+
+// ParseDate reads a date typed in a form: dd/mm/yyyy (also with - or . as
+// separator, or one-digit day and month) or yyyy-mm-dd, as date inputs send it.
+// Its error is a French sentence fit to show next to the field.
+func ParseDate(s string) (Date, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return Date{}, Errorf(EInvalid, "Indiquez une date.")
+	}
+	bad := Errorf(EInvalid, "La date « %s » n'est pas au format jj/mm/aaaa.", truncate(s, 30))
+	parts := strings.Split(strings.NewReplacer("-", "/", ".", "/").Replace(s), "/")
+	if len(parts) != 3 {
+		return Date{}, bad
+	}
+	nums := make([]int, 3)
+	for i, p := range parts {
+		if p == "" || len(p) > 4 || strings.IndexFunc(p, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+			return Date{}, bad
+		}
+		nums[i], _ = strconv.Atoi(p)
+	}
+	day, month, year := nums[0], nums[1], nums[2]
+	if len(parts[0]) == 4 { // yyyy-mm-dd
+		year, day = nums[0], nums[2]
+	} else if len(parts[2]) != 4 {
+		return Date{}, bad
+	}
+	d, ok := NewDate(year, time.Month(month), day)
+	if !ok {
+		return Date{}, Errorf(EInvalid, "La date « %s » n'existe pas.", truncate(s, 30))
+	}
+	return d, nil
+}
+
+// ParseISODate reads the yyyy-mm-dd form kept in the database.
+func ParseISODate(s string) (Date, error) {
+	if s == "" {
+		return Date{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("parse stored date %q: %w", s, err)
+	}
+	return Date{t.Year(), t.Month(), t.Day()}, nil
+}
+
+func truncate(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n]) + "…"
+}

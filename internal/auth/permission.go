@@ -1,0 +1,43 @@
+package auth
+
+import "github.com/bdf29/sesame"
+
+// Permission is who may use a route. Every route declares one.
+type Permission int
+
+const (
+	// Public routes serve anyone, logged in or not.
+	Public Permission = iota + 1
+	// LibraryStaff routes serve library staff, on their own library only,
+	// and the network admin.
+	LibraryStaff
+	// NetworkAdmin routes serve the network admin only.
+	NetworkAdmin
+)
+
+// String names the permission in route tables and test failures.
+func (p Permission) String() string {
+	switch p {
+	case Public:
+		return "public"
+	case LibraryStaff:
+		return "personnel de bibliothèque"
+	case NetworkAdmin:
+		return "administration du réseau"
+	}
+	return "aucune"
+}
+
+// Allows reports whether a staff member of role (nil when nobody is logged
+// in) may use a route of permission p.
+func (p Permission) Allows(staff *sesame.Staff) bool {
+	switch p {
+	case Public:
+		return true
+	case LibraryStaff:
+		return staff != nil && (staff.Role == sesame.RoleLibrary && staff.LibraryID != 0 || staff.Role == sesame.RoleAdmin)
+	case NetworkAdmin:
+		return staff != nil && staff.Role == sesame.RoleAdmin
+	}
+	return false
+}

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// GrantView is a resource as the Ressources tab shows it for one patron: its
+// state, or no grant at all.
+type GrantView struct {
+	Resource sesame.Resource
+	State    sesame.GrantState // "" when the patron never asked for it
+}
+
+// PatronGrants lists every resource of the network with the patron's grant,
+// for a patron within scope.
+func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]GrantView, error) {
+	if _, err := findPatron(ctx, s.read, sc, patronID); err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT `+resourceColumns+`, COALESCE(g.state, '')
+		FROM resources r LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1
+		ORDER BY r.id`, patronID)
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	defer rows.Close()
+	var views []GrantView
+	for rows.Next() {
+		var v GrantView
+		var state string
+		if err := rows.Scan(&v.Resource.ID, &v.Resource.Slug, &v.Resource.Name, &v.Resource.Description,
+			&v.Resource.URL, &v.Resource.Disabled, &state); err != nil {
+			return nil, fmt.Errorf("scan grant: %w", err)
+		}
+		v.State = sesame.GrantState(state)
+		views = append(views, v)
+	}
+	return views, rows.Err()
+}
+
+// SetGrants puts the patron's grants on the given resources in state, for a
+// patron within scope whose account staff may change. It reports the names of
+// the resources whose state changed.
+func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor) ([]string, error) {
+	var changed []string
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := findPatron(ctx, tx, sc, patronID)
+		if err != nil {
+			return err
+		}
+		if p.ReadOnlyForStaff() && actor.PatronID == 0 {
+			return sesame.Errorf(sesame.EForbidden, "Ce compte est expiré : seul l'usager peut demander son renouvellement.")
+		}
+		now := s.Now()
+		for _, rid := range resourceIDs {
+			var name, old string
+			err := tx.QueryRowContext(ctx, `
+				SELECT r.name, COALESCE(g.state, '') FROM resources r
+				LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1 WHERE r.id = $2`, patronID, rid).Scan(&name, &old)
+			if err != nil {
+				return dbError(err, "Ressource", "")
+			}
+			if old == string(state) {
+				continue
+			}
+			_, err = tx.ExecContext(ctx, `
+				INSERT INTO grants (patron_id, resource_id, state, updated_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+				patronID, rid, string(state), now)
+			if err != nil {
+				return fmt.Errorf("set grant: %w", err)
+			}
+			changed = append(changed, name)
+		}
+		if len(changed) == 0 {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE patrons SET version = version + 1, updated_at = $1 WHERE id = $2`, now, patronID); err != nil {
+			return fmt.Errorf("touch patron: %w", err)
+		}
+		detail := fmt.Sprintf("Ressources passées à « %s » : %s.", state.Label(), strings.Join(changed, ", "))
+		return audit(ctx, tx, now, actor, p.LibraryID, patronID, "ressources", detail)
+	})
+	return changed, err
+}
+
+func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, libraryID, patronID int64, action, detail string) error {
+	var lib, pat any
+	if libraryID != 0 {
+		lib = libraryID
+	}
+	if patronID != 0 {
+		pat = patronID
+	}
+	_, err := q.ExecContext(ctx, `INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
+		at, actor.Label, lib, pat, action, detail)
+	if err != nil {
+		return fmt.Errorf("audit: %w", err)
+	}
+	return nil
+}
+
+// Audit records an event that no other store method records, such as a login.
+func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, action, detail string) error {
+	return audit(ctx, s.write, s.Now(), actor, libraryID, 0, action, detail)
+}
+
+// PatronHistory returns the audit trail of a patron within scope, newest first.
+func (s *Store) PatronHistory(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
+	if _, err := findPatron(ctx, s.read, sc, patronID); err != nil {
+		return nil, err
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail
+		FROM audit_events WHERE patron_id = $1 ORDER BY id DESC LIMIT 200`, patronID)
+	if err != nil {
+		return nil, fmt.Errorf("patron history: %w", err)
+	}
+	defer rows.Close()
+	var events []sesame.AuditEvent
+	for rows.Next() {
+		var e sesame.AuditEvent
+		if err := rows.Scan(&e.ID, &e.At, &e.ActorLabel, &e.LibraryID, &e.PatronID, &e.Action, &e.Detail); err != nil {
+			return nil, fmt.Errorf("scan event: %w", err)
+		}
+		events = append(events, e)
+	}
+	return events, rows.Err()
+}

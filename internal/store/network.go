@@ -1,0 +1,163 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/bdf29/sesame"
+)
+
+// Network returns the network, or a default one before it is first saved.
+func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
+	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths}
+	err := s.read.QueryRowContext(ctx, `SELECT name, contact_email, validity_months FROM network WHERE id = 1`).
+		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths)
+	if err == sql.ErrNoRows {
+		return n, nil
+	}
+	if err != nil {
+		return n, fmt.Errorf("read network: %w", err)
+	}
+	return n, nil
+}
+
+// SaveNetwork writes the network's settings.
+func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO network (id, name, contact_email, validity_months) VALUES (1, $1, $2, $3)
+		ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months`,
+		n.Name, n.ContactEmail, n.ValidityMonths)
+	if err != nil {
+		return fmt.Errorf("save network: %w", err)
+	}
+	return nil
+}
+
+const libraryColumns = `id, code, name, town, contact_email, disabled`
+
+func scanLibrary(row interface{ Scan(...any) error }, l *sesame.Library) error {
+	return row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled)
+}
+
+// Libraries lists every library by name.
+func (s *Store) Libraries(ctx context.Context) ([]sesame.Library, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+libraryColumns+` FROM libraries ORDER BY name, id`)
+	if err != nil {
+		return nil, fmt.Errorf("list libraries: %w", err)
+	}
+	defer rows.Close()
+	var libs []sesame.Library
+	for rows.Next() {
+		var l sesame.Library
+		if err := scanLibrary(rows, &l); err != nil {
+			return nil, fmt.Errorf("scan library: %w", err)
+		}
+		libs = append(libs, l)
+	}
+	return libs, rows.Err()
+}
+
+// Library returns one library.
+func (s *Store) Library(ctx context.Context, id int64) (*sesame.Library, error) {
+	var l sesame.Library
+	if err := scanLibrary(s.read.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
+		return nil, dbError(err, "Bibliothèque", "")
+	}
+	return &l, nil
+}
+
+const libraryConflict = "Une bibliothèque porte déjà ce code."
+
+// CreateLibrary inserts a library and returns its id.
+func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled).Scan(&id)
+		if err != nil {
+			return dbError(err, "Bibliothèque", libraryConflict)
+		}
+		return audit(ctx, tx, s.Now(), actor, id, 0, "bibliotheque", "Bibliothèque créée : "+l.Code+".")
+	})
+	return id, err
+}
+
+// UpdateLibrary saves a library.
+func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5 WHERE id = $6`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, l.ID)
+		if err != nil {
+			return dbError(err, "Bibliothèque", libraryConflict)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sesame.Errorf(sesame.ENotFound, "Bibliothèque introuvable.")
+		}
+		return audit(ctx, tx, s.Now(), actor, l.ID, 0, "bibliotheque", "Bibliothèque modifiée : "+l.Code+".")
+	})
+}
+
+const resourceColumns = `r.id, r.slug, r.name, r.description, r.url, r.disabled`
+
+func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource) error {
+	return row.Scan(&r.ID, &r.Slug, &r.Name, &r.Description, &r.URL, &r.Disabled)
+}
+
+// Resources lists every resource in the order they were created.
+func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+resourceColumns+` FROM resources r ORDER BY r.id`)
+	if err != nil {
+		return nil, fmt.Errorf("list resources: %w", err)
+	}
+	defer rows.Close()
+	var list []sesame.Resource
+	for rows.Next() {
+		var r sesame.Resource
+		if err := scanResource(rows, &r); err != nil {
+			return nil, fmt.Errorf("scan resource: %w", err)
+		}
+		list = append(list, r)
+	}
+	return list, rows.Err()
+}
+
+// Resource returns one resource.
+func (s *Store) Resource(ctx context.Context, id int64) (*sesame.Resource, error) {
+	var r sesame.Resource
+	if err := scanResource(s.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
+		return nil, dbError(err, "Ressource", "")
+	}
+	return &r, nil
+}
+
+const resourceConflict = "Une ressource porte déjà cet identifiant court."
+
+// CreateResource inserts a resource and returns its id.
+func (s *Store) CreateResource(ctx context.Context, r sesame.Resource, actor sesame.Actor) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `INSERT INTO resources (slug, name, description, url, disabled) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			r.Slug, r.Name, r.Description, r.URL, r.Disabled).Scan(&id)
+		if err != nil {
+			return dbError(err, "Ressource", resourceConflict)
+		}
+		return audit(ctx, tx, s.Now(), actor, 0, 0, "ressource", "Ressource créée : "+r.Slug+".")
+	})
+	return id, err
+}
+
+// UpdateResource saves a resource.
+func (s *Store) UpdateResource(ctx context.Context, r sesame.Resource, actor sesame.Actor) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE resources SET slug = $1, name = $2, description = $3, url = $4, disabled = $5 WHERE id = $6`,
+			r.Slug, r.Name, r.Description, r.URL, r.Disabled, r.ID)
+		if err != nil {
+			return dbError(err, "Ressource", resourceConflict)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sesame.Errorf(sesame.ENotFound, "Ressource introuvable.")
+		}
+		return audit(ctx, tx, s.Now(), actor, 0, 0, "ressource", "Ressource modifiée : "+r.Slug+".")
+	})
+}

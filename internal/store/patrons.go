@@ -1,0 +1,374 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"github.com/bdf29/sesame"
+)
+
+const patronColumns = `p.id, p.library_id, p.last_name, p.first_name, p.email, p.birth_date, p.postal_code, p.town,
+	p.card_number, p.registered_on, p.status, p.library_registered_on, p.valid_until, p.refusal_reason,
+	p.version, p.created_at, p.updated_at`
+
+func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron) error {
+	var birth, registered, libDate, until, status string
+	err := row.Scan(&p.ID, &p.LibraryID, &p.LastName, &p.FirstName, &p.Email, &birth, &p.PostalCode, &p.Town,
+		&p.CardNumber, &registered, &status, &libDate, &until, &p.RefusalReason,
+		&p.Version, &p.CreatedAt, &p.UpdatedAt)
+	if err != nil {
+		return err
+	}
+	p.Status = sesame.Status(status)
+	for _, d := range []struct {
+		s    string
+		into *sesame.Date
+	}{{birth, &p.BirthDate}, {registered, &p.RegisteredOn}, {libDate, &p.LibraryRegisteredOn}, {until, &p.ValidUntil}} {
+		if err := parseDate(d.s, d.into); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// searchText is what a search looks into: names, e-mail and card number, folded.
+func searchText(p *sesame.Patron) string {
+	return Fold(strings.Join([]string{p.LastName, p.FirstName, p.Email, p.CardNumber}, " "))
+}
+
+// NewPatron is a patron to create with the resources they ask for.
+type NewPatron struct {
+	Patron       sesame.Patron
+	PasswordHash string
+	ResourceIDs  []int64
+	GrantState   sesame.GrantState
+}
+
+// CreatePatron inserts a patron and their grants, and returns the new id.
+func (s *Store) CreatePatron(ctx context.Context, np NewPatron, actor sesame.Actor) (int64, error) {
+	p := np.Patron
+	now := s.Now()
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO patrons (library_id, last_name, first_name, email, birth_date, postal_code, town, card_number,
+				registered_on, status, library_registered_on, valid_until, refusal_reason, password_hash,
+				sort_last, sort_first, search_text, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 1, $18, $18)
+			RETURNING id`,
+			p.LibraryID, p.LastName, p.FirstName, sesame.NormalizeEmail(p.Email), p.BirthDate.ISO(), p.PostalCode, p.Town, p.CardNumber,
+			p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason, np.PasswordHash,
+			Fold(p.LastName), Fold(p.FirstName), searchText(&p), now).Scan(&id)
+		if err != nil {
+			return dbError(err, "Abonné", "Un compte existe déjà avec cette adresse e-mail.")
+		}
+		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, 1); err != nil {
+			return err
+		}
+		state := np.GrantState
+		if state == "" {
+			state = sesame.GrantPending
+		}
+		for _, rid := range np.ResourceIDs {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO grants (patron_id, resource_id, state, updated_at) VALUES ($1, $2, $3, $4)`,
+				id, rid, string(state), now); err != nil {
+				return fmt.Errorf("insert grant: %w", err)
+			}
+		}
+		return audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques.")
+	})
+	return id, err
+}
+
+// adjustCount keeps patron_counts in step with patrons; call it in the same
+// transaction as the change.
+func adjustCount(ctx context.Context, q queryer, libraryID int64, status sesame.Status, delta int) error {
+	_, err := q.ExecContext(ctx, `
+		INSERT INTO patron_counts (library_id, status, n) VALUES ($1, $2, $3)
+		ON CONFLICT (library_id, status) DO UPDATE SET n = patron_counts.n + excluded.n`,
+		libraryID, string(status), delta)
+	if err != nil {
+		return fmt.Errorf("adjust count: %w", err)
+	}
+	return nil
+}
+
+// Patron returns one patron within scope; outside it, not found.
+func (s *Store) Patron(ctx context.Context, sc Scope, id int64) (*sesame.Patron, error) {
+	return findPatron(ctx, s.read, sc, id)
+}
+
+func findPatron(ctx context.Context, q queryer, sc Scope, id int64) (*sesame.Patron, error) {
+	args := []any{id}
+	query := `SELECT ` + patronColumns + ` FROM patrons p WHERE p.id = $1` + sc.clause("p.library_id", &args)
+	var p sesame.Patron
+	if err := scanPatron(q.QueryRowContext(ctx, query, args...), &p); err != nil {
+		return nil, dbError(err, "Abonné", "")
+	}
+	return &p, nil
+}
+
+// Change is what an update made, for the audit trail; an empty Action means
+// nothing changed and nothing is written.
+type Change struct {
+	Action string
+	Detail string
+}
+
+// UpdatePatron reads the patron within scope, lets fn change it, and saves it
+// if its version is still the one read: two staff saving the same record
+// cannot overwrite each other. When expectedVersion is not zero and differs
+// from the stored one, fn is not called and the error is EStale.
+func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVersion int, actor sesame.Actor,
+	fn func(p *sesame.Patron) (Change, error)) (*sesame.Patron, error) {
+	var saved *sesame.Patron
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := findPatron(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if expectedVersion != 0 && p.Version != expectedVersion {
+			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
+		}
+		before := *p
+		change, err := fn(p)
+		if err != nil {
+			return err
+		}
+		if change.Action == "" {
+			saved = p
+			return nil
+		}
+		now := s.Now()
+		res, err := tx.ExecContext(ctx, `
+			UPDATE patrons SET library_id = $1, last_name = $2, first_name = $3, email = $4, birth_date = $5,
+				postal_code = $6, town = $7, card_number = $8, status = $9, library_registered_on = $10,
+				valid_until = $11, refusal_reason = $12, sort_last = $13, sort_first = $14, search_text = $15,
+				version = version + 1, updated_at = $16
+			WHERE id = $17 AND version = $18`,
+			p.LibraryID, p.LastName, p.FirstName, sesame.NormalizeEmail(p.Email), p.BirthDate.ISO(),
+			p.PostalCode, p.Town, p.CardNumber, string(p.Status), p.LibraryRegisteredOn.ISO(),
+			p.ValidUntil.ISO(), p.RefusalReason, Fold(p.LastName), Fold(p.FirstName), searchText(p),
+			now, id, before.Version)
+		if err != nil {
+			return dbError(err, "Abonné", "Un compte existe déjà avec cette adresse e-mail.")
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
+		}
+		if before.Status != p.Status || before.LibraryID != p.LibraryID {
+			if err := adjustCount(ctx, tx, before.LibraryID, before.Status, -1); err != nil {
+				return err
+			}
+			if err := adjustCount(ctx, tx, p.LibraryID, p.Status, 1); err != nil {
+				return err
+			}
+		}
+		if err := audit(ctx, tx, now, actor, p.LibraryID, id, change.Action, change.Detail); err != nil {
+			return err
+		}
+		p.Version = before.Version + 1
+		p.UpdatedAt = now
+		saved = p
+		return nil
+	})
+	return saved, err
+}
+
+// DeletePatron deletes a patron within scope, with their grants. The audit
+// trail keeps the event under the patron's id only.
+func (s *Store) DeletePatron(ctx context.Context, sc Scope, id int64, actor sesame.Actor) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		p, err := findPatron(ctx, tx, sc, id)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM patrons WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete patron: %w", err)
+		}
+		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, -1); err != nil {
+			return err
+		}
+		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, "suppression", "Compte supprimé.")
+	})
+}
+
+// Sort orders of the patrons list.
+const (
+	SortLastName   = "nom"
+	SortFirstName  = "prenom"
+	SortStatus     = "statut"
+	SortRegistered = "inscription"
+	// SortWaiting puts the longest-waiting request first, for the to-do view.
+	SortWaiting = "attente"
+)
+
+// PatronFilter selects a page of patrons.
+type PatronFilter struct {
+	Query  string // searched in names, e-mail and card number, ignoring case and accents
+	Status sesame.Status
+	// Awaiting keeps only the accounts waiting for the library: À valider and À revalider.
+	Awaiting bool
+	Sort     string
+	Desc     bool
+	Limit    int
+	Offset   int
+}
+
+// PatronRow is one line of the list: the patron and the names of their validated resources.
+type PatronRow struct {
+	sesame.Patron
+	Resources []string
+}
+
+// PatronPage is a page of the list and the total count matching the filter.
+type PatronPage struct {
+	Rows  []PatronRow
+	Total int
+}
+
+// ListPatrons returns one page of the patrons within scope matching f.
+func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
+	var page PatronPage
+	args := []any{}
+	where := "WHERE 1 = 1" + sc.clause("p.library_id", &args)
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		where += fmt.Sprintf(" AND p.status = $%d", len(args))
+	}
+	if f.Awaiting {
+		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
+		where += fmt.Sprintf(" AND p.status IN ($%d, $%d)", len(args)-1, len(args))
+	}
+	if q := strings.TrimSpace(Fold(f.Query)); q != "" {
+		args = append(args, likeContains(q))
+		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
+	}
+
+	total, err := s.countPatrons(ctx, sc, f, where, args)
+	if err != nil {
+		return page, err
+	}
+	page.Total = total
+
+	dir := "ASC"
+	if f.Desc {
+		dir = "DESC"
+	}
+	var order string
+	switch f.Sort {
+	case SortFirstName:
+		order = fmt.Sprintf("p.sort_first %[1]s, p.sort_last %[1]s, p.id %[1]s", dir)
+	case SortStatus:
+		order = fmt.Sprintf("p.status %[1]s, p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
+	case SortRegistered:
+		order = fmt.Sprintf("p.registered_on %[1]s, p.id %[1]s", dir)
+	case SortWaiting:
+		order = fmt.Sprintf("p.updated_at %[1]s, p.id %[1]s", dir)
+	default:
+		order = fmt.Sprintf("p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
+	}
+	if sc.Network {
+		order = "p.library_id, " + order
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 10
+	}
+	args = append(args, limit, f.Offset)
+	query := fmt.Sprintf(`SELECT %s FROM patrons p %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+		patronColumns, where, order, len(args)-1, len(args))
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return page, fmt.Errorf("list patrons: %w", err)
+	}
+	defer rows.Close()
+	index := map[int64]int{}
+	for rows.Next() {
+		var r PatronRow
+		if err := scanPatron(rows, &r.Patron); err != nil {
+			return page, fmt.Errorf("scan patron: %w", err)
+		}
+		index[r.ID] = len(page.Rows)
+		page.Rows = append(page.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list patrons: %w", err)
+	}
+	if len(page.Rows) == 0 {
+		return page, nil
+	}
+	ids := make([]any, 0, len(page.Rows))
+	marks := make([]string, 0, len(page.Rows))
+	for _, r := range page.Rows {
+		ids = append(ids, r.ID)
+		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
+	}
+	ids = append(ids, string(sesame.GrantValidated))
+	grants, err := s.read.QueryContext(ctx, fmt.Sprintf(`
+		SELECT g.patron_id, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id IN (%s) AND g.state = $%d ORDER BY r.name`, strings.Join(marks, ", "), len(ids)), ids...)
+	if err != nil {
+		return page, fmt.Errorf("list validated resources: %w", err)
+	}
+	defer grants.Close()
+	for grants.Next() {
+		var pid int64
+		var name string
+		if err := grants.Scan(&pid, &name); err != nil {
+			return page, fmt.Errorf("scan resource: %w", err)
+		}
+		r := &page.Rows[index[pid]]
+		r.Resources = append(r.Resources, name)
+	}
+	return page, grants.Err()
+}
+
+// countPatrons answers from patron_counts when no search narrows the list,
+// and counts the matching rows otherwise.
+func (s *Store) countPatrons(ctx context.Context, sc Scope, f PatronFilter, where string, args []any) (int, error) {
+	var total int
+	if strings.TrimSpace(Fold(f.Query)) == "" {
+		cargs := []any{}
+		cwhere := "WHERE 1 = 1" + sc.clause("library_id", &cargs)
+		if f.Status != "" {
+			cargs = append(cargs, string(f.Status))
+			cwhere += fmt.Sprintf(" AND status = $%d", len(cargs))
+		}
+		if f.Awaiting {
+			cargs = append(cargs, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
+			cwhere += fmt.Sprintf(" AND status IN ($%d, $%d)", len(cargs)-1, len(cargs))
+		}
+		err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+cwhere, cargs...).Scan(&total)
+		if err != nil {
+			return 0, fmt.Errorf("count patrons: %w", err)
+		}
+		return total, nil
+	}
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patrons p `+where, args...).Scan(&total); err != nil {
+		return 0, fmt.Errorf("count patrons: %w", err)
+	}
+	return total, nil
+}
+
+// StatusCounts returns how many patrons within scope stand in each status.
+func (s *Store) StatusCounts(ctx context.Context, sc Scope) (map[sesame.Status]int, error) {
+	args := []any{}
+	rows, err := s.read.QueryContext(ctx, `SELECT status, SUM(n) FROM patron_counts WHERE 1 = 1`+sc.clause("library_id", &args)+` GROUP BY status`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("count statuses: %w", err)
+	}
+	defer rows.Close()
+	counts := map[sesame.Status]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, fmt.Errorf("scan count: %w", err)
+		}
+		counts[sesame.Status(st)] = n
+	}
+	return counts, rows.Err()
+}

@@ -1,0 +1,112 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// Session is a logged-in staff member's server-side session.
+type Session struct {
+	TokenHash  string
+	Staff      sesame.Staff
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// CreateSession stores a new session under the hash of its token.
+func (s *Store) CreateSession(ctx context.Context, tokenHash string, staffID int64) error {
+	now := s.Now()
+	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+		tokenHash, staffID, now)
+	if err != nil {
+		return fmt.Errorf("create session: %w", err)
+	}
+	return nil
+}
+
+// SessionByHash returns the session and its staff account.
+func (s *Store) SessionByHash(ctx context.Context, tokenHash string) (*Session, error) {
+	var sess Session
+	st := &sess.Staff
+	var role string
+	err := s.read.QueryRowContext(ctx, `
+		SELECT s.token_hash, s.created_at, s.last_seen_at,
+			st.id, st.login, st.name, st.role, COALESCE(st.library_id, 0), st.disabled
+		FROM sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = $1`, tokenHash).
+		Scan(&sess.TokenHash, &sess.CreatedAt, &sess.LastSeenAt, &st.ID, &st.Login, &st.Name, &role, &st.LibraryID, &st.Disabled)
+	if err != nil {
+		return nil, dbError(err, "Session", "")
+	}
+	st.Role = sesame.Role(role)
+	return &sess, nil
+}
+
+// TouchSession records activity on a session.
+func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
+	if _, err := s.write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, at, tokenHash); err != nil {
+		return fmt.Errorf("touch session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession ends one session.
+func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+		return fmt.Errorf("delete session: %w", err)
+	}
+	return nil
+}
+
+// Throttle is the failure record of a login key (an account or an address).
+type Throttle struct {
+	Failures     int
+	BlockedUntil time.Time
+}
+
+// ThrottleOf returns the failure record of key; a key never seen has none.
+func (s *Store) ThrottleOf(ctx context.Context, key string) (Throttle, error) {
+	var t Throttle
+	err := s.read.QueryRowContext(ctx, `SELECT failures, blocked_until FROM login_throttle WHERE key = $1`, key).Scan(&t.Failures, &t.BlockedUntil)
+	if err == sql.ErrNoRows {
+		return Throttle{}, nil
+	}
+	if err != nil {
+		return t, fmt.Errorf("read throttle: %w", err)
+	}
+	return t, nil
+}
+
+// RecordFailure counts one more failure for key and lets block decide, from
+// the new count, until when the key is blocked.
+func (s *Store) RecordFailure(ctx context.Context, key string, block func(failures int) time.Time) (Throttle, error) {
+	var t Throttle
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `SELECT failures FROM login_throttle WHERE key = $1`, key).Scan(&t.Failures)
+		if err != nil && err != sql.ErrNoRows {
+			return fmt.Errorf("read throttle: %w", err)
+		}
+		t.Failures++
+		t.BlockedUntil = block(t.Failures).UTC()
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO login_throttle (key, failures, blocked_until) VALUES ($1, $2, $3)
+			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until`,
+			key, t.Failures, t.BlockedUntil)
+		if err != nil {
+			return fmt.Errorf("record failure: %w", err)
+		}
+		return nil
+	})
+	return t, err
+}
+
+// ClearThrottle forgets the failures of key, after a successful login.
+func (s *Store) ClearThrottle(ctx context.Context, key string) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
+		return fmt.Errorf("clear throttle: %w", err)
+	}
+	return nil
+}

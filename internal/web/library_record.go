@@ -1,0 +1,403 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// recordPage is the patron's record, "Abonné", with its three tabs.
+type recordPage struct {
+	Tab       string // informations, statut or ressources
+	Patron    *sesame.Patron
+	Library   *sesame.Library
+	Admin     bool
+	ReadOnly  bool
+	Form      form
+	Libraries []sesame.Library
+	Grants    []store.GrantView
+	History   []sesame.AuditEvent
+	// Stale is set when the record changed under the user; Typed keeps what
+	// they had typed, shown beside the current values.
+	Stale   string
+	Typed   []typedValue
+	Message string
+}
+
+type typedValue struct{ Label, Value string }
+
+// ToActivate lists the resources the Activer form offers: those not yet validated.
+func (p recordPage) ToActivate() []store.GrantView {
+	var out []store.GrantView
+	for _, g := range p.Grants {
+		if g.State != sesame.GrantValidated && !g.Resource.Disabled {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// Granted lists the resources the patron asked for or was given, with their state.
+func (p recordPage) Granted() []store.GrantView {
+	var out []store.GrantView
+	for _, g := range p.Grants {
+		if g.State != "" {
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
+// patronID reads {id}; a malformed id is as unknown as a missing one.
+func patronID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sesame.Errorf(sesame.ENotFound, "Abonné introuvable.")
+	}
+	return id, nil
+}
+
+// loadRecord fills a record page for the patron in the URL, within the
+// staff member's scope: another library's patron is not found.
+func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	id, err := patronID(r)
+	if err != nil {
+		return nil, err
+	}
+	sc := scopeOf(st)
+	p, err := s.store.Patron(ctx, sc, id)
+	if err != nil {
+		return nil, err
+	}
+	lib, err := s.store.Library(ctx, p.LibraryID)
+	if err != nil {
+		return nil, err
+	}
+	page := &recordPage{Tab: tab, Patron: p, Library: lib, Admin: st.Role == sesame.RoleAdmin}
+	page.ReadOnly = p.ReadOnlyForStaff() && !page.Admin
+	if page.History, err = s.store.PatronHistory(ctx, sc, id); err != nil {
+		return nil, err
+	}
+	switch tab {
+	case "informations":
+		page.Form = infoForm(p)
+		if page.Admin {
+			if page.Libraries, err = s.store.Libraries(ctx); err != nil {
+				return nil, err
+			}
+		}
+	case "statut":
+		page.Form = statusForm(p)
+	case "ressources":
+		if page.Grants, err = s.store.PatronGrants(ctx, sc, id); err != nil {
+			return nil, err
+		}
+		page.Form = form{Values: url.Values{}}
+	}
+	return page, nil
+}
+
+func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, status int, page *recordPage) {
+	titles := map[string]string{"informations": "Informations", "statut": "Statut", "ressources": "Ressources"}
+	title := fmt.Sprintf("%s – %s – Abonné", page.Patron.FullName(), titles[page.Tab])
+	if len(page.Form.Errors) > 0 {
+		title = "Erreur : " + title
+	}
+	s.render(w, r, status, "patron_"+map[string]string{"informations": "info", "statut": "status", "ressources": "resources"}[page.Tab],
+		layout{Title: title, Section: "abonnes", Content: page})
+}
+
+func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, tab string) {
+	page, err := s.loadRecord(r, tab)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.renderRecord(w, r, http.StatusOK, page)
+}
+
+func (s *Server) patronInfo(w http.ResponseWriter, r *http.Request) {
+	s.showRecord(w, r, "informations")
+}
+func (s *Server) patronStatus(w http.ResponseWriter, r *http.Request) { s.showRecord(w, r, "statut") }
+func (s *Server) patronResources(w http.ResponseWriter, r *http.Request) {
+	s.showRecord(w, r, "ressources")
+}
+
+func infoForm(p *sesame.Patron) form {
+	d := p.Details()
+	return form{Values: url.Values{
+		sesame.FieldLastName: {d.LastName}, sesame.FieldFirstName: {d.FirstName}, sesame.FieldEmail: {p.Email},
+		sesame.FieldBirthDate: {d.BirthDate}, sesame.FieldPostalCode: {d.PostalCode}, sesame.FieldTown: {d.Town},
+		sesame.FieldCardNumber: {d.CardNumber}, sesame.FieldLibrary: {strconv.FormatInt(p.LibraryID, 10)},
+		"version": {strconv.Itoa(p.Version)},
+	}}
+}
+
+func statusForm(p *sesame.Patron) form {
+	status := p.Status
+	if status.AwaitsStaff() {
+		status = ""
+	}
+	return form{Values: url.Values{
+		sesame.FieldStatus: {string(status)}, sesame.FieldLibraryRegisteredOn: {p.LibraryRegisteredOn.String()},
+		sesame.FieldRefusalReason: {p.RefusalReason}, "version": {strconv.Itoa(p.Version)},
+	}}
+}
+
+// infoLabels name the Informations fields in the history and in the stale notice.
+var infoLabels = []struct{ field, label string }{
+	{sesame.FieldLastName, "Nom"}, {sesame.FieldFirstName, "Prénom"}, {sesame.FieldEmail, "E-mail"},
+	{sesame.FieldBirthDate, "Date de naissance"}, {sesame.FieldPostalCode, "Code postal"}, {sesame.FieldTown, "Ville"},
+	{sesame.FieldCardNumber, "N° d'inscription"}, {sesame.FieldLibrary, "Bibliothèque"},
+	{sesame.FieldStatus, "Statut"}, {sesame.FieldLibraryRegisteredOn, "Date d'inscription dans la bibliothèque"},
+	{sesame.FieldRefusalReason, "Motif du refus"},
+}
+
+// describeChanges lists "Label : avant → après" for each field whose value differs.
+func describeChanges(before, after form) string {
+	var parts []string
+	for _, l := range infoLabels {
+		b, a := before.Get(l.field), after.Get(l.field)
+		if b != a {
+			if l.field == sesame.FieldStatus {
+				b, a = sesame.Status(b).Label(), sesame.Status(a).Label()
+			}
+			parts = append(parts, fmt.Sprintf("%s : « %s » → « %s »", l.label, b, a))
+		}
+	}
+	return strings.Join(parts, " ; ")
+}
+
+// typedValues keeps what the user sent, for the stale notice.
+func typedValues(sent url.Values) []typedValue {
+	var out []typedValue
+	for _, l := range infoLabels {
+		if v, ok := sent[l.field]; ok && len(v) > 0 {
+			out = append(out, typedValue{Label: l.label, Value: v[0]})
+		}
+	}
+	return out
+}
+
+// saveRecord runs one save of a tab: apply changes the patron within the
+// store's transaction, and the page comes back with the field messages, or
+// with the current values when someone saved first.
+func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, apply func(p *sesame.Patron, sent url.Values) error) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+		return
+	}
+	id, err := patronID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	version, _ := strconv.Atoi(r.PostForm.Get("version"))
+	if version <= 0 {
+		version = -1 // a form without its version is treated as stale, never as "any version"
+	}
+	isAdmin := st.Role == sesame.RoleAdmin
+	_, err = s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
+		if p.ReadOnlyForStaff() && !isAdmin {
+			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
+		}
+		before := tabForm(tab, p)
+		if err := apply(p, r.PostForm); err != nil {
+			return store.Change{}, err
+		}
+		detail := describeChanges(before, tabForm(tab, p))
+		if detail == "" {
+			return store.Change{}, nil
+		}
+		return store.Change{Action: tab, Detail: detail}, nil
+	})
+	if err == nil {
+		redirect(w, r, recordURL(id, tab), "enregistre")
+		return
+	}
+	page, lerr := s.loadRecord(r, tab)
+	if lerr != nil {
+		s.fail(w, r, lerr)
+		return
+	}
+	switch sesame.ErrorCode(err) {
+	case sesame.EInvalid:
+		page.Form = form{Values: r.PostForm, Errors: sesame.FieldErrorsOf(err)}
+		page.Form.Values.Set("version", strconv.Itoa(page.Patron.Version))
+		s.renderRecord(w, r, http.StatusUnprocessableEntity, page)
+	case sesame.EStale:
+		page.Stale = sesame.ErrorMessage(err)
+		page.Typed = typedValues(r.PostForm)
+		s.renderRecord(w, r, http.StatusConflict, page)
+	case sesame.EForbidden:
+		page.Message = sesame.ErrorMessage(err)
+		s.renderRecord(w, r, http.StatusForbidden, page)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func tabForm(tab string, p *sesame.Patron) form {
+	if tab == "statut" {
+		return statusForm(p)
+	}
+	return infoForm(p)
+}
+
+func recordURL(id int64, tab string) string {
+	u := fmt.Sprintf("/abonnes/%d", id)
+	if tab != "informations" {
+		u += "/" + tab
+	}
+	return u
+}
+
+func (s *Server) patronInfoSave(w http.ResponseWriter, r *http.Request) {
+	st := staffFrom(r.Context())
+	today := s.today()
+	s.saveRecord(w, r, "informations", func(p *sesame.Patron, sent url.Values) error {
+		details := sesame.PatronDetails{
+			LastName: sent.Get(sesame.FieldLastName), FirstName: sent.Get(sesame.FieldFirstName),
+			BirthDate: sent.Get(sesame.FieldBirthDate), PostalCode: sent.Get(sesame.FieldPostalCode),
+			Town: sent.Get(sesame.FieldTown), CardNumber: sent.Get(sesame.FieldCardNumber),
+		}
+		// Library staff never change e-mail or library, whatever the form sends.
+		if st.Role != sesame.RoleAdmin {
+			return details.Apply(p, today)
+		}
+		errs := sesame.FieldErrors{}
+		email := sesame.NormalizeEmail(sent.Get(sesame.FieldEmail))
+		if msg := sesame.CheckEmail(email); msg != "" {
+			errs.Add(sesame.FieldEmail, msg)
+		}
+		libID, err := strconv.ParseInt(sent.Get(sesame.FieldLibrary), 10, 64)
+		if err == nil {
+			_, err = s.store.Library(r.Context(), libID)
+		}
+		if err != nil {
+			errs.Add(sesame.FieldLibrary, "Bibliothèque : choisissez une bibliothèque de la liste.")
+		}
+		if err := details.Apply(p, today); err != nil {
+			for k, v := range sesame.FieldErrorsOf(err) {
+				errs.Add(k, v)
+			}
+		}
+		if err := errs.Err(); err != nil {
+			return err
+		}
+		p.Email, p.LibraryID = email, libID
+		return nil
+	})
+}
+
+func (s *Server) patronStatusSave(w http.ResponseWriter, r *http.Request) {
+	today := s.today()
+	months := sesame.DefaultValidityMonths
+	if n, err := s.store.Network(r.Context()); err == nil {
+		months = n.ValidityMonths
+	}
+	s.saveRecord(w, r, "statut", func(p *sesame.Patron, sent url.Values) error {
+		d := sesame.Decision{Status: sesame.Status(sent.Get(sesame.FieldStatus)), RefusalReason: sent.Get(sesame.FieldRefusalReason)}
+		if raw := strings.TrimSpace(sent.Get(sesame.FieldLibraryRegisteredOn)); raw != "" {
+			date, err := sesame.ParseDate(raw)
+			if err != nil {
+				return sesame.FieldErrors{sesame.FieldLibraryRegisteredOn: "Date d'inscription dans la bibliothèque : " + sesame.ErrorMessage(err)}.Err()
+			}
+			d.LibraryRegisteredOn = date
+		}
+		return p.Decide(d, today, months)
+	})
+}
+
+// patronResourcesSave activates the ticked resources ("Activer"), or refuses
+// the one whose "Refuser" button was pressed.
+func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := staffFrom(ctx)
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+		return
+	}
+	id, err := patronID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	state, ok, ids := sesame.GrantValidated, "active", r.PostForm["ressource"]
+	if refuse := r.PostForm.Get("refuser"); refuse != "" {
+		state, ok, ids = sesame.GrantRefused, "refuse", []string{refuse}
+	}
+	var resourceIDs []int64
+	for _, raw := range ids {
+		rid, err := strconv.ParseInt(raw, 10, 64)
+		if err != nil {
+			s.fail(w, r, sesame.Errorf(sesame.ENotFound, "Ressource introuvable."))
+			return
+		}
+		resourceIDs = append(resourceIDs, rid)
+	}
+	if len(resourceIDs) == 0 {
+		page, err := s.loadRecord(r, "ressources")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page.Form.Errors = sesame.FieldErrors{"ressource": "Cochez au moins une ressource à activer."}
+		s.renderRecord(w, r, http.StatusUnprocessableEntity, page)
+		return
+	}
+	if _, err := s.store.SetGrants(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st)); err != nil {
+		if sesame.ErrorCode(err) == sesame.EForbidden {
+			page, lerr := s.loadRecord(r, "ressources")
+			if lerr != nil {
+				s.fail(w, r, lerr)
+				return
+			}
+			page.Message = sesame.ErrorMessage(err)
+			s.renderRecord(w, r, http.StatusForbidden, page)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, recordURL(id, "ressources"), ok)
+}
+
+type deletePage struct {
+	Patron  *sesame.Patron
+	Library *sesame.Library
+}
+
+func (s *Server) patronDeleteForm(w http.ResponseWriter, r *http.Request) {
+	page, err := s.loadRecord(r, "")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "patron_delete", layout{Title: "Supprimer le compte de " + page.Patron.FullName(), Section: "abonnes",
+		Content: deletePage{Patron: page.Patron, Library: page.Library}})
+}
+
+func (s *Server) patronDelete(w http.ResponseWriter, r *http.Request) {
+	st := staffFrom(r.Context())
+	id, err := patronID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.DeletePatron(r.Context(), scopeOf(st), id, actorOf(st)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/abonnes", "supprime")
+}

@@ -1,0 +1,129 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/bdf29/sesame/internal/auth"
+)
+
+// Staff sessions end after 30 minutes without activity, and 12 hours after login.
+const (
+	sessionIdle     = 30 * time.Minute
+	sessionAbsolute = 12 * time.Hour
+	// touchEvery spares a write on every request: activity is recorded at most once a minute.
+	touchEvery = time.Minute
+)
+
+func (s *Server) cookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-sesame"
+	}
+	return "sesame"
+}
+
+// guard applies a route's permission: nobody logged in goes to the login
+// page, a logged-in member without the right gets 403.
+func (s *Server) guard(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := staffFrom(r.Context())
+		if !rt.perm.Allows(st) {
+			if st == nil {
+				target := "/connexion"
+				if r.Method == http.MethodGet {
+					target += "?suite=" + url.QueryEscape(r.URL.RequestURI())
+				}
+				http.Redirect(w, r, target, http.StatusSeeOther)
+				return
+			}
+			s.log.Warn("accès refusé", "staff", st.Login, "path", r.URL.Path)
+			s.renderError(w, r, http.StatusForbidden, "Cette page est réservée à l'administration du réseau.")
+			return
+		}
+		if rt.perm != auth.Public || st != nil {
+			w.Header().Set("Cache-Control", "no-store")
+		}
+		rt.handle(w, r)
+	})
+}
+
+// withSession loads the staff member behind the session cookie, if any.
+func (s *Server) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(s.cookieName())
+		if err != nil || c.Value == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		hash := auth.HashToken(c.Value)
+		sess, err := s.store.SessionByHash(r.Context(), hash)
+		if err != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		now := s.cfg.Now()
+		if sess.Staff.Disabled || now.Sub(sess.LastSeenAt) > sessionIdle || now.Sub(sess.CreatedAt) > sessionAbsolute {
+			if err := s.store.DeleteSession(r.Context(), hash); err != nil {
+				s.log.Error("fin de session", "err", err)
+			}
+			s.clearCookie(w)
+			next.ServeHTTP(w, r)
+			return
+		}
+		if now.Sub(sess.LastSeenAt) > touchEvery {
+			if err := s.store.TouchSession(r.Context(), hash, now); err != nil {
+				s.log.Error("session", "err", err)
+			}
+		}
+		ctx := context.WithValue(r.Context(), staffKey, &sess.Staff)
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// withHeaders sets the security headers on every response, errors and static files included.
+func (s *Server) withHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+			"object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if s.cfg.SecureCookies {
+			h.Set("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// withRecover turns a panic into a logged internal error, never a dropped connection.
+func (s *Server) withRecover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panique", "path", r.URL.Path, "value", v)
+				s.renderError(w, r, http.StatusInternalServerError, "")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,282 @@
+package web
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+//go:embed templates static
+var assets embed.FS
+
+// pages holds each page's template, parsed once at start with the layout.
+type pages struct {
+	byName map[string]*template.Template
+	static map[string]staticFile
+}
+
+type staticFile struct {
+	body        []byte
+	hash        string
+	contentType string
+}
+
+// pageNames lists every page; New fails if one is missing.
+var pageNames = []string{
+	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete",
+}
+
+func parsePages(loc *time.Location) (*pages, error) {
+	p := &pages{byName: map[string]*template.Template{}, static: map[string]staticFile{}}
+	entries, err := fs.ReadDir(assets, "static")
+	if err != nil {
+		return nil, fmt.Errorf("read static: %w", err)
+	}
+	for _, e := range entries {
+		body, err := assets.ReadFile("static/" + e.Name())
+		if err != nil {
+			return nil, fmt.Errorf("read static %s: %w", e.Name(), err)
+		}
+		sum := sha256.Sum256(body)
+		ct := "application/octet-stream"
+		switch {
+		case strings.HasSuffix(e.Name(), ".css"):
+			ct = "text/css; charset=utf-8"
+		case strings.HasSuffix(e.Name(), ".js"):
+			ct = "text/javascript; charset=utf-8"
+		case strings.HasSuffix(e.Name(), ".svg"):
+			ct = "image/svg+xml"
+		}
+		p.static[e.Name()] = staticFile{body: body, hash: hex.EncodeToString(sum[:6]), contentType: ct}
+	}
+	funcs := template.FuncMap{
+		"datetime": func(t time.Time) string { return t.In(loc).Format("02/01/2006 à 15:04") },
+		"plural":   plural,
+		"static": func(name string) string {
+			if f, ok := p.static[name]; ok {
+				return "/static/" + name + "?v=" + f.hash
+			}
+			return "/static/" + name
+		},
+		"field":       newField,
+		"statuses":    func() []sesame.Status { return sesame.Statuses },
+		"sortHeader":  sortLink,
+		"list":        func(items ...string) []string { return items },
+		"expiredNote": func() string { return sesame.ExpiredNotice },
+	}
+	for _, name := range pageNames {
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		if err != nil {
+			return nil, fmt.Errorf("parse page %s: %w", name, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// layout is what every page shows around its content.
+type layout struct {
+	Title    string
+	Network  string
+	Staff    *sesame.Staff
+	Awaiting int    // accounts waiting for the library, shown in the menu
+	Section  string // the menu entry to mark as current
+	Notice   string // what the last action did
+	Content  any
+}
+
+// render writes a page, built in a buffer first so that a template error
+// never leaves half a page.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, l layout) {
+	ctx := r.Context()
+	l.Staff = staffFrom(ctx)
+	if n, err := s.store.Network(ctx); err == nil {
+		l.Network = n.Name
+	}
+	if l.Staff != nil {
+		if counts, err := s.store.StatusCounts(ctx, scopeOf(l.Staff)); err == nil {
+			l.Awaiting = counts[sesame.StatusToValidate] + counts[sesame.StatusToRevalidate]
+		}
+	}
+	if l.Notice == "" {
+		l.Notice = notices[r.URL.Query().Get("ok")]
+	}
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.log.Error("page inconnue", "page", name)
+		http.Error(w, "Erreur interne", http.StatusInternalServerError)
+		return
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
+		s.log.Error("rendu", "page", name, "err", err)
+		http.Error(w, "Erreur interne", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// notices are the messages shown after a redirect, named in its ?ok= parameter.
+var notices = map[string]string{
+	"enregistre":  "Les modifications ont été enregistrées.",
+	"active":      "Les ressources cochées ont été activées.",
+	"refuse":      "La ressource a été refusée.",
+	"aucune":      "Aucune ressource n'était cochée : rien n'a changé.",
+	"supprime":    "Le compte a été supprimé.",
+	"cree":        "La fiche a été créée.",
+	"deconnecte":  "Vous êtes déconnecté.",
+	"motdepasse":  "Le mot de passe a été réinitialisé.",
+	"inchange":    "Rien n'a changé.",
+	"desactive":   "Le compte a été désactivé ; ses sessions sont fermées.",
+	"statutvalid": "Le compte est validé.",
+}
+
+// redirect answers a POST with 303 to target, with a notice named by ok.
+func redirect(w http.ResponseWriter, r *http.Request, target, ok string) {
+	if ok != "" {
+		sep := "?"
+		if strings.Contains(target, "?") {
+			sep = "&"
+		}
+		target += sep + "ok=" + url.QueryEscape(ok)
+	}
+	http.Redirect(w, r, target, http.StatusSeeOther)
+}
+
+type errorPage struct {
+	Status  int
+	Message string
+}
+
+// renderError shows an error page in French. An empty message means an
+// internal error, whose details stay in the log.
+func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if msg == "" {
+		msg = sesame.ErrorMessage(nil)
+	}
+	title := "Erreur"
+	switch status {
+	case http.StatusNotFound:
+		title = "Page introuvable"
+	case http.StatusForbidden:
+		title = "Accès refusé"
+	}
+	s.render(w, r, status, "error", layout{Title: title, Content: errorPage{Status: status, Message: msg}})
+}
+
+// fail answers err: domain errors with their status and message, anything
+// else as a logged internal error.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	code := sesame.ErrorCode(err)
+	status := statusOf(code)
+	if status == http.StatusInternalServerError {
+		s.log.Error("erreur interne", "path", r.URL.Path, "err", err)
+		s.renderError(w, r, status, "")
+		return
+	}
+	s.renderError(w, r, status, sesame.ErrorMessage(err))
+}
+
+// statusOf is the one table from error codes to HTTP statuses.
+func statusOf(code string) int {
+	switch code {
+	case sesame.ENotFound:
+		return http.StatusNotFound
+	case sesame.EConflict, sesame.EStale:
+		return http.StatusConflict
+	case sesame.EInvalid:
+		return http.StatusUnprocessableEntity
+	case sesame.EForbidden:
+		return http.StatusForbidden
+	}
+	return http.StatusInternalServerError
+}
+
+func plural(n int, one, many string) string {
+	if n == 0 || n == 1 {
+		return fmt.Sprintf("%d %s", n, one)
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// form keeps what was typed and the messages for each field, so that a
+// refused form comes back as it was sent.
+type form struct {
+	Values url.Values
+	Errors sesame.FieldErrors
+}
+
+func (f form) Get(name string) string { return f.Values.Get(name) }
+
+func (f form) Err(name string) string { return f.Errors[name] }
+
+// Checked reports whether a checkbox of that name and value was ticked.
+func (f form) Checked(name, value string) bool {
+	for _, v := range f.Values[name] {
+		if v == value {
+			return true
+		}
+	}
+	return false
+}
+
+// fieldView is one labelled input as the "field" template draws it.
+type fieldView struct {
+	Name, Label, Type, Value, Error, Hint, Autocomplete, InputMode string
+	Required, Disabled                                             bool
+	MaxLength                                                      int
+}
+
+// newField builds a fieldView from the form and options such as "required",
+// "disabled", "hint=…", "autocomplete=…", "inputmode=…", "maxlength=…".
+func newField(f form, name, label, typ string, opts ...string) fieldView {
+	v := fieldView{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Err(name)}
+	for _, o := range opts {
+		key, val, _ := strings.Cut(o, "=")
+		switch key {
+		case "required":
+			v.Required = true
+		case "disabled":
+			v.Disabled = true
+		case "hint":
+			v.Hint = val
+		case "autocomplete":
+			v.Autocomplete = val
+		case "inputmode":
+			v.InputMode = val
+		case "maxlength":
+			fmt.Sscanf(val, "%d", &v.MaxLength)
+		}
+	}
+	return v
+}
+
+func (s *Server) static(w http.ResponseWriter, r *http.Request) {
+	f, ok := s.pages.static[r.PathValue("name")]
+	if !ok {
+		s.renderError(w, r, http.StatusNotFound, "Ce fichier n'existe pas.")
+		return
+	}
+	w.Header().Set("Content-Type", f.contentType)
+	if r.URL.Query().Get("v") == f.hash {
+		w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	}
+	w.Write(f.body)
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintln(w, "ok")
+}

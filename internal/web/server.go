@@ -1,0 +1,103 @@
+// Package web serves Sésame's HTML pages: server-rendered, in French, usable
+// without JavaScript.
+package web
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// Config is what the web layer needs from the wiring.
+type Config struct {
+	Store  *store.Store
+	Logger *slog.Logger
+	Now    func() time.Time
+	Random io.Reader
+	Hasher auth.Hasher
+	// Location is the network's calendar: Europe/Paris.
+	Location *time.Location
+	// SecureCookies is set behind https: cookies get Secure and the __Host- prefix.
+	SecureCookies bool
+	// DemoLogins, when set, are shown on the login page: the demo only.
+	DemoLogins []DemoLogin
+}
+
+// DemoLogin is an account of the demo, printed on its login page.
+type DemoLogin struct{ Login, Password, Role string }
+
+// Server holds what the handlers share.
+type Server struct {
+	cfg   Config
+	store *store.Store
+	log   *slog.Logger
+	pages *pages
+}
+
+// New parses the templates and returns the server; it fails when a page is missing.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	p, err := parsePages(cfg.Location)
+	if err != nil {
+		return nil, err
+	}
+	return &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p}, nil
+}
+
+// today is the calendar date now in the network's zone.
+func (s *Server) today() sesame.Date { return sesame.DateOf(s.cfg.Now(), s.cfg.Location) }
+
+// Handler returns the whole site with its middleware.
+func (s *Server) Handler() http.Handler {
+	mux := http.NewServeMux()
+	for _, rt := range s.routes() {
+		mux.Handle(rt.pattern, s.guard(rt))
+	}
+	protect := http.NewCrossOriginProtection()
+	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.log.Warn("requête inter-sites refusée", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		s.renderError(w, r, http.StatusForbidden, "Requête refusée : elle ne vient pas de ce site. Rechargez la page et recommencez.")
+	}))
+	var h http.Handler = mux
+	h = protect.Handler(h)
+	h = s.withSession(h)
+	h = s.withHeaders(h)
+	h = s.withRecover(h)
+	return h
+}
+
+type ctxKey int
+
+const staffKey ctxKey = iota
+
+func staffFrom(ctx context.Context) *sesame.Staff {
+	st, _ := ctx.Value(staffKey).(*sesame.Staff)
+	return st
+}
+
+// actorOf is who acts, for the audit trail.
+func actorOf(st *sesame.Staff) sesame.Actor {
+	return sesame.Actor{StaffID: st.ID, Label: st.Login + " (" + st.Name + ")", Role: st.Role, LibraryID: st.LibraryID}
+}
+
+// scopeOf is what a staff member may see of patrons.
+func scopeOf(st *sesame.Staff) store.Scope {
+	if st.Role == sesame.RoleAdmin {
+		return store.NetworkScope()
+	}
+	return store.LibraryScope(st.LibraryID)
+}

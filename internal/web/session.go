@@ -1,0 +1,195 @@
+package web
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+)
+
+type loginPage struct {
+	Form       form
+	Next       string
+	Message    string
+	DemoLogins []DemoLogin
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if staffFrom(r.Context()) != nil {
+		http.Redirect(w, r, s.landing(staffFrom(r.Context())), http.StatusSeeOther)
+		return
+	}
+	s.render(w, r, http.StatusOK, "login", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
+		Form: form{Values: url.Values{}}, Next: safeNext(r.URL.Query().Get("suite")), DemoLogins: s.cfg.DemoLogins,
+	}})
+}
+
+// landing is where a staff member goes after login.
+func (s *Server) landing(st *sesame.Staff) string {
+	if st.Role == sesame.RoleAdmin {
+		return "/admin"
+	}
+	return "/abonnes"
+}
+
+// safeNext keeps only a local path, so that the login page cannot send anyone elsewhere.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	return next
+}
+
+// login checks the identifiers. Whatever fails, the answer is the same
+// sentence, so that it tells nothing of which accounts exist.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+		return
+	}
+	login := sesame.NormalizeLogin(r.PostForm.Get("identifiant"))
+	password := r.PostForm.Get("mot_de_passe")
+	page := loginPage{Form: form{Values: url.Values{"identifiant": {r.PostForm.Get("identifiant")}}, Errors: sesame.FieldErrors{}},
+		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
+	refuse := func(status int, msg string) {
+		page.Message = msg
+		s.render(w, r, status, "login", layout{Title: "Connexion", Section: "connexion", Content: page})
+	}
+	if login == "" || password == "" {
+		if login == "" {
+			page.Form.Errors.Add("identifiant", "Identifiant : ce champ est obligatoire.")
+		}
+		if password == "" {
+			page.Form.Errors.Add("mot_de_passe", "Mot de passe : ce champ est obligatoire.")
+		}
+		refuse(http.StatusUnprocessableEntity, "Indiquez votre identifiant et votre mot de passe.")
+		return
+	}
+	now := s.cfg.Now()
+	keys := []string{auth.AccountKey(login), auth.AddressKey(clientAddress(r))}
+	for _, key := range keys {
+		t, err := s.store.ThrottleOf(ctx, key)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if wait := t.BlockedUntil.Sub(now); wait > 0 {
+			refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
+			return
+		}
+	}
+	if len(password) > auth.MaxPasswordLen {
+		password = password[:auth.MaxPasswordLen]
+	}
+	st, err := s.store.StaffByLogin(ctx, login)
+	hash := s.cfg.Hasher.DummyHash()
+	if err == nil {
+		hash = st.PasswordHash
+	} else if sesame.ErrorCode(err) != sesame.ENotFound {
+		s.fail(w, r, err)
+		return
+	}
+	ok, rehash := s.cfg.Hasher.Verify(password, hash)
+	if err != nil || !ok || st.Disabled {
+		for _, key := range keys {
+			if _, err := s.store.RecordFailure(ctx, key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
+				s.fail(w, r, err)
+				return
+			}
+		}
+		s.log.Warn("échec de connexion", "login", login, "addr", clientAddress(r))
+		page.Form.Errors.Add("identifiant", "Identifiant ou mot de passe incorrect.")
+		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
+		return
+	}
+	for _, key := range keys {
+		if err := s.store.ClearThrottle(ctx, key); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if rehash {
+		if h, err := s.cfg.Hasher.Hash(password); err == nil {
+			if err := s.store.SetStaffPassword(ctx, st.ID, h, false, actorOf(st)); err != nil {
+				s.log.Error("rehash", "err", err)
+			}
+		}
+	}
+	// A new token at every login: a session id planted before login is worth nothing.
+	if c, err := r.Cookie(s.cookieName()); err == nil {
+		if err := s.store.DeleteSession(ctx, auth.HashToken(c.Value)); err != nil {
+			s.log.Error("session", "err", err)
+		}
+	}
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.CreateSession(ctx, auth.HashToken(token), st.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, "connexion", "Connexion réussie."); err != nil {
+		s.log.Error("audit", "err", err)
+	}
+	s.log.Info("connexion", "login", login)
+	s.setSessionCookie(w, token)
+	next := page.Next
+	if next == "" {
+		next = s.landing(st)
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(s.cookieName()); err == nil {
+		if err := s.store.DeleteSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	s.clearCookie(w)
+	redirect(w, r, "/connexion", "deconnecte")
+}
+
+// clientAddress is the address the request came from, without its port.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+func humanDuration(d time.Duration) string {
+	if d < time.Minute {
+		secs := int(d.Seconds()) + 1
+		return plural(secs, "seconde", "secondes")
+	}
+	return plural(int(d.Minutes())+1, "minute", "minutes")
+}
+
+type homePage struct {
+	Resources []sesame.Resource
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) {
+	res, err := s.store.Resources(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var shown []sesame.Resource
+	for _, x := range res {
+		if !x.Disabled {
+			shown = append(shown, x)
+		}
+	}
+	s.render(w, r, http.StatusOK, "home", layout{Title: "Accueil", Section: "accueil", Content: homePage{Resources: shown}})
+}
