@@ -158,7 +158,7 @@ var infoLabels = []struct{ field, label string }{
 	{sesame.FieldBirthDate, "Date de naissance"}, {sesame.FieldPostalCode, "Code postal"}, {sesame.FieldTown, "Ville"},
 	{sesame.FieldCardNumber, "N° d'inscription"}, {sesame.FieldLibrary, "Bibliothèque"},
 	{sesame.FieldStatus, "Statut"}, {sesame.FieldLibraryRegisteredOn, "Date d'inscription dans la bibliothèque"},
-	{sesame.FieldRefusalReason, "Motif du refus"},
+	{sesame.FieldRefusalReason, "Motif du refus"}, {"fin_validite", "Date de fin de validité"},
 }
 
 // describeChanges lists "Label : avant → après" for each field whose value differs.
@@ -211,11 +211,11 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		if p.ReadOnlyForStaff() && !isAdmin {
 			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
 		}
-		before := tabForm(tab, p)
+		before := snapshot(p)
 		if err := apply(p, r.PostForm); err != nil {
 			return store.Change{}, err
 		}
-		detail := describeChanges(before, tabForm(tab, p))
+		detail := describeChanges(before, snapshot(p))
 		if detail == "" {
 			return store.Change{}, nil
 		}
@@ -247,11 +247,14 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 	}
 }
 
-func tabForm(tab string, p *sesame.Patron) form {
-	if tab == "statut" {
-		return statusForm(p)
-	}
-	return infoForm(p)
+// snapshot is every field of the record as text, to tell what a save changed.
+func snapshot(p *sesame.Patron) form {
+	f := infoForm(p)
+	f.Values.Set(sesame.FieldStatus, string(p.Status))
+	f.Values.Set(sesame.FieldLibraryRegisteredOn, p.LibraryRegisteredOn.String())
+	f.Values.Set(sesame.FieldRefusalReason, p.RefusalReason)
+	f.Values.Set("fin_validite", p.ValidUntil.String())
+	return f
 }
 
 func recordURL(id int64, tab string) string {

@@ -34,6 +34,8 @@ type staticFile struct {
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
 	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete",
+	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
+	"staff_list", "staff_form", "staff_password", "network_form",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {

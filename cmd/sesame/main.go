@@ -1,0 +1,203 @@
+// Command sesame runs the Sésame portal: serve, demo, migrate, admin.
+package main
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/app"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/demo"
+	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/web"
+)
+
+const usage = `Usage: sesame <command> [flags]
+
+Commands:
+  serve         serve the portal (--addr, --db; SESAME_ADDR, SESAME_DB, SESAME_BASE_URL)
+  demo          seed an empty database with the demo network, then serve it
+  migrate       bring the database schema up to date
+  admin create  create a network admin account (--login; password from standard input, or generated)
+
+Run "sesame <command> -h" for the flags of a command.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "sesame:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env config.Env) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command")
+	}
+	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], stdout, logger, env, false)
+	case "demo":
+		return serve(ctx, args[1:], stdout, logger, env, true)
+	case "migrate":
+		return migrate(ctx, args[1:], stdout, env)
+	case "admin":
+		if len(args) < 2 || args[1] != "create" {
+			return errors.New(`usage: sesame admin create --db PATH --login LOGIN`)
+		}
+		return adminCreate(ctx, args[2:], stdin, stdout, env)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}
+
+func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Logger, env config.Env, isDemo bool) error {
+	name, defaultDB := "serve", config.DefaultDB
+	if isDemo {
+		name, defaultDB = "demo", config.DefaultDemoDB
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	cfg := config.Bind(fs, env, defaultDB)
+	var demoOpts demo.Options
+	if isDemo {
+		fs.IntVar(&demoOpts.Patrons, "patrons", 3000, "patrons to generate in an empty database")
+		fs.IntVar(&demoOpts.Libraries, "libraries", 0, "libraries to generate (at least the demo's real towns)")
+		fs.IntVar(&demoOpts.Largest, "largest", 0, "patrons of FOUESNANT, the largest library (0: spread evenly)")
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	opts := app.Options{Logger: logger}
+	if isDemo {
+		for _, a := range demo.Accounts {
+			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
+		}
+	}
+	a, err := app.Open(ctx, *cfg, opts)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if isDemo {
+		demoOpts.Today = sesame.DateOf(time.Now(), app.Paris())
+		start := time.Now()
+		seeded, err := demo.Seed(ctx, a.Store, app.Hasher(), demoOpts)
+		if err != nil {
+			return fmt.Errorf("seed demo: %w", err)
+		}
+		if seeded {
+			fmt.Fprintf(stdout, "Demo network seeded in %s: %d patrons.\n", time.Since(start).Round(time.Millisecond), demoOpts.Patrons)
+		} else {
+			fmt.Fprintf(stdout, "Database %s already holds data: not seeded again.\n", cfg.DB)
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	fmt.Fprintf(stdout, "Sésame serves %s on http://%s (database %s)\n", name, ln.Addr(), cfg.DB)
+	if isDemo {
+		fmt.Fprintf(stdout, "Demo logins, all with the password %s:\n", demo.Password)
+		for _, acc := range demo.Accounts {
+			fmt.Fprintf(stdout, "  %-28s %s\n", acc.Login, acc.Role)
+		}
+	}
+	return a.Serve(ctx, ln)
+}
+
+func migrate(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	cfg := config.Bind(fs, env, config.DefaultDB)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	fmt.Fprintf(stdout, "Database %s is up to date.\n", cfg.DB)
+	return nil
+}
+
+func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, env config.Env) error {
+	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
+	cfg := config.Bind(fs, env, config.DefaultDB)
+	login := fs.String("login", "", "login of the new network admin")
+	name := fs.String("name", "Administration du réseau", "name shown for the account")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	*login = sesame.NormalizeLogin(*login)
+	if msg := sesame.CheckLogin(*login); msg != "" {
+		return errors.New(msg)
+	}
+	password, generated, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	if msg := auth.CheckPassword(password, *login); msg != "" {
+		return errors.New(msg)
+	}
+	hash, err := app.Hasher().Hash(password)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = st.CreateStaff(ctx, sesame.Staff{Login: *login, Name: *name, Role: sesame.RoleAdmin, PasswordHash: hash},
+		sesame.Actor{Label: "ligne de commande"})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Network admin %q created.\n", *login)
+	if generated {
+		fmt.Fprintf(stdout, "Password: %s\n", password)
+	}
+	return nil
+}
+
+// readPassword takes the first line of standard input when something is
+// piped in, and generates a password when nothing is (or a terminal is).
+func readPassword(stdin io.Reader) (password string, generated bool, err error) {
+	if f, ok := stdin.(*os.File); !ok || !isTerminal(f) {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", false, fmt.Errorf("read password: %w", err)
+		}
+		if p := strings.TrimRight(line, "\r\n"); p != "" {
+			return p, false, nil
+		}
+	}
+	p, err := auth.GeneratePassword(rand.Reader)
+	return p, true, err
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}

@@ -1,0 +1,110 @@
+// Package app wires Sésame together: the store, the web server and their
+// settings. cmd/sesame and the end-to-end tests both start it from here.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+	_ "time/tzdata" // Europe/Paris even on a machine without zone files
+
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/web"
+)
+
+// App is a running Sésame.
+type App struct {
+	Config config.Config
+	Store  *store.Store
+	Web    *web.Server
+	Logger *slog.Logger
+	Now    func() time.Time
+}
+
+// Options carry what tests replace: the clock and the demo logins.
+type Options struct {
+	Now        func() time.Time
+	Logger     *slog.Logger
+	DemoLogins []web.DemoLogin
+	Hasher     *auth.Hasher
+}
+
+// Paris is the network's calendar.
+func Paris() *time.Location {
+	loc, err := time.LoadLocation("Europe/Paris")
+	if err != nil {
+		panic("tzdata is embedded, Europe/Paris must load: " + err.Error())
+	}
+	return loc
+}
+
+// Hasher returns the production password hasher.
+func Hasher() auth.Hasher { return auth.Hasher{Params: auth.DefaultParams, Random: rand.Reader} }
+
+// Open opens the database (migrating it) and builds the web server.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	hasher := Hasher()
+	if opts.Hasher != nil {
+		hasher = *opts.Hasher
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: opts.Now})
+	if err != nil {
+		return nil, err
+	}
+	w, err := web.New(web.Config{
+		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
+		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins,
+	})
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now}, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }
+
+// Serve listens on ln until ctx ends, then lets requests in flight finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           http.MaxBytesHandler(a.Web.Handler(), 1<<20),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

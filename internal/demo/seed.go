@@ -1,0 +1,216 @@
+package demo
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// Password is the password of every demo account, printed by the demo.
+const Password = "sesame-demo-29"
+
+// Accounts are the demo logins, as the demo prints them.
+var Accounts = []struct{ Login, Role string }{
+	{"admin", "administration du réseau"},
+	{"fouesnant", "personnel de la médiathèque de Fouesnant"},
+	{"quimper", "personnel de la médiathèque de Quimper"},
+	{"eric.mediateur@example.org", "usager (MEDIATEUR-NUM Eric, FOUESNANT)"},
+}
+
+// Options size the generated network. Zero values give the demo's own shape.
+type Options struct {
+	Patrons   int // about 3,000 by default
+	Libraries int // the real towns first, then numbered libraries; at least the real ones
+	// Largest, when set, puts that many of the patrons in FOUESNANT, to
+	// measure the biggest library of a network.
+	Largest int
+	Today   sesame.Date
+	Seed    uint64
+}
+
+// actor signs what the seed creates in the audit trail.
+var actor = sesame.Actor{Label: "démonstration"}
+
+// Seed fills an empty database with the demo network: the Finistère's
+// libraries, the tutorial's resources and patrons, the demo accounts. It does
+// nothing on a database that already has libraries.
+func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options) (seeded bool, err error) {
+	libs, err := st.Libraries(ctx)
+	if err != nil {
+		return false, err
+	}
+	if len(libs) > 0 {
+		return false, nil
+	}
+	if opts.Patrons == 0 {
+		opts.Patrons = 3000
+	}
+	rng := rand.New(rand.NewPCG(opts.Seed, 29))
+	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12}); err != nil {
+		return false, err
+	}
+	seeds := Libraries()
+	for i := len(seeds); i < opts.Libraries; i++ {
+		seeds = append(seeds, LibrarySeed{Code: fmt.Sprintf("BIB-%05d", i+1), Name: fmt.Sprintf("Bibliothèque n° %d", i+1), Town: "Quimper", PostalCode: "29000"})
+	}
+	libIDs := make([]int64, len(seeds))
+	var fouesnant, quimper int64
+	for i, l := range seeds {
+		id, err := st.CreateLibrary(ctx, sesame.Library{Code: l.Code, Name: l.Name, Town: l.Town,
+			ContactEmail: strings.ToLower(l.Code) + "@bibliotheques.example"}, actor)
+		if err != nil {
+			return false, fmt.Errorf("library %s: %w", l.Code, err)
+		}
+		libIDs[i] = id
+		switch l.Code {
+		case "FOUESNANT":
+			fouesnant = id
+		case "QUIMPER":
+			quimper = id
+		}
+	}
+	var resIDs []int64
+	for _, r := range Resources() {
+		id, err := st.CreateResource(ctx, r, actor)
+		if err != nil {
+			return false, fmt.Errorf("resource %s: %w", r.Slug, err)
+		}
+		resIDs = append(resIDs, id)
+	}
+	hash, err := hasher.Hash(Password)
+	if err != nil {
+		return false, err
+	}
+	for _, s := range []sesame.Staff{
+		{Login: "admin", Name: "Administration du réseau", Role: sesame.RoleAdmin},
+		{Login: "fouesnant", Name: "Médiathèque de Fouesnant", Role: sesame.RoleLibrary, LibraryID: fouesnant},
+		{Login: "quimper", Name: "Médiathèque Alain-Gérard", Role: sesame.RoleLibrary, LibraryID: quimper},
+	} {
+		s.PasswordHash = hash
+		if _, err := st.CreateStaff(ctx, s, actor); err != nil {
+			return false, fmt.Errorf("staff %s: %w", s.Login, err)
+		}
+	}
+
+	today := opts.Today
+	// The tutorial's own patron, validated recently with its two resources.
+	eric := store.NewPatron{Patron: sesame.Patron{
+		LibraryID: fouesnant, LastName: "MEDIATEUR-NUM", FirstName: "Eric", Email: "eric.mediateur@example.org",
+		BirthDate: sesame.MustDate(1982, 12, 1), PostalCode: "29000", Town: "QUIMPER", CardNumber: "COMPTE-TEST",
+		RegisteredOn: sesame.MustDate(2021, 12, 17), Status: sesame.StatusValidated,
+		LibraryRegisteredOn: today.AddMonths(-2), ValidUntil: today.AddMonths(-2).AddMonths(12),
+	}, PasswordHash: hash, ResourceIDs: resIDs[:2], GrantState: sesame.GrantValidated}
+	if _, err := st.CreatePatron(ctx, eric, actor); err != nil {
+		return false, fmt.Errorf("patron MEDIATEUR-NUM: %w", err)
+	}
+
+	const batchSize = 5000
+	batch := make([]store.NewPatron, 0, batchSize)
+	for i := 0; i < opts.Patrons-1; i++ {
+		lib := libIDs[rng.IntN(len(libIDs))]
+		if opts.Largest > 0 {
+			lib = libIDs[rng.IntN(len(libIDs)-1)+1] // everyone but FOUESNANT, who gets exactly Largest
+			if i < opts.Largest-1 {
+				lib = fouesnant
+			}
+		}
+		batch = append(batch, randomPatron(rng, i, lib, resIDs, today))
+		if len(batch) == batchSize {
+			if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
+				return false, err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// randomPatron draws a patron of library lib in a status spread like a real
+// network's: most validated, some waiting, some expired or refused.
+func randomPatron(rng *rand.Rand, n int, lib int64, resIDs []int64, today sesame.Date) store.NewPatron {
+	person := RandomPerson(rng, today)
+	p := sesame.Patron{
+		LibraryID: lib, LastName: person.LastName, FirstName: person.FirstName, BirthDate: person.BirthDate,
+		Email:      fmt.Sprintf("%s.%s.%d@example.org", emailPart(person.FirstName), emailPart(person.LastName), n),
+		PostalCode: "29000", Town: "Quimper",
+		RegisteredOn: today.AddDays(-rng.IntN(7 * 365)),
+	}
+	if rng.IntN(3) > 0 {
+		p.CardNumber = fmt.Sprintf("%08d", rng.IntN(100_000_000))
+	}
+	np := store.NewPatron{Patron: p}
+	libDate := func(maxMonthsAgo int) sesame.Date {
+		d := today.AddDays(-rng.IntN(maxMonthsAgo * 30))
+		if d.Before(p.RegisteredOn) {
+			d = p.RegisteredOn
+		}
+		return d
+	}
+	roll := rng.IntN(100)
+	switch {
+	case roll < 62: // validated; some past their end date, not yet back to notice
+		np.Patron.Status = sesame.StatusValidated
+		np.Patron.LibraryRegisteredOn = libDate(14)
+		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
+		np.GrantState = sesame.GrantValidated
+		np.ResourceIDs = someOf(rng, resIDs)
+	case roll < 74:
+		np.Patron.Status = sesame.StatusToValidate
+		np.Patron.RegisteredOn = today.AddDays(-rng.IntN(30))
+		np.ResourceIDs = resIDs
+	case roll < 80:
+		np.Patron.Status = sesame.StatusToRevalidate
+		np.Patron.LibraryRegisteredOn = today.AddMonths(-13 - rng.IntN(12))
+		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
+		np.GrantState = sesame.GrantValidated
+		np.ResourceIDs = someOf(rng, resIDs)
+	case roll < 94:
+		np.Patron.Status = sesame.StatusExpired
+		np.Patron.LibraryRegisteredOn = today.AddMonths(-13 - rng.IntN(24))
+		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
+		np.GrantState = sesame.GrantValidated
+		np.ResourceIDs = someOf(rng, resIDs)
+	default:
+		np.Patron.Status = sesame.StatusRefused
+		np.Patron.RefusalReason = "Abonnement introuvable dans notre bibliothèque : venez nous voir avec votre carte."
+	}
+	if np.Patron.LibraryRegisteredOn.Before(np.Patron.RegisteredOn) && !np.Patron.LibraryRegisteredOn.IsZero() {
+		np.Patron.RegisteredOn = np.Patron.LibraryRegisteredOn
+	}
+	return np
+}
+
+func someOf(rng *rand.Rand, ids []int64) []int64 {
+	var out []int64
+	for _, id := range ids {
+		if rng.IntN(2) == 0 {
+			out = append(out, id)
+		}
+	}
+	if len(out) == 0 {
+		out = ids[:1]
+	}
+	return out
+}
+
+// emailPart turns a name into the ASCII of an e-mail address.
+func emailPart(name string) string {
+	name = store.Fold(name)
+	var b strings.Builder
+	for _, r := range name {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

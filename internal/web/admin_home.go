@@ -1,0 +1,111 @@
+package web
+
+import (
+	"maps"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bdf29/sesame"
+)
+
+// adminHomePage is the network admin's dashboard.
+type adminHomePage struct {
+	Libraries int
+	Resources int
+	Staff     int
+	Patrons   int
+	Statuses  []adminStatusCount
+}
+
+type adminStatusCount struct {
+	Status sesame.Status
+	Count  int
+}
+
+func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	libs, err := s.store.Libraries(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	res, err := s.store.Resources(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	staff, err := s.store.StaffList(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := s.store.StatusCounts(ctx, scopeOf(staffFrom(ctx)))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p := adminHomePage{Libraries: len(libs), Resources: len(res), Staff: len(staff)}
+	for _, st := range sesame.Statuses {
+		p.Statuses = append(p.Statuses, adminStatusCount{Status: st, Count: counts[st]})
+		p.Patrons += counts[st]
+	}
+	s.render(w, r, http.StatusOK, "admin_home", layout{Title: "Administration du réseau", Section: "admin", Content: p})
+}
+
+// adminPathID reads {id}; a malformed id is as unknown as a missing one.
+func adminPathID(r *http.Request, notFound string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, sesame.Errorf(sesame.ENotFound, "%s", notFound)
+	}
+	return id, nil
+}
+
+// adminParse reads a posted form; an unreadable one gets 400 and false.
+func (s *Server) adminParse(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+		return false
+	}
+	return true
+}
+
+// adminTitle marks the title of a refused form, so that a screen reader
+// announces the error as soon as the page loads.
+func adminTitle(title string, f form) string {
+	if len(f.Errors) > 0 {
+		return "Erreur : " + title
+	}
+	return title
+}
+
+// adminTyped copies what was sent, so that a refused form keeps it.
+func adminTyped(sent url.Values) url.Values {
+	v := url.Values{}
+	maps.Copy(v, sent)
+	return v
+}
+
+// adminCheckbox reads a "Désactiver" box.
+func adminCheckbox(v url.Values, name string) bool { return v.Get(name) == "1" }
+
+// adminText is a posted text field with surrounding spaces removed.
+func adminText(v url.Values, name string) string { return strings.TrimSpace(v.Get(name)) }
+
+// adminBool is how a form holds a boolean: "1" for a ticked box.
+func adminBool(b bool) string {
+	if b {
+		return "1"
+	}
+	return ""
+}
+
+// adminLowerFirst turns the store's "Une bibliothèque…" into "une bibliothèque…",
+// to follow a field label such as "Code : ".
+func adminLowerFirst(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	return strings.ToLower(string(r)) + s[n:]
+}

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/bdf29/sesame"
+)
+
+// Library form field names.
+const (
+	fieldLibCode     = "code"
+	fieldLibName     = "nom"
+	fieldLibTown     = "ville"
+	fieldLibEmail    = "email"
+	fieldLibDisabled = "desactive"
+)
+
+type adminLibraryList struct {
+	Libraries []sesame.Library
+}
+
+// adminLibraryPage is the form that creates a library (ID 0) or edits one.
+type adminLibraryPage struct {
+	ID   int64
+	Code string // as saved, for the title of an edit
+	Form form
+}
+
+// checkLibraryCode returns a French complaint, or "" for a code such as FOUESNANT or BREST-2.
+func checkLibraryCode(code string) string {
+	if code == "" {
+		return "Code : ce champ est obligatoire."
+	}
+	n := utf8.RuneCountInString(code)
+	if n < 2 || n > 40 || strings.IndexFunc(code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	}) >= 0 {
+		return "Code : de 2 à 40 caractères, lettres sans accent, chiffres et tirets, par exemple FOUESNANT."
+	}
+	return ""
+}
+
+// validateLibrary reads a library from the form, with a French message for each refused field.
+func validateLibrary(v url.Values) (sesame.Library, sesame.FieldErrors) {
+	errs := sesame.FieldErrors{}
+	l := sesame.Library{
+		Code:         strings.ToUpper(adminText(v, fieldLibCode)),
+		Name:         adminText(v, fieldLibName),
+		Town:         adminText(v, fieldLibTown),
+		ContactEmail: sesame.NormalizeEmail(v.Get(fieldLibEmail)),
+		Disabled:     adminCheckbox(v, fieldLibDisabled),
+	}
+	if msg := checkLibraryCode(l.Code); msg != "" {
+		errs.Add(fieldLibCode, msg)
+	}
+	if msg := sesame.CheckRequiredText("Nom", l.Name, 100); msg != "" {
+		errs.Add(fieldLibName, msg)
+	}
+	if msg := sesame.CheckRequiredText("Ville", l.Town, 100); msg != "" {
+		errs.Add(fieldLibTown, msg)
+	}
+	if msg := sesame.CheckEmail(l.ContactEmail); msg != "" {
+		errs.Add(fieldLibEmail, "E-mail de contact"+strings.TrimPrefix(msg, "E-mail"))
+	}
+	return l, errs
+}
+
+func libraryForm(l *sesame.Library) form {
+	return form{Values: url.Values{
+		fieldLibCode: {l.Code}, fieldLibName: {l.Name}, fieldLibTown: {l.Town},
+		fieldLibEmail: {l.ContactEmail}, fieldLibDisabled: {adminBool(l.Disabled)},
+	}}
+}
+
+func (s *Server) libraryList(w http.ResponseWriter, r *http.Request) {
+	libs, err := s.store.Libraries(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "library_list", layout{Title: "Bibliothèques", Section: "admin", Content: adminLibraryList{Libraries: libs}})
+}
+
+func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, status int, p adminLibraryPage) {
+	title := "Nouvelle bibliothèque"
+	if p.ID != 0 {
+		title = "Bibliothèque " + p.Code
+	}
+	s.render(w, r, status, "library_form", layout{Title: adminTitle(title, p.Form), Section: "admin", Content: p})
+}
+
+func (s *Server) libraryNew(w http.ResponseWriter, r *http.Request) {
+	s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{Form: form{Values: url.Values{}}})
+}
+
+func (s *Server) libraryCreate(w http.ResponseWriter, r *http.Request) {
+	s.saveLibrary(w, r, nil)
+}
+
+// loadLibrary returns the library named by {id}, or answers 404 and nil.
+func (s *Server) loadLibrary(w http.ResponseWriter, r *http.Request) *sesame.Library {
+	id, err := adminPathID(r, "Bibliothèque introuvable.")
+	if err == nil {
+		var l *sesame.Library
+		if l, err = s.store.Library(r.Context(), id); err == nil {
+			return l
+		}
+	}
+	s.fail(w, r, err)
+	return nil
+}
+
+func (s *Server) libraryEdit(w http.ResponseWriter, r *http.Request) {
+	if l := s.loadLibrary(w, r); l != nil {
+		s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{ID: l.ID, Code: l.Code, Form: libraryForm(l)})
+	}
+}
+
+func (s *Server) libraryUpdate(w http.ResponseWriter, r *http.Request) {
+	if l := s.loadLibrary(w, r); l != nil {
+		s.saveLibrary(w, r, l)
+	}
+}
+
+// saveLibrary creates a library (old is nil) or saves old with what was sent.
+func (s *Server) saveLibrary(w http.ResponseWriter, r *http.Request, old *sesame.Library) {
+	if !s.adminParse(w, r) {
+		return
+	}
+	ctx := r.Context()
+	actor := actorOf(staffFrom(ctx))
+	page := adminLibraryPage{Form: form{Values: adminTyped(r.PostForm)}}
+	if old != nil {
+		page.ID, page.Code = old.ID, old.Code
+	}
+	l, errs := validateLibrary(r.PostForm)
+	if len(errs) == 0 {
+		var err error
+		ok := "cree"
+		if old == nil {
+			_, err = s.store.CreateLibrary(ctx, l, actor)
+		} else {
+			l.ID, ok = old.ID, "enregistre"
+			err = s.store.UpdateLibrary(ctx, l, actor)
+		}
+		switch sesame.ErrorCode(err) {
+		case "":
+			redirect(w, r, "/admin/bibliotheques", ok)
+			return
+		case sesame.EConflict:
+			errs.Add(fieldLibCode, "Code : "+adminLowerFirst(sesame.ErrorMessage(err)))
+		default:
+			s.fail(w, r, err)
+			return
+		}
+	}
+	page.Form.Errors = errs
+	s.renderLibraryForm(w, r, http.StatusUnprocessableEntity, page)
+}
