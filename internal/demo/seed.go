@@ -113,8 +113,10 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 	batch := make([]store.NewPatron, 0, batchSize)
 	for i := 0; i < opts.Patrons-1; i++ {
 		lib := libIDs[rng.IntN(len(libIDs))]
-		if opts.Largest > 0 {
-			lib = libIDs[rng.IntN(len(libIDs)-1)+1] // everyone but FOUESNANT, who gets exactly Largest
+		if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric included; the others share the rest
+			for lib == fouesnant {
+				lib = libIDs[rng.IntN(len(libIDs))]
+			}
 			if i < opts.Largest-1 {
 				lib = fouesnant
 			}

@@ -29,6 +29,11 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 			return fmt.Errorf("prepare grant: %w", err)
 		}
 		defer insGrant.Close()
+		insSearch, err := tx.PrepareContext(ctx, `INSERT INTO patron_search (rowid, search_text) VALUES ($1, $2)`)
+		if err != nil {
+			return fmt.Errorf("prepare search: %w", err)
+		}
+		defer insSearch.Close()
 		type key struct {
 			lib    int64
 			status sesame.Status
@@ -46,6 +51,9 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 				return dbError(err, "Abonné", "Un compte existe déjà avec l'adresse "+p.Email+".")
 			}
 			p.ID = id
+			if _, err := insSearch.ExecContext(ctx, searchKey(p.LibraryID, id), searchText(p)); err != nil {
+				return fmt.Errorf("index search: %w", err)
+			}
 			counts[key{p.LibraryID, p.Status}]++
 			state := np.GrantState
 			if state == "" {

@@ -67,6 +67,9 @@ func (s *Store) CreatePatron(ctx context.Context, np NewPatron, actor sesame.Act
 		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, 1); err != nil {
 			return err
 		}
+		if err := indexSearch(ctx, tx, p.LibraryID, id, searchText(&p)); err != nil {
+			return err
+		}
 		state := np.GrantState
 		if state == "" {
 			state = sesame.GrantPending
@@ -158,6 +161,14 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
 		}
+		if text := searchText(p); text != searchText(&before) || before.LibraryID != p.LibraryID {
+			if err := unindexSearch(ctx, tx, before.LibraryID, id); err != nil {
+				return err
+			}
+			if err := indexSearch(ctx, tx, p.LibraryID, id, text); err != nil {
+				return err
+			}
+		}
 		if before.Status != p.Status || before.LibraryID != p.LibraryID {
 			if err := adjustCount(ctx, tx, before.LibraryID, before.Status, -1); err != nil {
 				return err
@@ -189,6 +200,9 @@ func (s *Store) DeletePatron(ctx context.Context, sc Scope, id int64, actor sesa
 			return fmt.Errorf("delete patron: %w", err)
 		}
 		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, -1); err != nil {
+			return err
+		}
+		if err := unindexSearch(ctx, tx, p.LibraryID, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, "suppression", "Compte supprimé.")
@@ -233,6 +247,7 @@ type PatronPage struct {
 func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
 	var page PatronPage
 	args := []any{}
+	from := "patrons p"
 	where := "WHERE 1 = 1" + sc.clause("p.library_id", &args)
 	if f.Status != "" {
 		args = append(args, string(f.Status))
@@ -242,23 +257,61 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
 		where += fmt.Sprintf(" AND p.status IN ($%d, $%d)", len(args)-1, len(args))
 	}
-	if q := strings.TrimSpace(Fold(f.Query)); q != "" {
-		args = append(args, likeContains(q))
-		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
+	words := strings.Fields(Fold(f.Query))
+	if len(words) > 0 {
+		from, where = searchClause(sc, words, from, where, &args)
 	}
 
-	total, err := s.countPatrons(ctx, sc, f, where, args)
+	total, err := s.countPatrons(ctx, sc, f, len(words) > 0, from, where, args)
 	if err != nil {
 		return page, err
 	}
 	page.Total = total
 
+	order := orderBy(f.Sort, f.Desc, sc.Network)
+	limit := f.Limit
+	if limit <= 0 || limit > 100 {
+		limit = 10
+	}
+	args = append(args, limit, f.Offset)
+	var query string
+	if len(words) == 0 {
+		// The page's ids come from the index alone; only its rows are read,
+		// so a deep page costs no more than skipping index entries.
+		query = fmt.Sprintf(`SELECT %s FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
+			patronColumns, from, where, order, len(args)-1, len(args), order)
+	} else {
+		query = fmt.Sprintf(`SELECT %s FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d`,
+			patronColumns, from, where, order, len(args)-1, len(args))
+	}
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return page, fmt.Errorf("list patrons: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r PatronRow
+		if err := scanPatron(rows, &r.Patron); err != nil {
+			return page, fmt.Errorf("scan patron: %w", err)
+		}
+		page.Rows = append(page.Rows, r)
+	}
+	if err := rows.Err(); err != nil {
+		return page, fmt.Errorf("list patrons: %w", err)
+	}
+	if err := s.addValidatedResources(ctx, page.Rows); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+func orderBy(sort string, desc, network bool) string {
 	dir := "ASC"
-	if f.Desc {
+	if desc {
 		dir = "DESC"
 	}
 	var order string
-	switch f.Sort {
+	switch sort {
 	case SortFirstName:
 		order = fmt.Sprintf("p.sort_first %[1]s, p.sort_last %[1]s, p.id %[1]s", dir)
 	case SortStatus:
@@ -270,39 +323,53 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	default:
 		order = fmt.Sprintf("p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
 	}
-	if sc.Network {
+	if network {
 		order = "p.library_id, " + order
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 100 {
-		limit = 10
-	}
-	args = append(args, limit, f.Offset)
-	query := fmt.Sprintf(`SELECT %s FROM patrons p %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-		patronColumns, where, order, len(args)-1, len(args))
-	rows, err := s.read.QueryContext(ctx, query, args...)
-	if err != nil {
-		return page, fmt.Errorf("list patrons: %w", err)
-	}
-	defer rows.Close()
-	index := map[int64]int{}
-	for rows.Next() {
-		var r PatronRow
-		if err := scanPatron(rows, &r.Patron); err != nil {
-			return page, fmt.Errorf("scan patron: %w", err)
+	return order
+}
+
+// searchKey is a patron's rowid in patron_search: the library in the high
+// bits, so that one library's entries sit together in the trigram index.
+func searchKey(libraryID, patronID int64) int64 { return libraryID<<32 | patronID }
+
+// searchClause narrows the list to patrons whose names, e-mail or card
+// number contain every word, in any order. Words of three letters or more go
+// through the trigram index, from the library's own range of it; shorter
+// ones are checked on the rows it yields.
+func searchClause(sc Scope, words []string, from, where string, args *[]any) (string, string) {
+	var phrases []string
+	for _, w := range words {
+		if len([]rune(w)) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+			continue
 		}
-		index[r.ID] = len(page.Rows)
-		page.Rows = append(page.Rows, r)
+		*args = append(*args, likeContains(w))
+		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(*args))
 	}
-	if err := rows.Err(); err != nil {
-		return page, fmt.Errorf("list patrons: %w", err)
+	if len(phrases) == 0 {
+		return from, where
 	}
-	if len(page.Rows) == 0 {
-		return page, nil
+	from = "patron_search CROSS JOIN patrons p ON p.id = (patron_search.rowid & 4294967295)"
+	*args = append(*args, strings.Join(phrases, " AND "))
+	where += fmt.Sprintf(" AND patron_search MATCH $%d", len(*args))
+	if !sc.Network {
+		*args = append(*args, searchKey(sc.LibraryID, 0), searchKey(sc.LibraryID+1, 0)-1)
+		where += fmt.Sprintf(" AND patron_search.rowid BETWEEN $%d AND $%d", len(*args)-1, len(*args))
 	}
-	ids := make([]any, 0, len(page.Rows))
-	marks := make([]string, 0, len(page.Rows))
-	for _, r := range page.Rows {
+	return from, where
+}
+
+// addValidatedResources fills each row's validated resources, in one query for the page.
+func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	index := map[int64]int{}
+	ids := make([]any, 0, len(rows)+1)
+	marks := make([]string, 0, len(rows))
+	for i, r := range rows {
+		index[r.ID] = i
 		ids = append(ids, r.ID)
 		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
 	}
@@ -311,26 +378,26 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		SELECT g.patron_id, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
 		WHERE g.patron_id IN (%s) AND g.state = $%d ORDER BY r.name`, strings.Join(marks, ", "), len(ids)), ids...)
 	if err != nil {
-		return page, fmt.Errorf("list validated resources: %w", err)
+		return fmt.Errorf("list validated resources: %w", err)
 	}
 	defer grants.Close()
 	for grants.Next() {
 		var pid int64
 		var name string
 		if err := grants.Scan(&pid, &name); err != nil {
-			return page, fmt.Errorf("scan resource: %w", err)
+			return fmt.Errorf("scan resource: %w", err)
 		}
-		r := &page.Rows[index[pid]]
+		r := &rows[index[pid]]
 		r.Resources = append(r.Resources, name)
 	}
-	return page, grants.Err()
+	return grants.Err()
 }
 
 // countPatrons answers from patron_counts when no search narrows the list,
 // and counts the matching rows otherwise.
-func (s *Store) countPatrons(ctx context.Context, sc Scope, f PatronFilter, where string, args []any) (int, error) {
+func (s *Store) countPatrons(ctx context.Context, sc Scope, f PatronFilter, searching bool, from, where string, args []any) (int, error) {
 	var total int
-	if strings.TrimSpace(Fold(f.Query)) == "" {
+	if !searching {
 		cargs := []any{}
 		cwhere := "WHERE 1 = 1" + sc.clause("library_id", &cargs)
 		if f.Status != "" {
@@ -347,7 +414,7 @@ func (s *Store) countPatrons(ctx context.Context, sc Scope, f PatronFilter, wher
 		}
 		return total, nil
 	}
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM patrons p `+where, args...).Scan(&total); err != nil {
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+from+` `+where, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
 	}
 	return total, nil
@@ -371,4 +438,18 @@ func (s *Store) StatusCounts(ctx context.Context, sc Scope) (map[sesame.Status]i
 		counts[sesame.Status(st)] = n
 	}
 	return counts, rows.Err()
+}
+
+func indexSearch(ctx context.Context, q queryer, libraryID, patronID int64, text string) error {
+	if _, err := q.ExecContext(ctx, `INSERT INTO patron_search (rowid, search_text) VALUES ($1, $2)`, searchKey(libraryID, patronID), text); err != nil {
+		return fmt.Errorf("index search: %w", err)
+	}
+	return nil
+}
+
+func unindexSearch(ctx context.Context, q queryer, libraryID, patronID int64) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM patron_search WHERE rowid = $1`, searchKey(libraryID, patronID)); err != nil {
+		return fmt.Errorf("unindex search: %w", err)
+	}
+	return nil
 }

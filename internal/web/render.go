@@ -282,3 +282,8 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
 }
+
+// notFound answers every address no other route serves, in French.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.renderError(w, r, http.StatusNotFound, "Cette page n'existe pas. Vérifiez l'adresse, ou revenez à l'accueil.")
+}

@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{"GET /{$}", auth.Public, s.home},
 		{"GET /static/{name}", auth.Public, s.static},
 		{"GET /healthz", auth.Public, s.healthz},
+		{"/", auth.Public, s.notFound},
 		{"GET /connexion", auth.Public, s.loginForm},
 		{"POST /connexion", auth.Public, s.login},
 		{"POST /deconnexion", auth.Public, s.logout},
@@ -54,4 +55,19 @@ func (s *Server) routes() []route {
 		{"GET /admin/reseau", auth.NetworkAdmin, s.networkEdit},
 		{"POST /admin/reseau", auth.NetworkAdmin, s.networkUpdate},
 	}
+}
+
+// RouteInfo describes one route of the table, for tests and documentation.
+type RouteInfo struct {
+	Pattern    string
+	Permission auth.Permission
+}
+
+// Routes lists the site's routes with their permissions.
+func (s *Server) Routes() []RouteInfo {
+	var out []RouteInfo
+	for _, rt := range s.routes() {
+		out = append(out, RouteInfo{Pattern: rt.pattern, Permission: rt.perm})
+	}
+	return out
 }

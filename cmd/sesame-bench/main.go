@@ -1,0 +1,223 @@
+// Command sesame-bench measures the library back office under load: the
+// patrons list, a name search and a status filter in the largest library,
+// beside a trivial handler measured in the same run. See docs/benchmarks.md.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/app"
+	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/demo"
+)
+
+func main() {
+	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "sesame-bench:", err)
+		os.Exit(1)
+	}
+}
+
+type scenario struct {
+	name  string
+	paths []string // rotated through by the clients
+	hello bool     // served by the trivial handler
+}
+
+func run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("sesame-bench", flag.ContinueOnError)
+	db := fs.String("db", "bench-1m.db", "SQLite file; seeded when empty, reused otherwise")
+	patrons := fs.Int("patrons", 1_000_000, "patrons to seed")
+	libraries := fs.Int("libraries", 200, "libraries to seed")
+	largest := fs.Int("largest", 50_000, "patrons of FOUESNANT, the library measured")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	duration := fs.Duration("duration", 10*time.Second, "time per scenario")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.Open(ctx, config.Config{Addr: "127.0.0.1:0", DB: *db}, app.Options{Logger: logger})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	start := time.Now()
+	seeded, err := demo.Seed(ctx, a.Store, app.Hasher(), demo.Options{Patrons: *patrons, Libraries: *libraries, Largest: *largest,
+		Today: sesame.DateOf(time.Now(), app.Paris()), Seed: 1})
+	if err != nil {
+		return err
+	}
+	if seeded {
+		fmt.Fprintf(out, "seeded %d patrons over %d libraries in %s\n", *patrons, *libraries, time.Since(start).Round(time.Second))
+	}
+
+	timings := &serverTimings{byPath: map[string][]time.Duration{}}
+	handler := timings.wrap(a.Web.Handler())
+	hello := timings.wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(w, "Bonjour\n")
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	helloLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	go http.Serve(ln, handler)
+	go http.Serve(helloLn, hello)
+	base, helloBase := "http://"+ln.Addr().String(), "http://"+helloLn.Addr().String()
+
+	cookies, err := login(base, "fouesnant", demo.Password)
+	if err != nil {
+		return err
+	}
+	scenarios := []scenario{
+		{name: "hello (trivial handler)", paths: []string{"/"}, hello: true},
+		{name: "list, default sort (Nom ▲)", paths: []string{"/abonnes", "/abonnes?page=2", "/abonnes?page=250", "/abonnes?page=4000"}},
+		{name: "status filter (Validé)", paths: []string{"/abonnes?statut=valide", "/abonnes?statut=a_valider", "/abonnes?statut=expire&page=3"}},
+		{name: "name search (substring, accents ignored)", paths: []string{"/abonnes?q=gueguen", "/abonnes?q=le+bihan", "/abonnes?q=nolwenn", "/abonnes?q=kerj"}},
+	}
+	fmt.Fprintf(out, "\nmachine: %s/%s, %d CPU, %s; %d clients, %s per scenario; largest library %d patrons\n\n",
+		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *clients, *duration, *largest)
+	fmt.Fprintf(out, "| scenario | requests/s | server p50 | server p95 | client p50 | client p95 | errors |\n|---|---|---|---|---|---|---|\n")
+	for _, sc := range scenarios {
+		target := base
+		if sc.hello {
+			target = helloBase
+		}
+		timings.reset()
+		res := load(target, sc.paths, cookies, *clients, *duration)
+		server := timings.all()
+		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %d |\n", sc.name, res.rate,
+			pct(server, 50), pct(server, 95), pct(res.latencies, 50), pct(res.latencies, 95), res.errors)
+	}
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(out, "\nGo heap in use after the run: %.1f MiB\n", float64(ms.HeapInuse)/(1<<20))
+	return nil
+}
+
+// serverTimings records how long the handler took for each request.
+type serverTimings struct {
+	mu     sync.Mutex
+	byPath map[string][]time.Duration
+}
+
+func (t *serverTimings) wrap(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		h.ServeHTTP(w, r)
+		d := time.Since(start)
+		t.mu.Lock()
+		t.byPath[r.URL.Path] = append(t.byPath[r.URL.Path], d)
+		t.mu.Unlock()
+	})
+}
+
+func (t *serverTimings) reset() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.byPath = map[string][]time.Duration{}
+}
+
+func (t *serverTimings) all() []time.Duration {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var all []time.Duration
+	for _, d := range t.byPath {
+		all = append(all, d...)
+	}
+	return all
+}
+
+type loadResult struct {
+	rate      float64
+	latencies []time.Duration
+	errors    int
+}
+
+// load runs clients loops for d, each going through paths in turn.
+func load(base string, paths []string, cookies []*http.Cookie, clients int, d time.Duration) loadResult {
+	var mu sync.Mutex
+	var res loadResult
+	deadline := time.Now().Add(d)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+			var lats []time.Duration
+			errs := 0
+			for i := c; time.Now().Before(deadline); i++ {
+				req, _ := http.NewRequest(http.MethodGet, base+paths[i%len(paths)], nil)
+				for _, ck := range cookies {
+					req.AddCookie(ck)
+				}
+				t0 := time.Now()
+				r, err := httpc.Do(req)
+				if err == nil {
+					_, err = io.Copy(io.Discard, r.Body)
+					r.Body.Close()
+					if r.StatusCode != http.StatusOK {
+						err = fmt.Errorf("status %d", r.StatusCode)
+					}
+				}
+				lats = append(lats, time.Since(t0))
+				if err != nil {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lats...)
+			res.errors += errs
+			mu.Unlock()
+		}(c)
+	}
+	wg.Wait()
+	res.rate = float64(len(res.latencies)) / time.Since(start).Seconds()
+	return res
+}
+
+func pct(ds []time.Duration, p int) string {
+	if len(ds) == 0 {
+		return "–"
+	}
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	d := s[(len(s)-1)*p/100]
+	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+}
+
+func login(base, user, password string) ([]*http.Cookie, error) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.PostForm(base+"/connexion", url.Values{"identifiant": {user}, "mot_de_passe": {password}})
+	if err != nil {
+		return nil, err
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusSeeOther || strings.Contains(res.Header.Get("Location"), "connexion") {
+		return nil, fmt.Errorf("login as %s: status %d", user, res.StatusCode)
+	}
+	u, _ := url.Parse(base)
+	return jar.Cookies(u), nil
+}
