@@ -37,8 +37,9 @@ func TestRenewPatron(t *testing.T) {
 	if got := b.text(); !strings.Contains(got, wantLoginErr) {
 		t.Errorf("wrong password: page says %q, want « %s »", got, wantLoginErr)
 	}
-	if got := b.find(textbox("Identifiant")).description(); !strings.Contains(got, wantLoginErr) {
-		t.Errorf("wrong password: Identifiant's description (read with it) is %q, want it to contain « %s »", got, wantLoginErr)
+	// A screen reader must hear it: as an alert, or read with the field.
+	if alerts, desc := b.live("alert"), b.find(textbox("Identifiant")).description(); !slices.Contains(alerts, wantLoginErr) && !strings.Contains(desc, wantLoginErr) {
+		t.Errorf("wrong password: « %s » is neither an alert (%q) nor Identifiant's description (%q)", wantLoginErr, alerts, desc)
 	}
 	if got := b.value(textbox("Identifiant")); got != "fouesnant" {
 		t.Errorf("wrong password: Identifiant holds %q, want the typed login kept", got)
@@ -47,6 +48,7 @@ func TestRenewPatron(t *testing.T) {
 		t.Errorf("wrong password: Mot de passe holds %q, want it empty (never sent back in the page)", got)
 	}
 	b.checkA11y("connexion, mot de passe erroné")
+	b.screenshot("connexion-erreur")
 
 	b.fill(textbox("Identifiant"), "fouesnant")
 	b.fill(textbox("Mot de passe"), demo.Password)
@@ -57,7 +59,7 @@ func TestRenewPatron(t *testing.T) {
 	b.checkA11y("liste des abonnés")
 	b.fill(search, "MEDIATEUR")
 	b.click(button("Rechercher"), 200)
-	if got := b.statusMessages(); !slices.Contains(got, "1 abonné") {
+	if got := b.live("status"); !slices.Contains(got, "1 abonné") {
 		t.Errorf("search MEDIATEUR: status says %q, want « 1 abonné »", got)
 	}
 	b.checkA11y("liste après recherche")
@@ -98,8 +100,8 @@ func TestRenewPatron(t *testing.T) {
 	b.fill(dateField, today.String())
 	b.click(button("Enregistrer"), 200)
 	page := b.text()
-	if !slices.Contains(b.statusMessages(), "Les modifications ont été enregistrées.") {
-		t.Errorf("after Enregistrer: status %q, want « Les modifications ont été enregistrées. »", b.statusMessages())
+	if !slices.Contains(b.live("status"), "Les modifications ont été enregistrées.") {
+		t.Errorf("after Enregistrer: status %q, want « Les modifications ont été enregistrées. »", b.live("status"))
 	}
 	if want := "Date de fin de validité : " + newEnd.String(); !strings.Contains(page, want) {
 		t.Errorf("after Enregistrer: page does not show « %s »:\n%s", want, page)
@@ -110,12 +112,13 @@ func TestRenewPatron(t *testing.T) {
 	// 5- Ressources tab: activate the resources not yet validated.
 	b.click(link("Ressources").in(tabs), 200)
 	b.checkA11y("fiche, onglet Ressources")
+	b.screenshot("ressources")
 	activate := role("group", "Activer des ressources")
 	b.tick(checkbox("PressReader").in(activate))
 	b.tick(checkbox("Tout apprendre").in(activate))
 	b.click(button("Activer"), 200)
-	if !slices.Contains(b.statusMessages(), "Les ressources cochées ont été activées.") {
-		t.Errorf("after Activer: status %q, want « Les ressources cochées ont été activées. »", b.statusMessages())
+	if !slices.Contains(b.live("status"), "Les ressources cochées ont été activées.") {
+		t.Errorf("after Activer: status %q, want « Les ressources cochées ont été activées. »", b.live("status"))
 	}
 	if n := b.count(checkbox("PressReader")); n != 0 {
 		t.Errorf("after Activer: PressReader still offered for activation")

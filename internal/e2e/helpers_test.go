@@ -1,3 +1,10 @@
+// Package e2e drives Sésame in a real headless Chromium, the way librarians
+// use it, and checks every page it shows with axe-core (WCAG 2.1 A and AA).
+//
+// It needs Debian's chromium (/usr/bin/chromium) and `npm ci` at the
+// repository root for axe-core; without them the tests skip, except under
+// CI=true, where they fail. Set SESAME_SCREENSHOTS to a folder to keep the
+// screenshots. .ci/run installs both tools.
 package e2e
 
 import (
@@ -474,14 +481,15 @@ func (b *browser) text() string {
 	return s
 }
 
-// statusMessages are the texts of the live regions (role=status) of the page:
-// what a screen reader announces after a search or a save.
-func (b *browser) statusMessages() []string {
+// live returns the texts of the page's live regions with the role r
+// ("status", "alert"): what a screen reader announces after a search, a save
+// or an error.
+func (b *browser) live(r string) []string {
 	b.t.Helper()
 	s, err := chromedp.Run(b.ctx, chromedp.Evaluate[[]string](
-		`[...document.querySelectorAll('[role=status]')].map(e => e.innerText.trim())`))
+		`[...document.querySelectorAll('[role=`+r+`]')].map(e => e.innerText.trim())`))
 	if err != nil {
-		b.t.Fatalf("read status: %v", err)
+		b.t.Fatalf("read %s regions: %v", r, err)
 	}
 	return s
 }
