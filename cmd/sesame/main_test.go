@@ -119,7 +119,9 @@ func TestDemoSeedsOnceThenServes(t *testing.T) {
 		ctx, cancel := context.WithCancel(context.Background())
 		var out syncBuffer
 		done := make(chan error, 1)
-		go func() { done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--patrons", "200"}, nil, &out, &out, noEnv) }()
+		go func() {
+			done <- run(ctx, []string{"demo", "--db", db, "--addr", "127.0.0.1:0", "--patrons", "200"}, nil, &out, &out, noEnv)
+		}()
 		waitFor(t, &out, "Demo logins")
 		cancel()
 		if err := <-done; err != nil {

@@ -26,7 +26,7 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 	rows, err := s.read.QueryContext(ctx, `
 		SELECT `+resourceColumns+`, COALESCE(g.state, '')
 		FROM resources r LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1
-		ORDER BY r.id`, patronID)
+		ORDER BY r.name, r.id`, patronID)
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}

@@ -103,7 +103,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		s.log.Warn("échec de connexion", "login", login, "addr", clientAddress(r))
-		page.Form.Errors.Add("identifiant", "Identifiant ou mot de passe incorrect.")
 		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
 		return
 	}
