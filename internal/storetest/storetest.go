@@ -1,0 +1,417 @@
+// Package storetest is the store's conformance suite: every behaviour the
+// rest of Sésame relies on, run against each database engine.
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// Opener opens a fresh, empty store whose clock is now.
+type Opener func(t testing.TB, now func() time.Time) *store.Store
+
+var sys = sesame.Actor{Label: "test"}
+
+// fixture is two libraries with resources, on a fresh store.
+type fixture struct {
+	st         *store.Store
+	now        time.Time
+	libA, libB int64
+	res        []int64
+}
+
+func newFixture(t testing.TB, open Opener) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	paris, _ := time.LoadLocation("Europe/Paris")
+	f := &fixture{now: time.Date(2026, 11, 26, 10, 30, 15, 123456789, paris)}
+	f.st = open(t, func() time.Time { return f.now })
+	var err error
+	if f.libA, err = f.st.CreateLibrary(ctx, sesame.Library{Code: "FOUESNANT", Name: "Médiathèque de Fouesnant", Town: "Fouesnant", ContactEmail: "a@example.org"}, sys); err != nil {
+		t.Fatal(err)
+	}
+	if f.libB, err = f.st.CreateLibrary(ctx, sesame.Library{Code: "QUIMPER", Name: "Médiathèque de Quimper", Town: "Quimper", ContactEmail: "b@example.org"}, sys); err != nil {
+		t.Fatal(err)
+	}
+	for _, slug := range []string{"pressreader", "tout-apprendre", "brief-me"} {
+		id, err := f.st.CreateResource(ctx, sesame.Resource{Slug: slug, Name: slug, Description: "d", URL: "https://example.org/"}, sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.res = append(f.res, id)
+	}
+	return f
+}
+
+func (f *fixture) patron(t testing.TB, lib int64, last, first, email string, status sesame.Status) int64 {
+	t.Helper()
+	p := sesame.Patron{LibraryID: lib, LastName: last, FirstName: first, Email: email, BirthDate: sesame.MustDate(1980, 2, 29),
+		PostalCode: "29000", Town: "Quimper", CardNumber: "C-" + first, RegisteredOn: sesame.MustDate(2021, 12, 17), Status: status}
+	if status == sesame.StatusValidated {
+		p.LibraryRegisteredOn, p.ValidUntil = sesame.MustDate(2026, 4, 7), sesame.MustDate(2027, 4, 7)
+	}
+	id, err := f.st.CreatePatron(context.Background(), store.NewPatron{Patron: p, ResourceIDs: f.res[:1]}, sys)
+	if err != nil {
+		t.Fatalf("create %s: %v", last, err)
+	}
+	return id
+}
+
+// Run runs the whole suite against stores from open.
+func Run(t *testing.T, open Opener) {
+	tests := []struct {
+		name string
+		fn   func(*testing.T, Opener)
+	}{
+		{"PatronRoundTrip", testPatronRoundTrip},
+		{"LibraryIsolation", testLibraryIsolation},
+		{"UniqueConflicts", testUniqueConflicts},
+		{"SearchFollowsChanges", testSearchFollowsChanges},
+		{"CountsFollowChanges", testCountsFollowChanges},
+		{"PaginationOrder", testPaginationOrder},
+		{"OptimisticVersion", testOptimisticVersion},
+		{"ConcurrentUpdates", testConcurrentUpdates},
+		{"GrantsAndHistory", testGrantsAndHistory},
+		{"SessionsAndThrottle", testSessionsAndThrottle},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
+	}
+}
+
+func testPatronRoundTrip(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "N'GUYEN", "Maëlle", "Maelle@Example.org", sesame.StatusValidated)
+	p, err := f.st.Patron(ctx, store.LibraryScope(f.libA), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checks := []struct{ what, got, want string }{
+		{"last name", p.LastName, "N'GUYEN"},
+		{"first name", p.FirstName, "Maëlle"},
+		{"e-mail (normalised)", p.Email, "maelle@example.org"},
+		{"birth date", p.BirthDate.String(), "29/02/1980"},
+		{"registered on", p.RegisteredOn.String(), "17/12/2021"},
+		{"library date", p.LibraryRegisteredOn.String(), "07/04/2026"},
+		{"valid until", p.ValidUntil.String(), "07/04/2027"},
+		{"status", string(p.Status), string(sesame.StatusValidated)},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %q, want %q", c.what, c.got, c.want)
+		}
+	}
+	if !p.CreatedAt.Equal(f.now.Truncate(time.Microsecond)) && !p.CreatedAt.Equal(f.now) {
+		t.Errorf("created at: got %s, want %s (a non-UTC instant stored and read back)", p.CreatedAt, f.now)
+	}
+	if p.CreatedAt.Sub(f.now).Abs() > time.Microsecond {
+		t.Errorf("created at lost precision: got %s, want %s", p.CreatedAt, f.now)
+	}
+}
+
+func testLibraryIsolation(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	b := f.patron(t, f.libB, "KERJEAN", "Yann", "yann@example.org", sesame.StatusToValidate)
+	scopeA := store.LibraryScope(f.libA)
+	if _, err := f.st.Patron(ctx, scopeA, b); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("Patron across libraries: got %v, want not found", err)
+	}
+	if _, err := f.st.PatronGrants(ctx, scopeA, b); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("PatronGrants across libraries: got %v, want not found", err)
+	}
+	if _, err := f.st.PatronHistory(ctx, scopeA, b); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("PatronHistory across libraries: got %v, want not found", err)
+	}
+	if _, err := f.st.SetGrants(ctx, scopeA, b, f.res, sesame.GrantValidated, sys); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("SetGrants across libraries: got %v, want not found", err)
+	}
+	_, err := f.st.UpdatePatron(ctx, scopeA, b, 0, sys, func(p *sesame.Patron) (store.Change, error) {
+		t.Error("update closure called across libraries")
+		return store.Change{}, nil
+	})
+	if sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("UpdatePatron across libraries: got %v, want not found", err)
+	}
+	if err := f.st.DeletePatron(ctx, scopeA, b, sys); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("DeletePatron across libraries: got %v, want not found", err)
+	}
+	for _, q := range []string{"", "kerjean", "yann@example.org", "C-Yann", "ya"} {
+		page, err := f.st.ListPatrons(ctx, scopeA, store.PatronFilter{Query: q})
+		if err != nil || page.Total != 0 || len(page.Rows) != 0 {
+			t.Errorf("ListPatrons(%q) in A: got %d rows, total %d (%v), want none", q, len(page.Rows), page.Total, err)
+		}
+	}
+	if page, _ := f.st.ListPatrons(ctx, store.NetworkScope(), store.PatronFilter{Query: "kerjean"}); page.Total != 1 {
+		t.Errorf("the network sees every library: got %d, want 1", page.Total)
+	}
+}
+
+func testUniqueConflicts(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	f.patron(t, f.libA, "LE GALL", "Anne", "anne@example.org", sesame.StatusToValidate)
+	_, err := f.st.CreatePatron(ctx, store.NewPatron{Patron: sesame.Patron{LibraryID: f.libB, LastName: "X", FirstName: "Y", Email: "ANNE@example.org",
+		BirthDate: sesame.MustDate(1990, 1, 1), RegisteredOn: sesame.MustDate(2026, 1, 1), Status: sesame.StatusToValidate}}, sys)
+	if sesame.ErrorCode(err) != sesame.EConflict {
+		t.Errorf("same e-mail, other case: got %v, want conflict", err)
+	}
+	if _, err := f.st.CreateLibrary(ctx, sesame.Library{Code: "QUIMPER", Name: "n", Town: "t", ContactEmail: "c@example.org"}, sys); sesame.ErrorCode(err) != sesame.EConflict {
+		t.Errorf("same library code: got %v, want conflict", err)
+	}
+	if _, err := f.st.CreateResource(ctx, sesame.Resource{Slug: "pressreader", Name: "n"}, sys); sesame.ErrorCode(err) != sesame.EConflict {
+		t.Errorf("same resource slug: got %v, want conflict", err)
+	}
+	if _, err := f.st.CreateStaff(ctx, sesame.Staff{Login: "x", Name: "x", Role: sesame.RoleAdmin, PasswordHash: "h"}, sys); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.CreateStaff(ctx, sesame.Staff{Login: "X", Name: "x", Role: sesame.RoleAdmin, PasswordHash: "h"}, sys); sesame.ErrorCode(err) != sesame.EConflict {
+		t.Errorf("same login: got %v, want conflict", err)
+	}
+}
+
+func testSearchFollowsChanges(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "LEFÈVRE", "Anne", "anne@example.org", sesame.StatusToValidate)
+	f.patron(t, f.libA, "LE BIHAN", "Gwenaël", "gwen@example.org", sesame.StatusToValidate)
+	search := func(sc store.Scope, q string) int {
+		t.Helper()
+		page, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: q})
+		if err != nil {
+			t.Fatalf("search %q: %v", q, err)
+		}
+		return page.Total
+	}
+	a, b := store.LibraryScope(f.libA), store.LibraryScope(f.libB)
+	tests := []struct {
+		query string
+		want  int
+	}{
+		{"lefevre", 1}, {"LEFEVRE", 1}, {"Lefèvre", 1}, {"efèv", 1}, {"anne lefevre", 1}, {"lefevre anne", 1},
+		{"gwenael", 1}, {"bihan", 1}, {"le", 2}, {"e", 2}, {"anne@example", 1}, {"c-anne", 1}, {"%", 0}, {"_", 0}, {`"`, 0}, {`an"ne`, 0}, {"zzz", 0},
+	}
+	for _, tt := range tests {
+		if got := search(a, tt.query); got != tt.want {
+			t.Errorf("search %q: got %d, want %d", tt.query, got, tt.want)
+		}
+	}
+	_, err := f.st.UpdatePatron(ctx, store.NetworkScope(), id, 0, sys, func(p *sesame.Patron) (store.Change, error) {
+		p.LastName, p.LibraryID = "MORVAN", f.libB
+		return store.Change{Action: "t", Detail: "t"}, nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := search(a, "lefevre"); got != 0 {
+		t.Errorf("old name still found: %d", got)
+	}
+	if got := search(a, "morvan"); got != 0 {
+		t.Errorf("moved patron found in its old library: %d", got)
+	}
+	if got := search(b, "morvan"); got != 1 {
+		t.Errorf("renamed patron not found in its new library: %d", got)
+	}
+	if err := f.st.DeletePatron(ctx, store.NetworkScope(), id, sys); err != nil {
+		t.Fatal(err)
+	}
+	if got := search(b, "morvan"); got != 0 {
+		t.Errorf("deleted patron still found: %d", got)
+	}
+}
+
+func testCountsFollowChanges(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "A", "A", "a@example.org", sesame.StatusToValidate)
+	f.patron(t, f.libA, "B", "B", "b@example.org", sesame.StatusValidated)
+	f.patron(t, f.libB, "C", "C", "c@example.org", sesame.StatusToValidate)
+	_, err := f.st.UpdatePatron(ctx, store.LibraryScope(f.libA), id, 0, sys, func(p *sesame.Patron) (store.Change, error) {
+		return store.Change{Action: "t", Detail: "t"}, p.Decide(sesame.Decision{Status: sesame.StatusRefused}, sesame.MustDate(2026, 11, 26), 12)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts, err := f.st.StatusCounts(ctx, store.LibraryScope(f.libA))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[sesame.Status]int{sesame.StatusRefused: 1, sesame.StatusValidated: 1}
+	for _, st := range sesame.Statuses {
+		if counts[st] != want[st] {
+			t.Errorf("%s in A: got %d, want %d", st, counts[st], want[st])
+		}
+	}
+	for _, tt := range []struct {
+		sc     store.Scope
+		filter store.PatronFilter
+		want   int
+	}{
+		{store.LibraryScope(f.libA), store.PatronFilter{}, 2},
+		{store.LibraryScope(f.libA), store.PatronFilter{Status: sesame.StatusToValidate}, 0},
+		{store.LibraryScope(f.libB), store.PatronFilter{Awaiting: true}, 1},
+		{store.NetworkScope(), store.PatronFilter{}, 3},
+	} {
+		page, err := f.st.ListPatrons(ctx, tt.sc, tt.filter)
+		if err != nil || page.Total != tt.want || len(page.Rows) != tt.want {
+			t.Errorf("ListPatrons(%+v, %+v): got total %d rows %d (%v), want %d", tt.sc, tt.filter, page.Total, len(page.Rows), err, tt.want)
+		}
+	}
+}
+
+func testPaginationOrder(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	names := []string{"ÉLIÈS", "abgrall", "Le Gall", "LE GALL", "Cariou", "le goff", "Bihan", "Œuvrard", "Zéro", "Ézou", "Tanguy", "Quéré"}
+	for i, n := range names {
+		f.patron(t, f.libA, n, fmt.Sprintf("P%02d", i), fmt.Sprintf("p%d@example.org", i), sesame.StatusToValidate)
+	}
+	var seen []string
+	for page := 0; page < 4; page++ {
+		res, err := f.st.ListPatrons(ctx, store.LibraryScope(f.libA), store.PatronFilter{Limit: 5, Offset: page * 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range res.Rows {
+			seen = append(seen, store.Fold(r.LastName))
+		}
+	}
+	if len(seen) != len(names) {
+		t.Fatalf("pages gave %d rows, want %d", len(seen), len(names))
+	}
+	for i := 1; i < len(seen); i++ {
+		if seen[i-1] > seen[i] {
+			t.Errorf("order broken at %d: %q before %q", i, seen[i-1], seen[i])
+		}
+	}
+	res, _ := f.st.ListPatrons(ctx, store.LibraryScope(f.libA), store.PatronFilter{Limit: 3, Desc: true})
+	if len(res.Rows) != 3 || store.Fold(res.Rows[0].LastName) != "zero" {
+		t.Errorf("descending: first got %v", res.Rows)
+	}
+}
+
+func testOptimisticVersion(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "A", "A", "a@example.org", sesame.StatusToValidate)
+	rename := func(v int, town string) error {
+		_, err := f.st.UpdatePatron(ctx, store.LibraryScope(f.libA), id, v, sys, func(p *sesame.Patron) (store.Change, error) {
+			p.Town = town
+			return store.Change{Action: "t", Detail: town}, nil
+		})
+		return err
+	}
+	if err := rename(1, "Brest"); err != nil {
+		t.Fatalf("first save: %v", err)
+	}
+	if err := rename(1, "Morlaix"); sesame.ErrorCode(err) != sesame.EStale {
+		t.Errorf("second save on version 1: got %v, want stale", err)
+	}
+	if p, _ := f.st.Patron(ctx, store.LibraryScope(f.libA), id); p.Town != "Brest" || p.Version != 2 {
+		t.Errorf("got town %q version %d, want Brest 2", p.Town, p.Version)
+	}
+}
+
+func testConcurrentUpdates(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "A", "A", "a@example.org", sesame.StatusToValidate)
+	const writers = 8
+	var wg sync.WaitGroup
+	results := make(chan error, writers)
+	for i := 0; i < writers; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			_, err := f.st.UpdatePatron(ctx, store.LibraryScope(f.libA), id, 1, sys, func(p *sesame.Patron) (store.Change, error) {
+				p.Town = fmt.Sprintf("Ville %d", i)
+				return store.Change{Action: "t", Detail: "t"}, nil
+			})
+			results <- err
+		}(i)
+	}
+	wg.Wait()
+	close(results)
+	ok := 0
+	for err := range results {
+		switch {
+		case err == nil:
+			ok++
+		case sesame.ErrorCode(err) != sesame.EStale:
+			t.Errorf("concurrent save: got %v, want nil or stale", err)
+		}
+	}
+	if ok != 1 {
+		t.Errorf("%d saves on version 1 succeeded, want exactly 1", ok)
+	}
+}
+
+func testGrantsAndHistory(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "A", "A", "a@example.org", sesame.StatusToValidate)
+	sc := store.LibraryScope(f.libA)
+	changed, err := f.st.SetGrants(ctx, sc, id, f.res, sesame.GrantValidated, sys)
+	if err != nil || len(changed) != 3 {
+		t.Fatalf("activate: got %v (%v), want 3 changed", changed, err)
+	}
+	if changed, _ := f.st.SetGrants(ctx, sc, id, f.res, sesame.GrantValidated, sys); len(changed) != 0 {
+		t.Errorf("activating again changed %v", changed)
+	}
+	page, _ := f.st.ListPatrons(ctx, sc, store.PatronFilter{})
+	if len(page.Rows) != 1 || len(page.Rows[0].Resources) != 3 {
+		t.Errorf("list resources: got %v", page.Rows)
+	}
+	events, err := f.st.PatronHistory(ctx, sc, id)
+	if err != nil || len(events) != 2 || events[0].Action != "ressources" {
+		t.Errorf("history: got %+v (%v), want creation then ressources, newest first", events, err)
+	}
+	if _, err := f.st.SetGrants(ctx, sc, id, []int64{424242}, sesame.GrantValidated, sys); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("unknown resource: got %v, want not found", err)
+	}
+}
+
+func testSessionsAndThrottle(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	staffID, err := f.st.CreateStaff(ctx, sesame.Staff{Login: "fouesnant", Name: "F", Role: sesame.RoleLibrary, LibraryID: f.libA, PasswordHash: "h"}, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.CreateSession(ctx, "hash1", staffID); err != nil {
+		t.Fatal(err)
+	}
+	sess, err := f.st.SessionByHash(ctx, "hash1")
+	if err != nil || sess.Staff.Login != "fouesnant" || sess.Staff.LibraryID != f.libA {
+		t.Fatalf("session: got %+v (%v)", sess, err)
+	}
+	if err := f.st.SetStaffPassword(ctx, staffID, "h2", true, sys); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SessionByHash(ctx, "hash1"); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("session after a password reset: got %v, want not found", err)
+	}
+	until := f.now.Add(time.Minute)
+	th, err := f.st.RecordFailure(ctx, "k", func(n int) time.Time { return until })
+	if err != nil || th.Failures != 1 {
+		t.Fatalf("record failure: %+v %v", th, err)
+	}
+	th, _ = f.st.RecordFailure(ctx, "k", func(n int) time.Time { return until })
+	got, err := f.st.ThrottleOf(ctx, "k")
+	if err != nil || got.Failures != 2 || !got.BlockedUntil.Equal(until) {
+		t.Errorf("throttle: got %+v (%v), want 2 failures until %s", got, err, until)
+	}
+	if err := f.st.ClearThrottle(ctx, "k"); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := f.st.ThrottleOf(ctx, "k"); got.Failures != 0 {
+		t.Errorf("cleared throttle: got %+v", got)
+	}
+}
