@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -47,6 +48,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	largest := fs.Int("largest", 50_000, "patrons of FOUESNANT, the library measured")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "time per scenario")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured scenarios to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +98,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "\nmachine: %s/%s, %d CPU, %s; %d clients, %s per scenario; largest library %d patrons\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *clients, *duration, *largest)
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Fprintf(out, "| scenario | requests/s | server p50 | server p95 | client p50 | client p95 | errors |\n|---|---|---|---|---|---|---|\n")
 	for _, sc := range scenarios {
 		target := base
@@ -204,7 +217,7 @@ func pct(ds []time.Duration, p int) string {
 	s := slices.Clone(ds)
 	slices.Sort(s)
 	d := s[(len(s)-1)*p/100]
-	return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000)
+	return fmt.Sprintf("%.3f ms", float64(d.Nanoseconds())/1e6)
 }
 
 func login(base, user, password string) ([]*http.Cookie, error) {

@@ -34,6 +34,9 @@ type Options struct {
 	Logger     *slog.Logger
 	DemoLogins []web.DemoLogin
 	Hasher     *auth.Hasher
+	// TrustProxy takes the client address from X-Forwarded-For, as set by
+	// the reverse proxy in front; never set it without one.
+	TrustProxy bool
 }
 
 // Paris is the network's calendar.
@@ -69,7 +72,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
-		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins,
+		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: opts.TrustProxy,
 	})
 	if err != nil {
 		st.Close()

@@ -207,15 +207,26 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		version = -1 // a form without its version is treated as stale, never as "any version"
 	}
 	isAdmin := st.Role == sesame.RoleAdmin
+	codes := map[string]string{}
+	if isAdmin && tab == "informations" { // only the admin moves patrons between libraries
+		libs, err := s.store.Libraries(ctx)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, l := range libs {
+			codes[strconv.FormatInt(l.ID, 10)] = l.Code
+		}
+	}
 	_, err = s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
 		if p.ReadOnlyForStaff() && !isAdmin {
 			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
 		}
-		before := snapshot(p)
+		before := snapshot(p, codes)
 		if err := apply(p, r.PostForm); err != nil {
 			return store.Change{}, err
 		}
-		detail := describeChanges(before, snapshot(p))
+		detail := describeChanges(before, snapshot(p, codes))
 		if detail == "" {
 			return store.Change{}, nil
 		}
@@ -247,9 +258,13 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 	}
 }
 
-// snapshot is every field of the record as text, to tell what a save changed.
-func snapshot(p *sesame.Patron) form {
+// snapshot is every field of the record as text, to tell what a save
+// changed; codes name the libraries when the library may change.
+func snapshot(p *sesame.Patron, codes map[string]string) form {
 	f := infoForm(p)
+	if code, ok := codes[f.Get(sesame.FieldLibrary)]; ok {
+		f.Values.Set(sesame.FieldLibrary, code)
+	}
 	f.Values.Set(sesame.FieldStatus, string(p.Status))
 	f.Values.Set(sesame.FieldLibraryRegisteredOn, p.LibraryRegisteredOn.String())
 	f.Values.Set(sesame.FieldRefusalReason, p.RefusalReason)

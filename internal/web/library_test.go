@@ -458,7 +458,8 @@ func TestNetworkAdminOnPatrons(t *testing.T) {
 		t.Errorf("moved patron missing from the new library's to-do view")
 	}
 	history := admin.get(fmt.Sprintf("/abonnes/%d", w.patronA)).body
-	if !strings.Contains(history, "anne.nouvelle@example.org") || !strings.Contains(history, "admin (Administration)") {
+	if !strings.Contains(history, "anne.nouvelle@example.org") || !strings.Contains(history, "admin (Administration)") ||
+		!strings.Contains(history, "FOUESNANT") || !strings.Contains(history, "QUIMPER") {
 		t.Errorf("the e-mail change is not in the history")
 	}
 

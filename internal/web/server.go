@@ -25,6 +25,9 @@ type Config struct {
 	Location *time.Location
 	// SecureCookies is set behind https: cookies get Secure and the __Host- prefix.
 	SecureCookies bool
+	// TrustProxy takes the client address from the last X-Forwarded-For
+	// entry, the one the reverse proxy in front added.
+	TrustProxy bool
 	// DemoLogins, when set, are shown on the login page: the demo only.
 	DemoLogins []DemoLogin
 }

@@ -71,7 +71,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	keys := []string{auth.AccountKey(login), auth.AddressKey(clientAddress(r))}
+	keys := []string{auth.AccountKey(login), auth.AddressKey(s.clientAddress(r))}
 	for _, key := range keys {
 		t, err := s.store.ThrottleOf(ctx, key)
 		if err != nil {
@@ -102,7 +102,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		s.log.Warn("échec de connexion", "login", login, "addr", clientAddress(r))
+		s.log.Warn("échec de connexion", "login", login, "addr", s.clientAddress(r))
 		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
 		return
 	}
@@ -157,8 +157,17 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	redirect(w, r, "/connexion", "deconnecte")
 }
 
-// clientAddress is the address the request came from, without its port.
-func clientAddress(r *http.Request) string {
+// clientAddress is the address the request came from, without its port:
+// behind a trusted proxy, the one the proxy saw.
+func (s *Server) clientAddress(r *http.Request) string {
+	if s.cfg.TrustProxy {
+		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
+			hops := strings.Split(fwd[len(fwd)-1], ",")
+			if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+				return last
+			}
+		}
+	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
