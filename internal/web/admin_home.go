@@ -64,24 +64,6 @@ func adminPathID(r *http.Request, notFound string) (int64, error) {
 	return id, nil
 }
 
-// adminParse reads a posted form; an unreadable one gets 400 and false.
-func (s *Server) adminParse(w http.ResponseWriter, r *http.Request) bool {
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
-		return false
-	}
-	return true
-}
-
-// adminTitle marks the title of a refused form, so that a screen reader
-// announces the error as soon as the page loads.
-func adminTitle(title string, f form) string {
-	if len(f.Errors) > 0 {
-		return "Erreur : " + title
-	}
-	return title
-}
-
 // adminTyped copies what was sent, so that a refused form keeps it.
 func adminTyped(sent url.Values) url.Values {
 	v := url.Values{}

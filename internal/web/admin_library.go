@@ -89,7 +89,7 @@ func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, statu
 	if p.ID != 0 {
 		title = "Bibliothèque " + p.Code
 	}
-	s.render(w, r, status, "library_form", layout{Title: adminTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "library_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) libraryNew(w http.ResponseWriter, r *http.Request) {
@@ -127,7 +127,7 @@ func (s *Server) libraryUpdate(w http.ResponseWriter, r *http.Request) {
 
 // saveLibrary creates a library (old is nil) or saves old with what was sent.
 func (s *Server) saveLibrary(w http.ResponseWriter, r *http.Request, old *sesame.Library) {
-	if !s.adminParse(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()

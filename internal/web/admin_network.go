@@ -47,7 +47,7 @@ func validateNetwork(v url.Values) (sesame.Network, sesame.FieldErrors) {
 }
 
 func (s *Server) renderNetworkForm(w http.ResponseWriter, r *http.Request, status int, p adminNetworkPage) {
-	s.render(w, r, status, "network_form", layout{Title: adminTitle("Réseau", p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "network_form", layout{Title: formTitle("Réseau", p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) networkEdit(w http.ResponseWriter, r *http.Request) {
@@ -62,7 +62,7 @@ func (s *Server) networkEdit(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) networkUpdate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminParse(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()

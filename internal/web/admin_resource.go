@@ -101,7 +101,7 @@ func (s *Server) renderResourceForm(w http.ResponseWriter, r *http.Request, stat
 	if p.ID != 0 {
 		title = "Ressource " + p.Name
 	}
-	s.render(w, r, status, "resource_form", layout{Title: adminTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "resource_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) resourceNew(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +139,7 @@ func (s *Server) resourceUpdate(w http.ResponseWriter, r *http.Request) {
 
 // saveResource creates a resource (old is nil) or saves old with what was sent.
 func (s *Server) saveResource(w http.ResponseWriter, r *http.Request, old *sesame.Resource) {
-	if !s.adminParse(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()

@@ -145,7 +145,7 @@ func (s *Server) renderStaffForm(w http.ResponseWriter, r *http.Request, status 
 	if p.ID != 0 {
 		title = "Compte " + p.Login
 	}
-	s.render(w, r, status, "staff_form", layout{Title: adminTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "staff_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) staffNew(w http.ResponseWriter, r *http.Request) {
@@ -172,7 +172,7 @@ func (s *Server) renderStaffPassword(w http.ResponseWriter, r *http.Request, p a
 }
 
 func (s *Server) staffCreate(w http.ResponseWriter, r *http.Request) {
-	if !s.adminParse(w, r) {
+	if !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()
@@ -229,7 +229,7 @@ func (s *Server) staffEdit(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) staffUpdate(w http.ResponseWriter, r *http.Request) {
 	old := s.loadStaff(w, r)
-	if old == nil || !s.adminParse(w, r) {
+	if old == nil || !s.parseForm(w, r) {
 		return
 	}
 	ctx := r.Context()

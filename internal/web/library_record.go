@@ -53,6 +53,20 @@ func (p recordPage) Granted() []store.GrantView {
 	return out
 }
 
+// parsePatronPost reads a POST on a patron's record: its form and {id}.
+// When it reports false, it has answered.
+func (s *Server) parsePatronPost(w http.ResponseWriter, r *http.Request) (int64, bool) {
+	if !s.parseForm(w, r) {
+		return 0, false
+	}
+	id, err := patronID(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return 0, false
+	}
+	return id, true
+}
+
 // patronID reads {id}; a malformed id is as unknown as a missing one.
 func patronID(r *http.Request) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -106,10 +120,7 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 
 func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, status int, page *recordPage) {
 	titles := map[string]string{"informations": "Informations", "statut": "Statut", "ressources": "Ressources"}
-	title := fmt.Sprintf("%s – %s – Abonné", page.Patron.FullName(), titles[page.Tab])
-	if len(page.Form.Errors) > 0 {
-		title = "Erreur : " + title
-	}
+	title := formTitle(fmt.Sprintf("%s – %s – Abonné", page.Patron.FullName(), titles[page.Tab]), page.Form)
 	s.render(w, r, status, "patron_"+map[string]string{"informations": "info", "statut": "status", "ressources": "resources"}[page.Tab],
 		layout{Title: title, Section: "abonnes", Content: page})
 }
@@ -193,13 +204,8 @@ func typedValues(sent url.Values) []typedValue {
 func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, apply func(p *sesame.Patron, sent url.Values) error) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
-		return
-	}
-	id, err := patronID(r)
-	if err != nil {
-		s.fail(w, r, err)
+	id, ok := s.parsePatronPost(w, r)
+	if !ok {
 		return
 	}
 	version, _ := strconv.Atoi(r.PostForm.Get("version"))
@@ -218,7 +224,7 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 			codes[strconv.FormatInt(l.ID, 10)] = l.Code
 		}
 	}
-	_, err = s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
+	_, err := s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
 		if p.ReadOnlyForStaff() && !isAdmin {
 			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
 		}
@@ -342,18 +348,13 @@ func (s *Server) patronStatusSave(w http.ResponseWriter, r *http.Request) {
 func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+	id, ok := s.parsePatronPost(w, r)
+	if !ok {
 		return
 	}
-	id, err := patronID(r)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	state, ok, ids := sesame.GrantValidated, "active", r.PostForm["ressource"]
+	state, notice, ids := sesame.GrantValidated, "active", r.PostForm["ressource"]
 	if refuse := r.PostForm.Get("refuser"); refuse != "" {
-		state, ok, ids = sesame.GrantRefused, "refuse", []string{refuse}
+		state, notice, ids = sesame.GrantRefused, "refuse", []string{refuse}
 	}
 	var resourceIDs []int64
 	for _, raw := range ids {
@@ -388,7 +389,7 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	redirect(w, r, recordURL(id, "ressources"), ok)
+	redirect(w, r, recordURL(id, "ressources"), notice)
 }
 
 type deletePage struct {

@@ -287,3 +287,21 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
 	s.renderError(w, r, http.StatusNotFound, "Cette page n'existe pas. Vérifiez l'adresse, ou revenez à l'accueil.")
 }
+
+// parseForm reads a posted form; an unreadable one gets 400 and false.
+func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
+	if err := r.ParseForm(); err != nil {
+		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+		return false
+	}
+	return true
+}
+
+// formTitle marks the title of a refused form, so that a screen reader
+// announces the error as soon as the page loads.
+func formTitle(title string, f form) string {
+	if len(f.Errors) > 0 {
+		return "Erreur : " + title
+	}
+	return title
+}

@@ -48,8 +48,7 @@ func safeNext(next string) string {
 // sentence, so that it tells nothing of which accounts exist.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, http.StatusBadRequest, "Formulaire illisible.")
+	if !s.parseForm(w, r) {
 		return
 	}
 	login := sesame.NormalizeLogin(r.PostForm.Get("identifiant"))
