@@ -246,6 +246,7 @@ type PatronPage struct {
 // ListPatrons returns one page of the patrons within scope matching f.
 func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
 	var page PatronPage
+	search := parseSearch(f.Query)
 	args := []any{}
 	from := "patrons p"
 	where := "WHERE 1 = 1" + sc.clause("p.library_id", &args)
@@ -257,16 +258,29 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
 		where += fmt.Sprintf(" AND p.status IN ($%d, $%d)", len(args)-1, len(args))
 	}
-	words := strings.Fields(Fold(f.Query))
-	if len(words) > 0 {
-		from, where = searchClause(sc, words, from, where, &args)
+	for _, w := range search.short {
+		args = append(args, likeContains(w))
+		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
+	}
+	if search.match != "" {
+		from = "patron_search CROSS JOIN patrons p ON p.id = (patron_search.rowid & 4294967295)"
+		where += search.clause(sc, &args)
 	}
 
-	total, err := s.countPatrons(ctx, sc, f, len(words) > 0, from, where, args)
+	var err error
+	switch {
+	case search.empty():
+		page.Total, err = s.countFromCounters(ctx, sc, f)
+	case search.match != "" && len(search.short) == 0 && f.Status == "" && !f.Awaiting && !sc.Network:
+		// The trigram index alone decides: count there, without reading the patrons.
+		cargs := []any{}
+		page.Total, err = s.count(ctx, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs)
+	default:
+		page.Total, err = s.count(ctx, from+" "+where, args)
+	}
 	if err != nil {
 		return page, err
 	}
-	page.Total = total
 
 	order := orderBy(f.Sort, f.Desc, sc.Network)
 	limit := f.Limit
@@ -274,15 +288,12 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		limit = 10
 	}
 	args = append(args, limit, f.Offset)
-	var query string
-	if len(words) == 0 {
+	query := fmt.Sprintf(`SELECT %s FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d`, patronColumns, from, where, order, len(args)-1, len(args))
+	if search.empty() {
 		// The page's ids come from the index alone; only its rows are read,
-		// so a deep page costs no more than skipping index entries.
+		// so skipping to a later page skips index entries, not rows.
 		query = fmt.Sprintf(`SELECT %s FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
 			patronColumns, from, where, order, len(args)-1, len(args), order)
-	} else {
-		query = fmt.Sprintf(`SELECT %s FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d`,
-			patronColumns, from, where, order, len(args)-1, len(args))
 	}
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
@@ -303,6 +314,14 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		return page, err
 	}
 	return page, nil
+}
+
+func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, error) {
+	var n int
+	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+fromWhere, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count patrons: %w", err)
+	}
+	return n, nil
 }
 
 func orderBy(sort string, desc, network bool) string {
@@ -333,31 +352,40 @@ func orderBy(sort string, desc, network bool) string {
 // bits, so that one library's entries sit together in the trigram index.
 func searchKey(libraryID, patronID int64) int64 { return libraryID<<32 | patronID }
 
-// searchClause narrows the list to patrons whose names, e-mail or card
+// search is what the search box asks: patrons whose names, e-mail or card
 // number contain every word, in any order. Words of three letters or more go
-// through the trigram index, from the library's own range of it; shorter
-// ones are checked on the rows it yields.
-func searchClause(sc Scope, words []string, from, where string, args *[]any) (string, string) {
+// through the trigram index (match); shorter ones are checked on the rows.
+type search struct {
+	match string   // an FTS5 query, "" when no word is long enough
+	short []string // words under three letters
+}
+
+func parseSearch(q string) search {
+	var s search
 	var phrases []string
-	for _, w := range words {
-		if len([]rune(w)) >= 3 {
-			phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
+	for _, w := range strings.Fields(Fold(q)) {
+		if len([]rune(w)) < 3 {
+			s.short = append(s.short, w)
 			continue
 		}
-		*args = append(*args, likeContains(w))
-		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(*args))
+		phrases = append(phrases, `"`+strings.ReplaceAll(w, `"`, `""`)+`"`)
 	}
-	if len(phrases) == 0 {
-		return from, where
-	}
-	from = "patron_search CROSS JOIN patrons p ON p.id = (patron_search.rowid & 4294967295)"
-	*args = append(*args, strings.Join(phrases, " AND "))
-	where += fmt.Sprintf(" AND patron_search MATCH $%d", len(*args))
+	s.match = strings.Join(phrases, " AND ")
+	return s
+}
+
+func (s search) empty() bool { return s.match == "" && len(s.short) == 0 }
+
+// clause is the condition on patron_search: the match, within the library's
+// own range of the index.
+func (s search) clause(sc Scope, args *[]any) string {
+	*args = append(*args, s.match)
+	c := fmt.Sprintf(" AND patron_search MATCH $%d", len(*args))
 	if !sc.Network {
 		*args = append(*args, searchKey(sc.LibraryID, 0), searchKey(sc.LibraryID+1, 0)-1)
-		where += fmt.Sprintf(" AND patron_search.rowid BETWEEN $%d AND $%d", len(*args)-1, len(*args))
+		c += fmt.Sprintf(" AND patron_search.rowid BETWEEN $%d AND $%d", len(*args)-1, len(*args))
 	}
-	return from, where
+	return c
 }
 
 // addValidatedResources fills each row's validated resources, in one query for the page.
@@ -393,28 +421,21 @@ func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) err
 	return grants.Err()
 }
 
-// countPatrons answers from patron_counts when no search narrows the list,
-// and counts the matching rows otherwise.
-func (s *Store) countPatrons(ctx context.Context, sc Scope, f PatronFilter, searching bool, from, where string, args []any) (int, error) {
+// countFromCounters answers "how many" from patron_counts, which the
+// writes keep up to date, instead of counting up to 50,000 rows.
+func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter) (int, error) {
 	var total int
-	if !searching {
-		cargs := []any{}
-		cwhere := "WHERE 1 = 1" + sc.clause("library_id", &cargs)
-		if f.Status != "" {
-			cargs = append(cargs, string(f.Status))
-			cwhere += fmt.Sprintf(" AND status = $%d", len(cargs))
-		}
-		if f.Awaiting {
-			cargs = append(cargs, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
-			cwhere += fmt.Sprintf(" AND status IN ($%d, $%d)", len(cargs)-1, len(cargs))
-		}
-		err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+cwhere, cargs...).Scan(&total)
-		if err != nil {
-			return 0, fmt.Errorf("count patrons: %w", err)
-		}
-		return total, nil
+	args := []any{}
+	where := "WHERE 1 = 1" + sc.clause("library_id", &args)
+	if f.Status != "" {
+		args = append(args, string(f.Status))
+		where += fmt.Sprintf(" AND status = $%d", len(args))
 	}
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+from+` `+where, args...).Scan(&total); err != nil {
+	if f.Awaiting {
+		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
+		where += fmt.Sprintf(" AND status IN ($%d, $%d)", len(args)-1, len(args))
+	}
+	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+where, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
 	}
 	return total, nil

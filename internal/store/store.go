@@ -27,9 +27,10 @@ var migrationFiles embed.FS
 // Store is the database. Writes go through one connection, as SQLite allows
 // one writer; reads share a pool.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
-	now   func() time.Time
+	write  *sql.DB
+	readDB *sql.DB
+	read   *stmtCache
+	now    func() time.Time
 }
 
 // Options tune Open. Now is the clock, replaced in tests to move time.
@@ -64,7 +65,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{write: write, read: read, now: opts.Now}
+	s := &Store{write: write, readDB: read, read: newStmtCache(read), now: opts.Now}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -74,14 +75,15 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 
 // Close closes both pools.
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	s.read.close()
+	return errors.Join(s.readDB.Close(), s.write.Close())
 }
 
 // Now is the store's clock, in UTC.
 func (s *Store) Now() time.Time { return s.now().UTC() }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.read.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ctx) }
 
 // Migrate applies, in name order, each embedded migration not yet recorded,
 // each in its own transaction.

@@ -26,12 +26,23 @@ type listPage struct {
 	Page      int
 	Pages     int
 	Total     int
-	Rows      []store.PatronRow
+	Rows      []listRow
+	Headers   []sortHeader
 	PageSizes []int
 	Libraries map[int64]string // library codes, for the network admin's list
 	Params    url.Values
 	PrevURL   string
 	NextURL   string
+}
+
+// listRow is one line of the list, formatted once in Go: the template only
+// prints, which keeps rendering cheap on the busiest page.
+type listRow struct {
+	ID                              int64
+	Status, StatusLabel, EndDate    string
+	LastName, FirstName, Registered string
+	Library                         string
+	Resources                       []string
 }
 
 // URL returns the list's address with one parameter changed.
@@ -157,7 +168,7 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 		s.fail(w, r, err)
 		return
 	}
-	p.Rows, p.Total = result.Rows, result.Total
+	p.Total = result.Total
 	p.Pages = (p.Total + p.PageSize - 1) / p.PageSize
 	if p.Page > 1 {
 		p.PrevURL = p.URL("page", strconv.Itoa(p.Page-1))
@@ -175,6 +186,16 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 		for _, l := range libs {
 			p.Libraries[l.ID] = l.Code
 		}
+	}
+	for _, row := range result.Rows {
+		p.Rows = append(p.Rows, listRow{
+			ID: row.ID, Status: string(row.Status), StatusLabel: row.Status.Label(), EndDate: row.ValidUntil.String(),
+			LastName: row.LastName, FirstName: row.FirstName, Registered: row.RegisteredOn.String(),
+			Library: p.Libraries[row.LibraryID], Resources: row.Resources,
+		})
+	}
+	for _, col := range []string{"statut:Statut", "nom:Nom", "prenom:Prénom", "inscription:Inscription"} {
+		p.Headers = append(p.Headers, sortLink(p, col))
 	}
 	title := p.Heading
 	if p.Page > 1 {

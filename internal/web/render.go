@@ -72,8 +72,6 @@ func parsePages(loc *time.Location) (*pages, error) {
 		},
 		"field":       newField,
 		"statuses":    func() []sesame.Status { return sesame.Statuses },
-		"sortHeader":  sortLink,
-		"list":        func(items ...string) []string { return items },
 		"expiredNote": func() string { return sesame.ExpiredNotice },
 	}
 	for _, name := range pageNames {

@@ -62,9 +62,7 @@ CREATE TABLE patrons (
     created_at            TIMESTAMP NOT NULL,
     updated_at            TIMESTAMP NOT NULL
 );
--- search_text closes the name index so that a search filters on the index
--- alone, without reading each row.
-CREATE INDEX patrons_by_name ON patrons (library_id, sort_last, sort_first, id, search_text);
+CREATE INDEX patrons_by_name ON patrons (library_id, sort_last, sort_first, id);
 CREATE INDEX patrons_by_status ON patrons (library_id, status, sort_last, sort_first, id);
 CREATE INDEX patrons_by_first_name ON patrons (library_id, sort_first, sort_last, id);
 CREATE INDEX patrons_by_registration ON patrons (library_id, registered_on, id);
