@@ -28,6 +28,7 @@ import (
 )
 
 func main() {
+	app.TuneGC(os.Getenv)
 	if err := run(context.Background(), os.Args[1:], os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "sesame-bench:", err)
 		os.Exit(1)

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"time"
 	_ "time/tzdata" // Europe/Paris even on a machine without zone files
 
@@ -37,6 +38,16 @@ type Options struct {
 	// TrustProxy takes the client address from X-Forwarded-For, as set by
 	// the reverse proxy in front; never set it without one.
 	TrustProxy bool
+}
+
+// TuneGC lets the heap grow to five times its live size between collections
+// unless GOGC says otherwise: Sésame's live heap is a few MiB, and at Go's
+// default the collector runs so often under load that it costs more than the
+// memory it saves (see docs/benchmarks.md).
+func TuneGC(env func(string) string) {
+	if env("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 }
 
 // Paris is the network's calendar.

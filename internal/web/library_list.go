@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -43,6 +44,35 @@ type listRow struct {
 	LastName, FirstName, Registered string
 	Library                         string
 	Resources                       []string
+}
+
+// RowsHTML writes the table's rows. The list is the busiest page, and
+// html/template spends more on its hundred small escapes than the database
+// spends on the page; here every value goes through one escape each.
+func (p listPage) RowsHTML() template.HTML {
+	var b strings.Builder
+	esc := template.HTMLEscapeString
+	for _, r := range p.Rows {
+		fmt.Fprintf(&b, "<tr>\n<td><span class=\"status status-%s\">%s</span>", esc(r.Status), esc(r.StatusLabel))
+		if r.EndDate != "" {
+			fmt.Fprintf(&b, "<br><span class=\"end\">Date de fin de validité : %s</span>", esc(r.EndDate))
+		}
+		fmt.Fprintf(&b, "</td>\n<td><a href=\"/abonnes/%d\">%s</a></td>\n<td>%s</td>\n<td>%s</td>\n",
+			r.ID, esc(r.LastName), esc(r.FirstName), esc(r.Registered))
+		if p.Libraries != nil {
+			fmt.Fprintf(&b, "<td>%s</td>\n", esc(r.Library))
+		}
+		if len(r.Resources) == 0 {
+			b.WriteString("<td><span class=\"muted\">Aucune</span></td>\n</tr>\n")
+			continue
+		}
+		b.WriteString("<td><ul class=\"resources\">")
+		for _, name := range r.Resources {
+			fmt.Fprintf(&b, "<li>%s</li>", esc(name))
+		}
+		b.WriteString("</ul></td>\n</tr>\n")
+	}
+	return template.HTML(b.String())
 }
 
 // URL returns the list's address with one parameter changed.
