@@ -134,6 +134,9 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 			return false, err
 		}
 	}
+	if err := st.OptimizeSearch(ctx); err != nil {
+		return false, err
+	}
 	return true, nil
 }
 

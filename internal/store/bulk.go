@@ -73,3 +73,13 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 		return audit(ctx, tx, now, actor, 0, 0, "import", fmt.Sprintf("%d abonnés créés en lot.", len(batch)))
 	})
 }
+
+// OptimizeSearch merges the trigram index into one segment. A bulk load
+// leaves it in many, which every search then has to seek through; everyday
+// writes are merged as they go.
+func (s *Store) OptimizeSearch(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `INSERT INTO patron_search (patron_search) VALUES ('optimize')`); err != nil {
+		return fmt.Errorf("optimize search index: %w", err)
+	}
+	return nil
+}
