@@ -51,7 +51,7 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		opts.Patrons = 3000
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 29))
-	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12}); err != nil {
+	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12}, actor); err != nil {
 		return false, err
 	}
 	seeds := Libraries()

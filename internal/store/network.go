@@ -4,34 +4,58 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/bdf29/sesame"
 )
 
-// Network returns the network, or a default one before it is first saved.
+// networkTTL is how long an instance trusts its copy of the network's
+// settings: every page shows the network's name, which changes perhaps once
+// a year. Another instance sees a change within this delay; this one at once.
+const networkTTL = 10 * time.Second
+
+type networkCache struct {
+	mu      sync.Mutex
+	network sesame.Network
+	until   time.Time
+}
+
+// Network returns the network's settings, or defaults before they are first saved.
 func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
+	s.networkCache.mu.Lock()
+	defer s.networkCache.mu.Unlock()
+	now := time.Now()
+	if now.Before(s.networkCache.until) {
+		return s.networkCache.network, nil
+	}
 	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths}
 	err := s.read.QueryRowContext(ctx, `SELECT name, contact_email, validity_months FROM network WHERE id = 1`).
 		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths)
-	if err == sql.ErrNoRows {
-		return n, nil
-	}
-	if err != nil {
+	if err != nil && err != sql.ErrNoRows {
 		return n, fmt.Errorf("read network: %w", err)
 	}
+	s.networkCache.network, s.networkCache.until = n, now.Add(networkTTL)
 	return n, nil
 }
 
 // SaveNetwork writes the network's settings.
-func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network) error {
-	_, err := s.write.ExecContext(ctx, `
-		INSERT INTO network (id, name, contact_email, validity_months) VALUES (1, $1, $2, $3)
-		ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months`,
-		n.Name, n.ContactEmail, n.ValidityMonths)
-	if err != nil {
-		return fmt.Errorf("save network: %w", err)
-	}
-	return nil
+func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.Actor) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `
+			INSERT INTO network (id, name, contact_email, validity_months) VALUES (1, $1, $2, $3)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months`,
+			n.Name, n.ContactEmail, n.ValidityMonths)
+		if err != nil {
+			return fmt.Errorf("save network: %w", err)
+		}
+		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois.", n.Name, n.ContactEmail, n.ValidityMonths)
+		return audit(ctx, tx, s.Now(), actor, 0, 0, "reseau", detail)
+	})
+	s.networkCache.mu.Lock()
+	s.networkCache.until = time.Time{}
+	s.networkCache.mu.Unlock()
+	return err
 }
 
 const libraryColumns = `id, code, name, town, contact_email, disabled`

@@ -31,6 +31,8 @@ type Store struct {
 	readDB *sql.DB
 	read   *stmtCache
 	now    func() time.Time
+
+	networkCache networkCache
 }
 
 // Options tune Open. Now is the clock, replaced in tests to move time.

@@ -79,6 +79,7 @@ func Run(t *testing.T, open Opener) {
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"GrantsAndHistory", testGrantsAndHistory},
 		{"SessionsAndThrottle", testSessionsAndThrottle},
+		{"Network", testNetwork},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -413,5 +414,21 @@ func testSessionsAndThrottle(t *testing.T, open Opener) {
 	}
 	if got, _ := f.st.ThrottleOf(ctx, "k"); got.Failures != 0 {
 		t.Errorf("cleared throttle: got %+v", got)
+	}
+}
+
+func testNetwork(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	n, err := f.st.Network(ctx)
+	if err != nil || n.ValidityMonths != sesame.DefaultValidityMonths {
+		t.Fatalf("default network: got %+v (%v), want %d months", n, err, sesame.DefaultValidityMonths)
+	}
+	want := sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact@example.org", ValidityMonths: 6}
+	if err := f.st.SaveNetwork(ctx, want, sys); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := f.st.Network(ctx); err != nil || got != want {
+		t.Errorf("network: got %+v (%v), want %+v", got, err, want)
 	}
 }

@@ -71,7 +71,7 @@ func (s *Server) networkUpdate(w http.ResponseWriter, r *http.Request) {
 		s.renderNetworkForm(w, r, http.StatusUnprocessableEntity, adminNetworkPage{Form: form{Values: adminTyped(r.PostForm), Errors: errs}})
 		return
 	}
-	if err := s.store.UpdateNetwork(ctx, n, actorOf(staffFrom(ctx))); err != nil {
+	if err := s.store.SaveNetwork(ctx, n, actorOf(staffFrom(ctx))); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -82,7 +82,7 @@ func newWorld(t testing.TB) *world {
 		}
 		return id
 	}
-	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Réseau de test", ContactEmail: "reseau@example.org", ValidityMonths: 12}); err != nil {
+	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Réseau de test", ContactEmail: "reseau@example.org", ValidityMonths: 12}, sys); err != nil {
 		t.Fatal(err)
 	}
 	w.libA = must(st.CreateLibrary(ctx, sesame.Library{Code: "FOUESNANT", Name: "Médiathèque de Fouesnant", Town: "Fouesnant", ContactEmail: "a@example.org"}, sys))
