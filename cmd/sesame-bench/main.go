@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Fprintf(out, "| scenario | requests/s | server p50 | server p95 | client p50 | client p95 | errors |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| scenario | requests/s | hello requests/s just before | server p50 | server p95 | client p50 | client p95 | errors |\n|---|---|---|---|---|---|---|---|\n")
 	for _, sc := range scenarios {
 		if *only != "" && !sc.hello && !strings.Contains(sc.name, *only) {
 			continue
@@ -121,10 +121,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		if sc.hello {
 			target = helloBase
 		}
+		// The machine is shared and noisy: the trivial handler, measured
+		// just before each scenario, says how fast the machine was then.
+		baseline := load(helloBase, []string{"/"}, nil, *clients, *duration/2)
 		timings.reset()
 		res := load(target, sc.paths, cookies, *clients, *duration)
 		server := timings.all()
-		fmt.Fprintf(out, "| %s | %.0f | %s | %s | %s | %s | %d |\n", sc.name, res.rate,
+		fmt.Fprintf(out, "| %s | %.0f | %.0f | %s | %s | %s | %s | %d |\n", sc.name, res.rate, baseline.rate,
 			pct(server, 50), pct(server, 95), pct(res.latencies, 50), pct(res.latencies, 95), res.errors)
 	}
 	var ms runtime.MemStats
