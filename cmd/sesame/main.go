@@ -33,6 +33,7 @@ Commands:
   demo          seed an empty database with the demo network, then serve it
   migrate       bring the database schema up to date
   admin create  create a network admin account (--login; password from standard input, or generated)
+  backup        write a consistent copy of the SQLite database while it runs (--db, --out)
 
 Run "sesame <command> -h" for the flags of a command.
 `
@@ -65,6 +66,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New(`usage: sesame admin create --db PATH --login LOGIN`)
 		}
 		return adminCreate(ctx, args[2:], stdin, stdout, env)
+	case "backup":
+		return backup(ctx, args[1:], stdout, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -141,7 +144,14 @@ func migrate(ctx context.Context, args []string, stdout io.Writer, env config.En
 		return err
 	}
 	defer st.Close()
-	fmt.Fprintf(stdout, "Database %s is up to date.\n", cfg.DB)
+	pending, err := st.PendingMigrations(ctx)
+	if err != nil {
+		return err
+	}
+	if err := st.Migrate(ctx); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Database is up to date (%s, %d migrations applied now).\n", st.Engine(), len(pending))
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/app"
 	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/storetest"
 )
 
 func noEnv(string) string { return "" }
@@ -152,5 +153,31 @@ func TestDemoSeedsOnceThenServes(t *testing.T) {
 	libs, _ := st.Libraries(context.Background())
 	if len(libs) < 35 {
 		t.Errorf("libraries: got %d, want about 40", len(libs))
+	}
+}
+
+func TestPostgresServeWaitsForMigrate(t *testing.T) {
+	dsn := storetest.PostgresDSN(t)
+	var out bytes.Buffer
+	err := run(context.Background(), []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, nil, &out, &out, noEnv)
+	if err == nil || !strings.Contains(err.Error(), "sesame migrate") {
+		t.Fatalf("serve on an empty PostgreSQL: got %v, want an error telling to run sesame migrate", err)
+	}
+	if err := run(context.Background(), []string{"migrate", "--db", dsn}, nil, &out, &out, noEnv); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	if !strings.Contains(out.String(), "postgres") {
+		t.Errorf("migrate output %q does not name the engine", out.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var served syncBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--db", dsn, "--addr", "127.0.0.1:0"}, nil, &served, &served, noEnv)
+	}()
+	waitFor(t, &served, "Sésame serves")
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve after migrate: %v", err)
 	}
 }

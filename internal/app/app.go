@@ -81,6 +81,17 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	// SQLite migrated itself in Open. Instances sharing a PostgreSQL database
+	// leave migrations to one deliberate "sesame migrate".
+	pending, err := st.PendingMigrations(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if len(pending) > 0 {
+		st.Close()
+		return nil, fmt.Errorf("the database schema is not up to date (%d migrations pending, first %s): run \"sesame migrate\" first", len(pending), pending[0])
+	}
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
 		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: opts.TrustProxy,

@@ -33,6 +33,8 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
+	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/storetest"
 )
 
 // The tools the browser tests need. Debian's chromium package installs the
@@ -68,7 +70,7 @@ func startApp(t testing.TB, today sesame.Date) string {
 	// A cheap hasher: the production parameters cost a second per hash.
 	hasher := auth.Hasher{Params: auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}, Random: rand.Reader}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, config.Config{Addr: "127.0.0.1:0", DB: filepath.Join(t.TempDir(), "e2e.db")},
+	a, err := app.Open(ctx, config.Config{Addr: "127.0.0.1:0", DB: testDatabase(t)},
 		app.Options{Hasher: &hasher, Logger: logger})
 	if err != nil {
 		cancel()
@@ -97,6 +99,25 @@ func startApp(t testing.TB, today sesame.Date) string {
 		}
 	})
 	return "http://" + ln.Addr().String()
+}
+
+// testDatabase is a fresh database on the engine storetest.EngineEnv names,
+// migrated as "sesame migrate" would.
+func testDatabase(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(storetest.EngineEnv) != "postgres" {
+		return filepath.Join(t.TempDir(), "e2e.db")
+	}
+	dsn := storetest.PostgresDSN(t)
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return dsn
 }
 
 // browser is a headless Chromium tab on the app, with the checks people and

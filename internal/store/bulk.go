@@ -29,11 +29,7 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 			return fmt.Errorf("prepare grant: %w", err)
 		}
 		defer insGrant.Close()
-		insSearch, err := tx.PrepareContext(ctx, `INSERT INTO patron_search (rowid, search_text) VALUES ($1, $2)`)
-		if err != nil {
-			return fmt.Errorf("prepare search: %w", err)
-		}
-		defer insSearch.Close()
+
 		type key struct {
 			lib    int64
 			status sesame.Status
@@ -51,8 +47,8 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 				return dbError(err, "Abonné", "Un compte existe déjà avec l'adresse "+p.Email+".")
 			}
 			p.ID = id
-			if _, err := insSearch.ExecContext(ctx, searchKey(p.LibraryID, id), searchText(p)); err != nil {
-				return fmt.Errorf("index search: %w", err)
+			if err := s.indexSearch(ctx, tx, p.LibraryID, id, searchText(p)); err != nil {
+				return err
 			}
 			counts[key{p.LibraryID, p.Status}]++
 			state := np.GrantState
@@ -78,7 +74,11 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 // leaves it in many, which every search then has to seek through; everyday
 // writes are merged as they go.
 func (s *Store) OptimizeSearch(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `INSERT INTO patron_search (patron_search) VALUES ('optimize')`); err != nil {
+	query := `INSERT INTO patron_search (patron_search) VALUES ('optimize')`
+	if s.dialect == postgresDialect {
+		query = `ANALYZE patrons` // fresh statistics after a bulk load, for the planner
+	}
+	if _, err := s.write.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)
 	}
 	return nil

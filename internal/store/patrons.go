@@ -67,7 +67,7 @@ func (s *Store) CreatePatron(ctx context.Context, np NewPatron, actor sesame.Act
 		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, 1); err != nil {
 			return err
 		}
-		if err := indexSearch(ctx, tx, p.LibraryID, id, searchText(&p)); err != nil {
+		if err := s.indexSearch(ctx, tx, p.LibraryID, id, searchText(&p)); err != nil {
 			return err
 		}
 		state := np.GrantState
@@ -162,10 +162,10 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
 		}
 		if text := searchText(p); text != searchText(&before) || before.LibraryID != p.LibraryID {
-			if err := unindexSearch(ctx, tx, before.LibraryID, id); err != nil {
+			if err := s.unindexSearch(ctx, tx, before.LibraryID, id); err != nil {
 				return err
 			}
-			if err := indexSearch(ctx, tx, p.LibraryID, id, text); err != nil {
+			if err := s.indexSearch(ctx, tx, p.LibraryID, id, text); err != nil {
 				return err
 			}
 		}
@@ -202,7 +202,7 @@ func (s *Store) DeletePatron(ctx context.Context, sc Scope, id int64, actor sesa
 		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, -1); err != nil {
 			return err
 		}
-		if err := unindexSearch(ctx, tx, p.LibraryID, id); err != nil {
+		if err := s.unindexSearch(ctx, tx, p.LibraryID, id); err != nil {
 			return err
 		}
 		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, "suppression", "Compte supprimé.")
@@ -258,7 +258,13 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
 		where += fmt.Sprintf(" AND p.status IN ($%d, $%d)", len(args)-1, len(args))
 	}
-	for _, w := range search.short {
+	likeWords := search.short
+	if s.dialect == postgresDialect {
+		// PostgreSQL's trigram index serves LIKE '%word%' directly.
+		likeWords = search.words
+		search.match = ""
+	}
+	for _, w := range likeWords {
 		args = append(args, likeContains(w))
 		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
 	}
@@ -356,6 +362,7 @@ func searchKey(libraryID, patronID int64) int64 { return libraryID<<32 | patronI
 // number contain every word, in any order. Words of three letters or more go
 // through the trigram index (match); shorter ones are checked on the rows.
 type search struct {
+	words []string // every word, folded
 	match string   // an FTS5 query, "" when no word is long enough
 	short []string // words under three letters
 }
@@ -363,7 +370,8 @@ type search struct {
 func parseSearch(q string) search {
 	var s search
 	var phrases []string
-	for _, w := range strings.Fields(Fold(q)) {
+	s.words = strings.Fields(Fold(q))
+	for _, w := range s.words {
 		if len([]rune(w)) < 3 {
 			s.short = append(s.short, w)
 			continue
@@ -374,7 +382,7 @@ func parseSearch(q string) search {
 	return s
 }
 
-func (s search) empty() bool { return s.match == "" && len(s.short) == 0 }
+func (s search) empty() bool { return len(s.words) == 0 }
 
 // clause is the condition on patron_search: the match, within the library's
 // own range of the index.
@@ -461,14 +469,22 @@ func (s *Store) StatusCounts(ctx context.Context, sc Scope) (map[sesame.Status]i
 	return counts, rows.Err()
 }
 
-func indexSearch(ctx context.Context, q queryer, libraryID, patronID int64, text string) error {
+// indexSearch adds a patron to SQLite's trigram table; PostgreSQL indexes
+// the search_text column itself.
+func (s *Store) indexSearch(ctx context.Context, q queryer, libraryID, patronID int64, text string) error {
+	if s.dialect != sqliteDialect {
+		return nil
+	}
 	if _, err := q.ExecContext(ctx, `INSERT INTO patron_search (rowid, search_text) VALUES ($1, $2)`, searchKey(libraryID, patronID), text); err != nil {
 		return fmt.Errorf("index search: %w", err)
 	}
 	return nil
 }
 
-func unindexSearch(ctx context.Context, q queryer, libraryID, patronID int64) error {
+func (s *Store) unindexSearch(ctx context.Context, q queryer, libraryID, patronID int64) error {
+	if s.dialect != sqliteDialect {
+		return nil
+	}
 	if _, err := q.ExecContext(ctx, `DELETE FROM patron_search WHERE rowid = $1`, searchKey(libraryID, patronID)); err != nil {
 		return fmt.Errorf("unindex search: %w", err)
 	}

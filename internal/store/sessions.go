@@ -81,21 +81,20 @@ func (s *Store) ThrottleOf(ctx context.Context, key string) (Throttle, error) {
 }
 
 // RecordFailure counts one more failure for key and lets block decide, from
-// the new count, until when the key is blocked.
+// the new count, until when the key is blocked. The count goes up in one
+// statement, so that failures at the same instant on two instances all count.
 func (s *Store) RecordFailure(ctx context.Context, key string, block func(failures int) time.Time) (Throttle, error) {
 	var t Throttle
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `SELECT failures FROM login_throttle WHERE key = $1`, key).Scan(&t.Failures)
-		if err != nil && err != sql.ErrNoRows {
-			return fmt.Errorf("read throttle: %w", err)
-		}
-		t.Failures++
-		t.BlockedUntil = block(t.Failures).UTC()
-		_, err = tx.ExecContext(ctx, `
-			INSERT INTO login_throttle (key, failures, blocked_until) VALUES ($1, $2, $3)
-			ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, blocked_until = excluded.blocked_until`,
-			key, t.Failures, t.BlockedUntil)
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO login_throttle (key, failures, blocked_until) VALUES ($1, 1, $2)
+			ON CONFLICT (key) DO UPDATE SET failures = login_throttle.failures + 1
+			RETURNING failures`, key, s.Now()).Scan(&t.Failures)
 		if err != nil {
+			return fmt.Errorf("record failure: %w", err)
+		}
+		t.BlockedUntil = block(t.Failures).UTC().Truncate(time.Microsecond)
+		if _, err := tx.ExecContext(ctx, `UPDATE login_throttle SET blocked_until = $1 WHERE key = $2`, t.BlockedUntil, key); err != nil {
 			return fmt.Errorf("record failure: %w", err)
 		}
 		return nil

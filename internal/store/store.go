@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -24,27 +26,61 @@ import (
 //go:embed migrations
 var migrationFiles embed.FS
 
-// Store is the database. Writes go through one connection, as SQLite allows
-// one writer; reads share a pool.
+// Store is the database: SQLite for a département on one machine, or
+// PostgreSQL for a national network served by several instances.
 type Store struct {
-	write  *sql.DB
-	readDB *sql.DB
-	read   *stmtCache
-	now    func() time.Time
+	dialect dialect
+	write   *sql.DB // SQLite allows one writer: one connection; on PostgreSQL, the one pool
+	readDB  *sql.DB
+	read    *stmtCache
+	now     func() time.Time
 
 	networkCache networkCache
 }
+
+// dialect names the engine, for the few statements that differ between them.
+type dialect string
+
+const (
+	sqliteDialect   dialect = "sqlite"
+	postgresDialect dialect = "postgres"
+)
 
 // Options tune Open. Now is the clock, replaced in tests to move time.
 type Options struct {
 	Now func() time.Time
 }
 
-// Open opens the SQLite database file at path and brings its schema up to date.
-func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens the database named by dsn: a postgres:// URL, or a SQLite file
+// path. A SQLite file is brought up to date at once; a PostgreSQL database is
+// migrated only by Migrate (sesame migrate), since several instances share it.
+func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if IsPostgres(dsn) {
+		db, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("open postgres: %w", err)
+		}
+		db.SetMaxOpenConns(32)
+		db.SetMaxIdleConns(32)
+		db.SetConnMaxIdleTime(5 * time.Minute)
+		if err := db.PingContext(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("connect to postgres: %w", err)
+		}
+		return &Store{dialect: postgresDialect, write: db, readDB: db, read: newStmtCache(db), now: opts.Now}, nil
+	}
+	return openSQLite(ctx, dsn, opts)
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	pragmas := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)", "mmap_size(4294967296)"} {
 		pragmas.Add("_pragma", p)
@@ -67,7 +103,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{write: write, readDB: read, read: newStmtCache(read), now: opts.Now}
+	s := &Store{dialect: sqliteDialect, write: write, readDB: read, read: newStmtCache(read), now: opts.Now}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -75,34 +111,104 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// Close closes both pools.
+// Close closes the pools.
 func (s *Store) Close() error {
 	s.read.close()
+	if s.readDB == s.write {
+		return s.write.Close()
+	}
 	return errors.Join(s.readDB.Close(), s.write.Close())
 }
 
-// Now is the store's clock, in UTC.
-func (s *Store) Now() time.Time { return s.now().UTC() }
+// Now is the store's clock, in UTC, to the microsecond: PostgreSQL keeps no
+// finer, and both engines must give back what they were given.
+func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ctx) }
 
-// Migrate applies, in name order, each embedded migration not yet recorded,
-// each in its own transaction.
-func (s *Store) Migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMP NOT NULL)`); err != nil {
-		return fmt.Errorf("create schema_migrations: %w", err)
-	}
-	dir := "migrations/sqlite"
-	entries, err := fs.ReadDir(migrationFiles, dir)
+// Engine names the database engine: "sqlite" or "postgres".
+func (s *Store) Engine() string { return string(s.dialect) }
+
+func (s *Store) migrations() ([]string, error) {
+	entries, err := fs.ReadDir(migrationFiles, "migrations/"+string(s.dialect))
 	if err != nil {
-		return fmt.Errorf("read migrations: %w", err)
+		return nil, fmt.Errorf("read migrations: %w", err)
 	}
 	names := make([]string, 0, len(entries))
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
 	sort.Strings(names)
+	return names, nil
+}
+
+func (s *Store) ensureMigrationTable(ctx context.Context) error {
+	stamp := "TIMESTAMP"
+	if s.dialect == postgresDialect {
+		stamp = "TIMESTAMPTZ"
+	}
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at `+stamp+` NOT NULL)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	return nil
+}
+
+// PendingMigrations lists the migrations not yet applied.
+func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
+	names, err := s.migrations()
+	if err != nil {
+		return nil, err
+	}
+	applied := map[string]bool{}
+	rows, err := s.readDB.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	if err != nil {
+		// No table yet: everything is pending.
+		return names, nil
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("read schema_migrations: %w", err)
+		}
+		applied[n] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read schema_migrations: %w", err)
+	}
+	var pending []string
+	for _, n := range names {
+		if !applied[n] {
+			pending = append(pending, n)
+		}
+	}
+	return pending, nil
+}
+
+// Migrate applies, in name order, each embedded migration of the engine not
+// yet recorded, each in its own transaction. On PostgreSQL an advisory lock
+// keeps two instances from migrating at once.
+func (s *Store) Migrate(ctx context.Context) error {
+	if s.dialect == postgresDialect {
+		conn, err := s.write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(29290029)`); err != nil {
+			return fmt.Errorf("migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(29290029)`)
+	}
+	if err := s.ensureMigrationTable(ctx); err != nil {
+		return err
+	}
+	names, err := s.migrations()
+	if err != nil {
+		return err
+	}
+	dir := "migrations/" + string(s.dialect)
 	for _, name := range names {
 		body, err := migrationFiles.ReadFile(path.Join(dir, name))
 		if err != nil {
@@ -167,6 +273,10 @@ func dbError(err error, what, conflictMsg string) error {
 		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
 			return &sesame.Error{Code: sesame.EConflict, Message: conflictMsg}
 		}
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" { // unique_violation
+		return &sesame.Error{Code: sesame.EConflict, Message: conflictMsg}
 	}
 	var de *sesame.Error
 	if errors.As(err, &de) {

@@ -1,24 +1,30 @@
 package store_test
 
 import (
-	"context"
-	"path/filepath"
+	"fmt"
+	"os"
 	"testing"
-	"time"
 
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/storetest"
 )
 
+func TestMain(m *testing.M) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		fmt.Fprintf(os.Stderr, "store: PostgreSQL skipped, SQLite only (set %s to run the suite on PostgreSQL too)\n", storetest.PostgresEnv)
+	}
+	os.Exit(m.Run())
+}
+
 func TestSQLite(t *testing.T) {
-	storetest.Run(t, func(t testing.TB, now func() time.Time) *store.Store {
-		st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sesame.db"), store.Options{Now: now})
-		if err != nil {
-			t.Fatalf("open: %v", err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	})
+	storetest.Run(t, storetest.OpenSQLite)
+}
+
+func TestPostgres(t *testing.T) {
+	if os.Getenv(storetest.PostgresEnv) == "" {
+		t.Skipf("PostgreSQL not configured: set %s", storetest.PostgresEnv)
+	}
+	storetest.Run(t, storetest.OpenPostgres)
 }
 
 func TestFold(t *testing.T) {

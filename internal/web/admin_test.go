@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/storetest"
 	"github.com/bdf29/sesame/internal/web"
 )
 
@@ -45,11 +45,7 @@ type adminEnv struct {
 func adminTestServer(t testing.TB) *adminEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "t.db"), store.Options{})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, nil)
 	setup := sesame.Actor{Label: "installation"}
 	e := &adminEnv{t: t, store: st}
 	must := func(id int64, err error) int64 {

@@ -8,7 +8,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -19,6 +18,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/store"
+	"github.com/bdf29/sesame/internal/storetest"
 	"github.com/bdf29/sesame/internal/web"
 )
 
@@ -68,11 +68,7 @@ func newWorld(t testing.TB) *world {
 		t.Fatalf("load Europe/Paris: %v", err)
 	}
 	clock := &testClock{t: time.Date(2026, 11, 26, 10, 0, 0, 0, paris)}
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "sesame.db"), store.Options{Now: clock.Now})
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t, clock.Now)
 	w := &world{t: t, store: st, clock: clock, paris: paris}
 	sys := sesame.Actor{Label: "test"}
 	must := func(id int64, err error) int64 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
@@ -276,9 +277,33 @@ func (s *Server) static(w http.ResponseWriter, r *http.Request) {
 	w.Write(f.body)
 }
 
+// healthz says the process is alive; it asks nothing of the database, so
+// that a slow database does not get a live instance restarted.
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintln(w, "ok")
+}
+
+// readyz says the instance can serve: the database answers and its schema
+// is the one this binary expects. A load balancer sends traffic only then.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.store.Ping(ctx); err != nil {
+		s.log.Error("readyz: database", "err", err)
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "database unavailable")
+		return
+	}
+	pending, err := s.store.PendingMigrations(ctx)
+	if err != nil || len(pending) > 0 {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintf(w, "migrations pending: %d\n", len(pending))
+		return
+	}
+	fmt.Fprintln(w, "ready")
 }
 
 // notFound answers every address no other route serves, in French.

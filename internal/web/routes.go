@@ -20,6 +20,7 @@ func (s *Server) routes() []route {
 		{"GET /{$}", auth.Public, s.home},
 		{"GET /static/{name}", auth.Public, s.static},
 		{"GET /healthz", auth.Public, s.healthz},
+		{"GET /readyz", auth.Public, s.readyz},
 		{"/", auth.Public, s.notFound},
 		{"GET /connexion", auth.Public, s.loginForm},
 		{"POST /connexion", auth.Public, s.login},

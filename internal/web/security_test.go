@@ -246,3 +246,20 @@ func TestNextParameterStaysOnSite(t *testing.T) {
 		t.Errorf("local suite: redirected to %q, want /abonnes?q=x", loc)
 	}
 }
+
+func TestHealthAndReadiness(t *testing.T) {
+	w := newWorld(t)
+	c := w.anonymous()
+	for _, path := range []string{"/healthz", "/readyz"} {
+		if res := c.get(path); res.status != http.StatusOK {
+			t.Errorf("%s: got status %d, want 200", path, res.status)
+		}
+	}
+	w.store.Close()
+	if res := c.get("/readyz"); res.status != http.StatusServiceUnavailable {
+		t.Errorf("/readyz with the database closed: got status %d, want 503", res.status)
+	}
+	if res := c.get("/healthz"); res.status != http.StatusOK {
+		t.Errorf("/healthz with the database closed: got status %d, want 200 (the process is alive)", res.status)
+	}
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Job is a piece of background work, claimed by one worker at a time.
+type Job struct {
+	ID       int64
+	Kind     string
+	Payload  string
+	RunAt    time.Time
+	Attempts int
+}
+
+// EnqueueJob records a job in tx, so that it exists if and only if the change
+// that calls for it is committed.
+func (s *Store) EnqueueJob(ctx context.Context, tx *sql.Tx, kind, payload string, runAt time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)`,
+		kind, payload, runAt.UTC(), s.Now())
+	if err != nil {
+		return fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	return nil
+}
+
+// Enqueue records a job on its own.
+func (s *Store) Enqueue(ctx context.Context, kind, payload string, runAt time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.EnqueueJob(ctx, tx, kind, payload, runAt) })
+}
+
+// claimQuery takes up to $4 due jobs for worker $1 until $2. PostgreSQL skips
+// the rows another instance is taking at the same moment; SQLite has one
+// writer at a time, so the plain subquery is already exclusive.
+func (s *Store) claimQuery() string {
+	lock := ""
+	if s.dialect == postgresDialect {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	return `
+		UPDATE jobs SET locked_by = $1, locked_until = $2, attempts = attempts + 1
+		WHERE id IN (
+			SELECT id FROM jobs
+			WHERE done_at IS NULL AND run_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+			ORDER BY run_at, id LIMIT $4` + lock + `)
+		RETURNING id, kind, payload, run_at, attempts`
+}
+
+// ClaimJobs leases up to limit due jobs to worker for lease. A job whose
+// lease ran out, because its worker died, is due again.
+func (s *Store) ClaimJobs(ctx context.Context, worker string, limit int, lease time.Duration) ([]Job, error) {
+	now := s.Now()
+	var jobs []Job
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, s.claimQuery(), worker, now.Add(lease), now, limit)
+		if err != nil {
+			return fmt.Errorf("claim jobs: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var j Job
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &j.RunAt, &j.Attempts); err != nil {
+				return fmt.Errorf("scan job: %w", err)
+			}
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	return jobs, err
+}
+
+// FinishJob marks a job done, if worker still holds it, calling work inside
+// the same transaction: work that writes to the database is then done once,
+// even when a lease ran out and another worker took the job meanwhile.
+// It reports false when the job was no longer worker's.
+func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work func(tx *sql.Tx) error) (bool, error) {
+	held := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2 AND locked_by = $3 AND done_at IS NULL`,
+			s.Now(), id, worker)
+		if err != nil {
+			return fmt.Errorf("finish job: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		held = true
+		if work != nil {
+			return work(tx)
+		}
+		return nil
+	})
+	if err != nil {
+		return false, err
+	}
+	return held, nil
+}
+
+// RetryJob gives a failed job back, to run again at retryAt.
+func (s *Store) RetryJob(ctx context.Context, id int64, worker string, failure error, retryAt time.Time) error {
+	_, err := s.write.ExecContext(ctx, `
+		UPDATE jobs SET locked_by = '', locked_until = NULL, run_at = $1, last_error = $2
+		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, retryAt.UTC(), failure.Error(), id, worker)
+	if err != nil {
+		return fmt.Errorf("retry job: %w", err)
+	}
+	return nil
+}
+
+// JobCounts returns how many jobs are done and how many are not, for tests and health pages.
+func (s *Store) JobCounts(ctx context.Context) (done, pending int, err error) {
+	err = s.readDB.QueryRowContext(ctx, `SELECT COUNT(done_at), COUNT(*) - COUNT(done_at) FROM jobs`).Scan(&done, &pending)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count jobs: %w", err)
+	}
+	return done, pending, nil
+}
