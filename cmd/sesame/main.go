@@ -22,6 +22,7 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -32,6 +33,7 @@ Commands:
   serve         serve the portal (--addr, --db; SESAME_ADDR, SESAME_DB, SESAME_BASE_URL)
   demo          seed an empty database with the demo network, then serve it
   migrate       bring the database schema up to date
+  jobs ping     enqueue check jobs: each running instance's worker records one audit event per job
   admin create  create a network admin account (--login; password from standard input, or generated)
   backup        write a consistent copy of the SQLite database while it runs (--db, --out)
 
@@ -68,6 +70,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return adminCreate(ctx, args[2:], stdin, stdout, env)
 	case "backup":
 		return backup(ctx, args[1:], stdout, env)
+	case "jobs":
+		if len(args) < 2 || args[1] != "ping" {
+			return errors.New(`usage: sesame jobs ping --db DSN [--count N]`)
+		}
+		return jobsPing(ctx, args[2:], stdout, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -214,4 +221,28 @@ func readPassword(stdin io.Reader) (password string, generated bool, err error) 
 func isTerminal(f *os.File) bool {
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// jobsPing enqueues check jobs, so that an operator sees the background
+// workers run: each one leaves an audit event "Tâche de vérification exécutée".
+func jobsPing(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
+	fs := flag.NewFlagSet("jobs ping", flag.ContinueOnError)
+	cfg := config.Bind(fs, env, config.DefaultDB)
+	count := fs.Int("count", 1, "how many check jobs to enqueue")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	stamp := time.Now().UTC().Format(time.RFC3339)
+	for i := 1; i <= *count; i++ {
+		if err := st.Enqueue(ctx, jobs.KindPing, fmt.Sprintf("%s n° %d", stamp, i), time.Now()); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "%d check jobs enqueued.\n", *count)
+	return nil
 }

@@ -10,12 +10,14 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime/debug"
 	"time"
 	_ "time/tzdata" // Europe/Paris even on a machine without zone files
 
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -106,8 +108,33 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 // Close releases the database.
 func (a *App) Close() error { return a.Store.Close() }
 
-// Serve listens on ln until ctx ends, then lets requests in flight finish.
+// workerName names this instance in the jobs table: host, process and a
+// random suffix, so that a restarted process is a new worker.
+func workerName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 3)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%x", host, os.Getpid(), b)
+}
+
+// Serve listens on ln and runs the background jobs until ctx ends, then lets
+// requests in flight finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	if err := jobs.EnsurePurge(ctx, a.Store, a.Now()); err != nil {
+		return err
+	}
+	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: jobs.Builtin(a.Store, a.Now), Logger: a.Logger, Now: a.Now}
+	jobsCtx, stopJobs := context.WithCancel(context.Background())
+	jobsDone := make(chan struct{})
+	go func() {
+		defer close(jobsDone)
+		runner.Run(jobsCtx)
+	}()
+	defer func() {
+		stopJobs()
+		<-jobsDone
+	}()
+
 	srv := &http.Server{
 		Handler:           http.MaxBytesHandler(a.Web.Handler(), 1<<20),
 		ReadHeaderTimeout: 10 * time.Second,

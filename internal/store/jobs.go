@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
+
+	"github.com/bdf29/sesame"
 )
 
 // Job is a piece of background work, claimed by one worker at a time.
@@ -20,7 +22,7 @@ type Job struct {
 // that calls for it is committed.
 func (s *Store) EnqueueJob(ctx context.Context, tx *sql.Tx, kind, payload string, runAt time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)`,
-		kind, payload, runAt.UTC(), s.Now())
+		kind, payload, runAt.UTC().Truncate(time.Microsecond), s.Now())
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", kind, err)
 	}
@@ -103,7 +105,7 @@ func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work fun
 func (s *Store) RetryJob(ctx context.Context, id int64, worker string, failure error, retryAt time.Time) error {
 	_, err := s.write.ExecContext(ctx, `
 		UPDATE jobs SET locked_by = '', locked_until = NULL, run_at = $1, last_error = $2
-		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, retryAt.UTC(), failure.Error(), id, worker)
+		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, retryAt.UTC().Truncate(time.Microsecond), failure.Error(), id, worker)
 	if err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
@@ -117,4 +119,30 @@ func (s *Store) JobCounts(ctx context.Context) (done, pending int, err error) {
 		return 0, 0, fmt.Errorf("count jobs: %w", err)
 	}
 	return done, pending, nil
+}
+
+// PurgeExpired deletes, in tx, the sessions unused since before sessionsBefore
+// and the login failures whose block ended before throttleBefore.
+func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, throttleBefore time.Time) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
+		return fmt.Errorf("purge sessions: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
+		return fmt.Errorf("purge throttle: %w", err)
+	}
+	return nil
+}
+
+// AuditTx records an event in tx.
+func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, action, detail string) error {
+	return audit(ctx, tx, s.Now(), actor, 0, 0, action, detail)
+}
+
+// HasPendingJob reports whether a job of that kind waits to be done.
+func (s *Store) HasPendingJob(ctx context.Context, kind string) (bool, error) {
+	var n int
+	if err := s.readDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind).Scan(&n); err != nil {
+		return false, fmt.Errorf("pending jobs: %w", err)
+	}
+	return n > 0, nil
 }

@@ -80,6 +80,8 @@ func Run(t *testing.T, open Opener) {
 		{"GrantsAndHistory", testGrantsAndHistory},
 		{"SessionsAndThrottle", testSessionsAndThrottle},
 		{"Network", testNetwork},
+		{"ConcurrentJobClaims", testConcurrentJobClaims},
+		{"JobLeaseExpires", testJobLeaseExpires},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -427,5 +429,89 @@ func testNetwork(t *testing.T, open Opener) {
 	}
 	if got, err := f.st.Network(ctx); err != nil || got != want {
 		t.Errorf("network: got %+v (%v), want %+v", got, err, want)
+	}
+}
+
+func testConcurrentJobClaims(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	const jobs = 60
+	for i := 0; i < jobs; i++ {
+		if err := f.st.Enqueue(ctx, "test", fmt.Sprint(i), f.now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	claimed := map[int64]string{}
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		wg.Add(1)
+		go func(worker string) {
+			defer wg.Done()
+			for {
+				batch, err := f.st.ClaimJobs(ctx, worker, 5, time.Minute)
+				if err != nil {
+					t.Errorf("%s claims: %v", worker, err)
+					return
+				}
+				if len(batch) == 0 {
+					return
+				}
+				for _, j := range batch {
+					mu.Lock()
+					if other, dup := claimed[j.ID]; dup {
+						t.Errorf("job %d claimed by %s and %s", j.ID, other, worker)
+					}
+					claimed[j.ID] = worker
+					mu.Unlock()
+					if held, err := f.st.FinishJob(ctx, j.ID, worker, nil); err != nil || !held {
+						t.Errorf("finish %d: held %v, %v", j.ID, held, err)
+					}
+				}
+			}
+		}(fmt.Sprintf("worker-%d", w))
+	}
+	wg.Wait()
+	if len(claimed) != jobs {
+		t.Errorf("claimed %d jobs, want %d", len(claimed), jobs)
+	}
+	done, pending, err := f.st.JobCounts(ctx)
+	if err != nil || done != jobs || pending != 0 {
+		t.Errorf("job counts: done %d pending %d (%v), want %d and 0", done, pending, err, jobs)
+	}
+}
+
+func testJobLeaseExpires(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	if err := f.st.Enqueue(ctx, "test", "x", f.now); err != nil {
+		t.Fatal(err)
+	}
+	first, err := f.st.ClaimJobs(ctx, "dies", 10, time.Minute)
+	if err != nil || len(first) != 1 {
+		t.Fatalf("first claim: %v (%v)", first, err)
+	}
+	if again, _ := f.st.ClaimJobs(ctx, "other", 10, time.Minute); len(again) != 0 {
+		t.Fatalf("a leased job was claimed again before its lease ended")
+	}
+	f.now = f.now.Add(2 * time.Minute) // the first worker died; its lease runs out
+	second, err := f.st.ClaimJobs(ctx, "other", 10, time.Minute)
+	if err != nil || len(second) != 1 || second[0].ID != first[0].ID || second[0].Attempts != 2 {
+		t.Fatalf("claim after the lease: got %+v (%v), want the same job, attempt 2", second, err)
+	}
+	if held, _ := f.st.FinishJob(ctx, first[0].ID, "dies", nil); held {
+		t.Errorf("the worker whose lease ran out could still finish the job")
+	}
+	if held, err := f.st.FinishJob(ctx, first[0].ID, "other", nil); err != nil || !held {
+		t.Errorf("the new holder could not finish: %v %v", held, err)
+	}
+	if held, _ := f.st.FinishJob(ctx, first[0].ID, "other", nil); held {
+		t.Errorf("a job was finished twice")
+	}
+	if err := f.st.Enqueue(ctx, "test", "later", f.now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if early, _ := f.st.ClaimJobs(ctx, "w", 10, time.Minute); len(early) != 0 {
+		t.Errorf("a job was claimed before its time")
 	}
 }
