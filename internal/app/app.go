@@ -123,7 +123,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := jobs.EnsurePurge(ctx, a.Store, a.Now()); err != nil {
 		return err
 	}
-	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: jobs.Builtin(a.Store, a.Now), Logger: a.Logger, Now: a.Now}
+	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: jobs.Builtin(a.Store, a.Now), Logger: a.Logger, Now: a.Now,
+		Lease: a.Config.JobLease}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
 	go func() {

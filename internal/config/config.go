@@ -8,13 +8,19 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Config is every setting of a running Sésame.
 type Config struct {
 	Addr    string // SESAME_ADDR, --addr: where to listen
 	DB      string // SESAME_DB, --db: the SQLite file
+	jobLease string
+
 	BaseURL string // SESAME_BASE_URL: the public address, for links in mail and SSO
+	// JobLease is how long a background job stays with the instance that took
+	// it before another may take it again (SESAME_JOB_LEASE, default 1m).
+	JobLease time.Duration
 }
 
 // Defaults for serve; the demo has its own database file.
@@ -37,6 +43,7 @@ func Bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	fs.StringVar(&c.Addr, "addr", or(env("SESAME_ADDR"), DefaultAddr), "address to listen on (SESAME_ADDR)")
 	fs.StringVar(&c.DB, "db", or(env("SESAME_DB"), defaultDB), "SQLite database file (SESAME_DB)")
 	c.BaseURL = env("SESAME_BASE_URL")
+	c.jobLease = env("SESAME_JOB_LEASE")
 	return c
 }
 
@@ -53,6 +60,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SESAME_BASE_URL %q: want an absolute http(s) URL such as https://ressources.example.fr", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	c.JobLease = time.Minute
+	if c.jobLease != "" {
+		d, err := time.ParseDuration(c.jobLease)
+		if err != nil || d < time.Second {
+			return fmt.Errorf("SESAME_JOB_LEASE %q: want a duration of at least 1s, such as 1m", c.jobLease)
+		}
+		c.JobLease = d
+	}
 	return nil
 }
 
