@@ -13,8 +13,8 @@ import (
 
 // Config is every setting of a running Sésame.
 type Config struct {
-	Addr    string // SESAME_ADDR, --addr: where to listen
-	DB      string // SESAME_DB, --db: the SQLite file
+	Addr     string // SESAME_ADDR, --addr: where to listen
+	DB       string // SESAME_DB, --db: the SQLite file
 	jobLease string
 
 	BaseURL string // SESAME_BASE_URL: the public address, for links in mail and SSO
