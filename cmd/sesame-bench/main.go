@@ -25,6 +25,7 @@ import (
 	"github.com/bdf29/sesame/internal/app"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 func main() {
@@ -50,11 +51,23 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	clients := fs.Int("clients", 16, "concurrent clients")
 	duration := fs.Duration("duration", 10*time.Second, "time per scenario")
 	only := fs.String("only", "", "run only the scenarios whose name contains this text (the baseline always runs)")
+	seedOnly := fs.Bool("seed-only", false, "seed the database, then stop")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured scenarios to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if store.IsPostgres(*db) { // instances leave migrations to "sesame migrate"; the benchmark is that step too
+		st, err := store.Open(ctx, *db, store.Options{})
+		if err != nil {
+			return err
+		}
+		err = st.Migrate(ctx)
+		st.Close()
+		if err != nil {
+			return err
+		}
+	}
 	a, err := app.Open(ctx, config.Config{Addr: "127.0.0.1:0", DB: *db}, app.Options{Logger: logger})
 	if err != nil {
 		return err
@@ -67,7 +80,12 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if seeded {
-		fmt.Fprintf(out, "seeded %d patrons over %d libraries in %s\n", *patrons, *libraries, time.Since(start).Round(time.Second))
+		took := time.Since(start)
+		fmt.Fprintf(out, "seeded %d patrons over %d libraries in %s (%.0f patrons/s) on %s\n",
+			*patrons, *libraries, took.Round(time.Second), float64(*patrons)/took.Seconds(), a.Store.Engine())
+	}
+	if *seedOnly {
+		return nil
 	}
 
 	timings := &serverTimings{byPath: map[string][]time.Duration{}}

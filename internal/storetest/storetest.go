@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"GrantsAndHistory", testGrantsAndHistory},
 		{"SessionsAndThrottle", testSessionsAndThrottle},
 		{"Network", testNetwork},
+		{"BulkCreate", testBulkCreate},
 		{"ConcurrentJobClaims", testConcurrentJobClaims},
 		{"JobLeaseExpires", testJobLeaseExpires},
 	}
@@ -513,5 +514,45 @@ func testJobLeaseExpires(t *testing.T, open Opener) {
 	}
 	if early, _ := f.st.ClaimJobs(ctx, "w", 10, time.Minute); len(early) != 0 {
 		t.Errorf("a job was claimed before its time")
+	}
+}
+
+func testBulkCreate(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	var batch []store.NewPatron
+	for i := 0; i < 30; i++ {
+		lib, status := f.libA, sesame.StatusToValidate
+		if i%3 == 0 {
+			lib, status = f.libB, sesame.StatusRefused
+		}
+		batch = append(batch, store.NewPatron{
+			Patron: sesame.Patron{LibraryID: lib, LastName: fmt.Sprintf("GUÉGUEN-%02d", i), FirstName: "Nolwenn", Email: fmt.Sprintf("n%d@example.org", i),
+				BirthDate: sesame.MustDate(1990, 1, 1), PostalCode: "29000", Town: "Quimper", RegisteredOn: sesame.MustDate(2026, 1, 1), Status: status},
+			ResourceIDs: f.res[:2], GrantState: sesame.GrantValidated,
+		})
+	}
+	if err := f.st.BulkCreatePatrons(ctx, batch, sys); err != nil {
+		t.Fatal(err)
+	}
+	for i, np := range batch {
+		if np.Patron.ID == 0 {
+			t.Fatalf("patron %d: no id set", i)
+		}
+	}
+	a, _ := f.st.StatusCounts(ctx, store.LibraryScope(f.libA))
+	b, _ := f.st.StatusCounts(ctx, store.LibraryScope(f.libB))
+	if a[sesame.StatusToValidate] != 20 || b[sesame.StatusRefused] != 10 {
+		t.Errorf("counts: A %v, B %v; want 20 À valider in A, 10 Refusé in B", a, b)
+	}
+	page, err := f.st.ListPatrons(ctx, store.LibraryScope(f.libB), store.PatronFilter{Query: "gueguen-03"})
+	if err != nil || page.Total != 1 || len(page.Rows[0].Resources) != 2 || page.Rows[0].ID != batch[3].Patron.ID {
+		t.Errorf("search after a bulk load: got %+v (%v)", page, err)
+	}
+	if err := f.st.OptimizeSearch(ctx); err != nil {
+		t.Errorf("optimize: %v", err)
+	}
+	if err := f.st.BulkCreatePatrons(ctx, batch[:1], sys); sesame.ErrorCode(err) != sesame.EConflict {
+		t.Errorf("same e-mail again: got %v, want conflict", err)
 	}
 }

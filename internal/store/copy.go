@@ -1,0 +1,616 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Copy moves a whole network from one database to another, ids included:
+// above all a SQLite pilot into the PostgreSQL of production, but any pair of
+// engines works. The target is migrated first. The source is read in one
+// snapshot, in pages of copyBatch rows in key order; each page is written in
+// one transaction that skips the rows the target already holds, so that a
+// copy can be run again: an interrupted one resumes, a finished one writes
+// nothing. patron_counts is computed again on the target from the copied
+// patrons; sessions and login_throttle are not copied (see notCopied). At the
+// end, the rows of every table are counted on both sides, and any difference
+// is an error.
+//
+// progress, when not nil, is called at the start of each table, after each
+// page, and last with done == total.
+func Copy(ctx context.Context, from, to *Store, progress func(table string, done, total int)) (CopyReport, error) {
+	report := CopyReport{NotCopied: notCopied}
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	if from == to {
+		return report, errors.New("copy: the source and the target are the same database")
+	}
+	pending, err := from.PendingMigrations(ctx)
+	if err != nil {
+		return report, fmt.Errorf("copy: %w", err)
+	}
+	if len(pending) > 0 {
+		return report, fmt.Errorf("copy: the source database lacks migrations %s: run sesame migrate on it first", strings.Join(pending, ", "))
+	}
+	if err := to.Migrate(ctx); err != nil {
+		return report, fmt.Errorf("copy: migrate the target: %w", err)
+	}
+
+	src, err := from.snapshot(ctx)
+	if err != nil {
+		return report, fmt.Errorf("copy: read the source: %w", err)
+	}
+	defer src.Rollback()
+	if err := from.checkCopiedTables(ctx, src); err != nil {
+		return report, err
+	}
+
+	var wantCounts map[countKey]int
+	for _, t := range copyTables {
+		n, err := to.copyTableRows(ctx, src, t, progress)
+		report.Tables = append(report.Tables, n)
+		if err != nil {
+			return report, err
+		}
+		if t.name == "patrons" {
+			// The counts follow the patrons, and come before the grants
+			// only so that the report reads in the order of the schema.
+			tc, counts, err := to.copyPatronCounts(ctx, src, progress)
+			report.Tables = append(report.Tables, tc)
+			if err != nil {
+				return report, err
+			}
+			wantCounts = counts
+		}
+	}
+
+	if err := to.moveSequences(ctx); err != nil {
+		return report, err
+	}
+	if report.table("patrons").Written > 0 {
+		if err := to.OptimizeSearch(ctx); err != nil {
+			return report, fmt.Errorf("copy: %w", err)
+		}
+	}
+	return report, to.verifyCopy(ctx, &report, wantCounts)
+}
+
+// CopyReport is what Copy found and did, table by table, in the order copied.
+type CopyReport struct {
+	Tables    []TableCopy
+	NotCopied []string // tables deliberately left behind
+}
+
+// TableCopy is one table of a copy. For patron_counts, which is computed
+// rather than copied, Source is the number of (library, status) pairs among
+// the source's patrons and Target the number of non-zero counts.
+type TableCopy struct {
+	Table   string
+	Source  int // rows in the source
+	Written int // rows written by this run: 0 when run again
+	Target  int // rows in the target after the copy
+}
+
+// Written is the number of rows written by this run, all tables together.
+func (r CopyReport) Written() int {
+	n := 0
+	for _, t := range r.Tables {
+		n += t.Written
+	}
+	return n
+}
+
+func (r *CopyReport) table(name string) *TableCopy {
+	for i := range r.Tables {
+		if r.Tables[i].Table == name {
+			return &r.Tables[i]
+		}
+	}
+	return &TableCopy{Table: name}
+}
+
+// notCopied are the tables a copy leaves behind: sessions and failed-login
+// counters last minutes or hours, and everyone signs in again on the new
+// database.
+var notCopied = []string{"sessions", "login_throttle"}
+
+// copyBatch is the number of rows read at once, and written in one transaction.
+const copyBatch = 5000
+
+// copyMaxParams bounds the parameters of one INSERT: SQLite accepts 32,766,
+// PostgreSQL 65,535.
+const copyMaxParams = 30000
+
+// columnKind is how a column's values travel. The drivers give back each
+// engine's types: SQLite's BOOLEAN comes as an int64 0 or 1, PostgreSQL's as a
+// bool; TIMESTAMP as a time.Time from both. Civil dates are TEXT on both.
+type columnKind int
+
+const (
+	intColumn columnKind = iota
+	nullIntColumn
+	textColumn
+	boolColumn
+	timeColumn
+	nullTimeColumn
+)
+
+type copyColumn struct {
+	name string
+	kind columnKind
+}
+
+// copyTable is a table copied row for row. Its key columns come first in
+// columns, and the pages are read in key order.
+type copyTable struct {
+	name    string
+	key     []string
+	columns []copyColumn
+	// identity is set for the tables whose id PostgreSQL generates: their
+	// sequence must be moved past the copied ids.
+	identity bool
+}
+
+// copyTables are copied in this order, in which every foreign key points to
+// a table already copied. Every table of the schema is here, in notCopied,
+// or computed (patron_counts), else Copy refuses to start.
+var copyTables = []copyTable{
+	{name: "network", key: []string{"id"}, columns: []copyColumn{
+		{"id", intColumn}, {"name", textColumn}, {"contact_email", textColumn}, {"validity_months", intColumn},
+	}},
+	{name: "libraries", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"code", textColumn}, {"name", textColumn}, {"town", textColumn},
+		{"contact_email", textColumn}, {"disabled", boolColumn},
+	}},
+	{name: "resources", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"slug", textColumn}, {"name", textColumn}, {"description", textColumn},
+		{"url", textColumn}, {"disabled", boolColumn},
+	}},
+	{name: "staff", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"login", textColumn}, {"name", textColumn}, {"role", textColumn},
+		{"library_id", nullIntColumn}, {"password_hash", textColumn}, {"disabled", boolColumn}, {"created_at", timeColumn},
+	}},
+	{name: "patrons", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"library_id", intColumn}, {"last_name", textColumn}, {"first_name", textColumn},
+		{"email", textColumn}, {"birth_date", textColumn}, {"postal_code", textColumn}, {"town", textColumn},
+		{"card_number", textColumn}, {"registered_on", textColumn}, {"status", textColumn},
+		{"library_registered_on", textColumn}, {"valid_until", textColumn}, {"refusal_reason", textColumn},
+		{"password_hash", textColumn}, {"sort_last", textColumn}, {"sort_first", textColumn},
+		{"search_text", textColumn}, {"version", intColumn}, {"created_at", timeColumn}, {"updated_at", timeColumn},
+	}},
+	{name: "grants", key: []string{"patron_id", "resource_id"}, columns: []copyColumn{
+		{"patron_id", intColumn}, {"resource_id", intColumn}, {"state", textColumn}, {"updated_at", timeColumn},
+	}},
+	{name: "audit_events", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"at", timeColumn}, {"actor", textColumn}, {"library_id", nullIntColumn},
+		{"patron_id", nullIntColumn}, {"action", textColumn}, {"detail", textColumn},
+	}},
+	{name: "jobs", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"kind", textColumn}, {"payload", textColumn}, {"run_at", timeColumn},
+		{"attempts", intColumn}, {"locked_by", textColumn}, {"locked_until", nullTimeColumn},
+		{"done_at", nullTimeColumn}, {"last_error", textColumn}, {"created_at", timeColumn},
+	}},
+}
+
+// snapshot opens the read transaction the whole copy reads from, so that the
+// rows of every table, and their counts, belong to one moment of the source.
+func (s *Store) snapshot(ctx context.Context) (*sql.Tx, error) {
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == postgresDialect {
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	return s.readDB.BeginTx(ctx, opts)
+}
+
+// checkCopiedTables refuses a source holding a table this code does not know
+// of, whose rows a copy would silently leave behind.
+func (s *Store) checkCopiedTables(ctx context.Context, q queryer) error {
+	query := `SELECT name FROM sqlite_master WHERE type = 'table'`
+	if s.dialect == postgresDialect {
+		query = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
+	}
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return fmt.Errorf("copy: list the source's tables: %w", err)
+	}
+	defer rows.Close()
+	known := map[string]bool{"schema_migrations": true, "patron_counts": true}
+	for _, t := range copyTables {
+		known[t.name] = true
+	}
+	for _, name := range notCopied {
+		known[name] = true
+	}
+	var unknown []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return fmt.Errorf("copy: list the source's tables: %w", err)
+		}
+		// SQLite's own tables, and the trigram index, which is rebuilt from
+		// search_text, with the tables FTS5 keeps it in.
+		if known[name] || strings.HasPrefix(name, "sqlite_") || strings.HasPrefix(name, "patron_search") {
+			continue
+		}
+		unknown = append(unknown, name)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("copy: list the source's tables: %w", err)
+	}
+	if len(unknown) > 0 {
+		sort.Strings(unknown)
+		return fmt.Errorf("copy: the source has tables this version of sesame copy does not know (%s): nothing was copied", strings.Join(unknown, ", "))
+	}
+	return nil
+}
+
+// copyTableRows copies one table from the snapshot src into s, page by page.
+func (s *Store) copyTableRows(ctx context.Context, src *sql.Tx, t copyTable, progress func(string, int, int)) (TableCopy, error) {
+	tc := TableCopy{Table: t.name}
+	if err := src.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.name).Scan(&tc.Source); err != nil {
+		return tc, fmt.Errorf("copy %s: count the source: %w", t.name, err)
+	}
+	progress(t.name, 0, tc.Source)
+	done := 0
+	var after []any // the key of the last row read
+	for {
+		page, err := t.readPage(ctx, src, after)
+		if err != nil {
+			return tc, fmt.Errorf("copy %s: read the source: %w", t.name, err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		n, err := s.writePage(ctx, t, page)
+		if err != nil {
+			return tc, fmt.Errorf("copy %s, rows %s to %s: %w", t.name, t.keyString(page[0]), t.keyString(page[len(page)-1]), err)
+		}
+		tc.Written += n
+		done += len(page)
+		progress(t.name, done, tc.Source)
+		if len(page) < copyBatch {
+			break
+		}
+		after = page[len(page)-1][:len(t.key)]
+	}
+	return tc, nil
+}
+
+// readPage reads the copyBatch rows after the key after (from the start when
+// nil), converted to the values both engines accept.
+func (t copyTable) readPage(ctx context.Context, src *sql.Tx, after []any) ([][]any, error) {
+	names := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		names[i] = c.name
+	}
+	where := ""
+	args := append([]any{}, after...)
+	if after != nil {
+		// (patron_id, resource_id) > ($1, $2): a row-value comparison, in
+		// the order of the primary key, on both engines.
+		where = fmt.Sprintf(" WHERE (%s) > (%s)", strings.Join(t.key, ", "), placeholders(1, len(t.key)))
+	}
+	args = append(args, copyBatch)
+	query := fmt.Sprintf(`SELECT %s FROM %s%s ORDER BY %s LIMIT $%d`,
+		strings.Join(names, ", "), t.name, where, strings.Join(t.key, ", "), len(args))
+	rows, err := src.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var page [][]any
+	for rows.Next() {
+		raw := make([]any, len(t.columns))
+		ptrs := make([]any, len(t.columns))
+		for i := range raw {
+			ptrs[i] = &raw[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, err
+		}
+		row := make([]any, len(t.columns))
+		for i, c := range t.columns {
+			v, err := c.convert(raw[i])
+			if err != nil {
+				return nil, fmt.Errorf("row %s: %w", t.keyString(raw), err)
+			}
+			row[i] = v
+		}
+		page = append(page, row)
+	}
+	return page, rows.Err()
+}
+
+// convert turns a value as the source's driver gives it into the one to write.
+func (c copyColumn) convert(v any) (any, error) {
+	switch c.kind {
+	case intColumn, nullIntColumn:
+		switch x := v.(type) {
+		case int64:
+			return x, nil
+		case nil:
+			if c.kind == nullIntColumn {
+				return nil, nil
+			}
+		}
+	case textColumn:
+		switch x := v.(type) {
+		case string:
+			return x, nil
+		case []byte:
+			return string(x), nil
+		}
+	case boolColumn:
+		switch x := v.(type) {
+		case bool: // PostgreSQL
+			return x, nil
+		case int64: // SQLite keeps BOOLEAN as 0 or 1
+			if x == 0 || x == 1 {
+				return x == 1, nil
+			}
+		}
+	case timeColumn, nullTimeColumn:
+		switch x := v.(type) {
+		case time.Time:
+			// In UTC, as the store writes them, to the microsecond, which
+			// is all PostgreSQL keeps (and all the store's clock gives).
+			return x.UTC().Truncate(time.Microsecond), nil
+		case nil:
+			if c.kind == nullTimeColumn {
+				return nil, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("column %s: unexpected value %v (%T)", c.name, v, v)
+}
+
+func (t copyTable) keyString(row []any) string {
+	parts := make([]string, len(t.key))
+	for i := range t.key {
+		parts[i] = fmt.Sprint(row[i])
+	}
+	return strings.Join(parts, "/")
+}
+
+func (t copyTable) column(name string) int {
+	for i, c := range t.columns {
+		if c.name == name {
+			return i
+		}
+	}
+	panic("copy: no column " + name + " in " + t.name)
+}
+
+// placeholders returns "$from, …, $(from+n-1)".
+func placeholders(from, n int) string {
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", from+i)
+	}
+	return strings.Join(marks, ", ")
+}
+
+// writePage writes a page in one transaction and returns the number of rows
+// written, leaving out those whose key the target already holds.
+func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any) (int, error) {
+	perInsert := max(1, copyMaxParams/len(t.columns))
+	written := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		for start := 0; start < len(page); start += perInsert {
+			rows := page[start:min(start+perInsert, len(page))]
+			inserted, err := insertCopied(ctx, tx, t, rows)
+			if err != nil {
+				return err
+			}
+			written += len(inserted)
+			if t.name == "patrons" {
+				if err := s.indexCopiedPatrons(ctx, tx, t, rows, inserted); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	return written, err
+}
+
+// insertCopied inserts rows in one statement and returns the first key
+// column of those inserted: a row whose key is already there is skipped.
+func insertCopied(ctx context.Context, tx *sql.Tx, t copyTable, rows [][]any) ([]int64, error) {
+	names := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		names[i] = c.name
+	}
+	values := make([]string, len(rows))
+	args := make([]any, 0, len(rows)*len(t.columns))
+	for i, row := range rows {
+		values[i] = "(" + placeholders(len(args)+1, len(row)) + ")"
+		args = append(args, row...)
+	}
+	query := fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING RETURNING %s`,
+		t.name, strings.Join(names, ", "), strings.Join(values, ", "), strings.Join(t.key, ", "), t.key[0])
+	res, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	var inserted []int64
+	for res.Next() {
+		var k int64
+		if err := res.Scan(&k); err != nil {
+			return nil, err
+		}
+		inserted = append(inserted, k)
+	}
+	return inserted, res.Err()
+}
+
+// indexCopiedPatrons feeds SQLite's trigram table with the patrons just
+// inserted, from their copied search_text, as creating them does.
+func (s *Store) indexCopiedPatrons(ctx context.Context, tx *sql.Tx, t copyTable, rows [][]any, inserted []int64) error {
+	if s.dialect != sqliteDialect || len(inserted) == 0 {
+		return nil
+	}
+	isNew := make(map[int64]bool, len(inserted))
+	for _, id := range inserted {
+		isNew[id] = true
+	}
+	idCol, libCol, textCol := t.column("id"), t.column("library_id"), t.column("search_text")
+	for _, row := range rows {
+		id := row[idCol].(int64)
+		if !isNew[id] {
+			continue
+		}
+		if err := s.indexSearch(ctx, tx, row[libCol].(int64), id, row[textCol].(string)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type countKey struct {
+	libraryID int64
+	status    string
+}
+
+// patronGroups counts patrons by library and status.
+func patronGroups(ctx context.Context, q queryer) (map[countKey]int, error) {
+	return readCounts(ctx, q, `SELECT library_id, status, COUNT(*) FROM patrons GROUP BY library_id, status`)
+}
+
+func readCounts(ctx context.Context, q queryer, query string) (map[countKey]int, error) {
+	rows, err := q.QueryContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := map[countKey]int{}
+	for rows.Next() {
+		var k countKey
+		var n int
+		if err := rows.Scan(&k.libraryID, &k.status, &n); err != nil {
+			return nil, err
+		}
+		counts[k] = n
+	}
+	return counts, rows.Err()
+}
+
+// copyPatronCounts sets the target's patron_counts from its patrons, rather
+// than copying the source's, and returns the counts of the source's patrons,
+// which the target's must equal. Only the counts that differ are written.
+func (s *Store) copyPatronCounts(ctx context.Context, src *sql.Tx, progress func(string, int, int)) (TableCopy, map[countKey]int, error) {
+	const table = "patron_counts"
+	tc := TableCopy{Table: table}
+	want, err := patronGroups(ctx, src)
+	if err != nil {
+		return tc, nil, fmt.Errorf("copy %s: count the source's patrons: %w", table, err)
+	}
+	tc.Source = len(want)
+	progress(table, 0, tc.Source)
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		tc.Written = 0
+		counted, err := patronGroups(ctx, tx)
+		if err != nil {
+			return err
+		}
+		stored, err := readCounts(ctx, tx, `SELECT library_id, status, n FROM patron_counts`)
+		if err != nil {
+			return err
+		}
+		for k, n := range counted {
+			if old, ok := stored[k]; ok && old == n {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `
+				INSERT INTO patron_counts (library_id, status, n) VALUES ($1, $2, $3)
+				ON CONFLICT (library_id, status) DO UPDATE SET n = excluded.n`, k.libraryID, k.status, n); err != nil {
+				return err
+			}
+			tc.Written++
+		}
+		for k, n := range stored {
+			if _, ok := counted[k]; ok || n == 0 {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM patron_counts WHERE library_id = $1 AND status = $2`, k.libraryID, k.status); err != nil {
+				return err
+			}
+			tc.Written++
+		}
+		return nil
+	})
+	if err != nil {
+		return tc, nil, fmt.Errorf("copy %s: %w", table, err)
+	}
+	progress(table, tc.Source, tc.Source)
+	return tc, want, nil
+}
+
+// moveSequences sets each PostgreSQL identity past the largest id copied, so
+// that the next row created gets a free id. SQLite takes max(id)+1 by itself.
+func (s *Store) moveSequences(ctx context.Context) error {
+	if s.dialect != postgresDialect {
+		return nil
+	}
+	for _, t := range copyTables {
+		if !t.identity {
+			continue
+		}
+		query := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM %[1]s`, t.name)
+		if _, err := s.write.ExecContext(ctx, query); err != nil {
+			return fmt.Errorf("copy %s: move the id sequence: %w", t.name, err)
+		}
+	}
+	return nil
+}
+
+// verifyCopy counts the target's rows into the report and fails when a
+// table's differ from the source's, or a patron count from the source's patrons.
+func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts map[countKey]int) error {
+	var diffs []string
+	for i := range report.Tables {
+		tc := &report.Tables[i]
+		if tc.Table == "patron_counts" {
+			have, err := readCounts(ctx, s.readDB, `SELECT library_id, status, n FROM patron_counts WHERE n <> 0`)
+			if err != nil {
+				return fmt.Errorf("copy: verify patron_counts: %w", err)
+			}
+			tc.Target = len(have)
+			diffs = append(diffs, countDiffs(wantCounts, have)...)
+			continue
+		}
+		if err := s.readDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tc.Table).Scan(&tc.Target); err != nil {
+			return fmt.Errorf("copy: verify %s: %w", tc.Table, err)
+		}
+		if tc.Target != tc.Source {
+			diffs = append(diffs, fmt.Sprintf("%s: %d rows in the source, %d in the target", tc.Table, tc.Source, tc.Target))
+		}
+	}
+	if len(diffs) > 0 {
+		return fmt.Errorf("copy: the target differs from the source: %s", strings.Join(diffs, "; "))
+	}
+	return nil
+}
+
+func countDiffs(want, have map[countKey]int) []string {
+	var diffs []string
+	for k, n := range want {
+		if have[k] != n {
+			diffs = append(diffs, fmt.Sprintf("patron_counts: library %d, status %s: %d patrons in the source, counted %d in the target", k.libraryID, k.status, n, have[k]))
+		}
+	}
+	for k, n := range have {
+		if _, ok := want[k]; !ok {
+			diffs = append(diffs, fmt.Sprintf("patron_counts: library %d, status %s: no patrons in the source, counted %d in the target", k.libraryID, k.status, n))
+		}
+	}
+	sort.Strings(diffs)
+	return diffs
+}
