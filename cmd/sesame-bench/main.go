@@ -150,7 +150,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	fmt.Fprintf(out, "\nGo heap in use after the run: %.1f MiB\n", float64(ms.HeapInuse)/(1<<20))
+	fmt.Fprintf(out, "\nGo heap in use after the run: %.1f MiB; process resident memory (server and load generator): %s\n",
+		float64(ms.HeapInuse)/(1<<20), residentMemory())
 	return nil
 }
 
@@ -260,4 +261,23 @@ func login(base, user, password string) ([]*http.Cookie, error) {
 	}
 	u, _ := url.Parse(base)
 	return jar.Cookies(u), nil
+}
+
+// residentMemory reads the process's resident set, now and at its peak, from
+// /proc (Linux). On SQLite it counts the database pages mapped in memory.
+func residentMemory() string {
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return "unknown"
+	}
+	var rss, peak string
+	for _, line := range strings.Split(string(status), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			rss = strings.TrimSpace(v)
+		}
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			peak = strings.TrimSpace(v)
+		}
+	}
+	return fmt.Sprintf("%s now, %s at peak", rss, peak)
 }
