@@ -36,6 +36,7 @@ Commands:
   jobs ping     enqueue check jobs: each running instance's worker records one audit event per job
   admin create  create a network admin account (--login; password from standard input, or generated)
   backup        write a consistent copy of the SQLite database while it runs (--db, --out)
+  copy          copy a whole network between databases, SQLite to PostgreSQL above all (--from, --to)
 
 Run "sesame <command> -h" for the flags of a command.
 `
@@ -75,6 +76,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 			return errors.New(`usage: sesame jobs ping --db DSN [--count N]`)
 		}
 		return jobsPing(ctx, args[2:], stdout, env)
+	case "copy":
+		return copyCommand(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
