@@ -126,14 +126,14 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		if seeded {
 			fmt.Fprintf(stdout, "Demo network seeded in %s: %d patrons.\n", time.Since(start).Round(time.Millisecond), demoOpts.Patrons)
 		} else {
-			fmt.Fprintf(stdout, "Database %s already holds data: not seeded again.\n", cfg.DB)
+			fmt.Fprintf(stdout, "Database %s already holds data: not seeded again.\n", cfg.SafeDB())
 		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	fmt.Fprintf(stdout, "Sésame serves %s on http://%s (database %s)\n", name, ln.Addr(), cfg.DB)
+	fmt.Fprintf(stdout, "Sésame serves %s on http://%s (database %s)\n", name, ln.Addr(), cfg.SafeDB())
 	if isDemo {
 		fmt.Fprintf(stdout, "Demo logins, all with the password %s:\n", demo.Password)
 		for _, acc := range demo.Accounts {

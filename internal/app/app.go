@@ -18,6 +18,7 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/jobs"
+	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -123,7 +124,13 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := jobs.EnsurePurge(ctx, a.Store, a.Now()); err != nil {
 		return err
 	}
-	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: jobs.Builtin(a.Store, a.Now), Logger: a.Logger, Now: a.Now,
+	sender, err := mail.NewSender(a.Config.SMTP)
+	if err != nil {
+		return err
+	}
+	handlers := jobs.Builtin(a.Store, a.Now)
+	handlers[mail.Kind] = mail.Handler(a.Store, sender)
+	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: handlers, Logger: a.Logger, Now: a.Now,
 		Lease: a.Config.JobLease}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())
 	jobsDone := make(chan struct{})
@@ -151,6 +158,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
+	// Draining: /readyz answers 503 so that the load balancer stops sending
+	// requests, while this instance still serves those that arrive meanwhile;
+	// net/http's Shutdown drops a request it reads after it has begun.
+	a.Web.Drain()
+	time.Sleep(a.Config.ShutdownDelay)
 	shutdown, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdown); err != nil {

@@ -5,10 +5,14 @@ package config
 import (
 	"flag"
 	"fmt"
+	netmail "net/mail"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bdf29/sesame"
 )
 
 // Config is every setting of a running Sésame.
@@ -21,6 +25,37 @@ type Config struct {
 	// JobLease is how long a background job stays with the instance that took
 	// it before another may take it again (SESAME_JOB_LEASE, default 1m).
 	JobLease time.Duration
+	// ShutdownDelay is how long an instance keeps serving after SIGTERM,
+	// with /readyz at 503, before it stops taking requests
+	// (SESAME_SHUTDOWN_DELAY, default 2s).
+	ShutdownDelay time.Duration
+	shutdownDelay string
+	// SMTP is the mail server; with no host, mail is kept rather than sent.
+	SMTP SMTP
+}
+
+// SMTP is the mail server's settings, from the environment only.
+type SMTP struct {
+	Host     string // SESAME_SMTP_HOST; empty: mail is kept in the outbox, not sent
+	Port     int    // SESAME_SMTP_PORT, default 587
+	Username string // SESAME_SMTP_USERNAME; empty: no authentication
+	Password string // SESAME_SMTP_PASSWORD: a secret, never printed nor logged
+	TLS      string // SESAME_SMTP_TLS: none, starttls (default) or tls
+	From     string // SESAME_MAIL_FROM: ne-pas-repondre@… or "Réseau <ne-pas-repondre@…>"
+	port     string
+}
+
+// SMTP TLS modes: none, STARTTLS required, or TLS from the first byte.
+const (
+	SMTPTLSNone     = "none"
+	SMTPStartTLS    = "starttls"
+	SMTPTLS         = "tls"
+	DefaultSMTPPort = 587
+)
+
+// String describes the settings without the password.
+func (s SMTP) String() string {
+	return fmt.Sprintf("smtp{host=%s port=%d username=%s tls=%s from=%s}", s.Host, s.Port, s.Username, s.TLS, s.From)
 }
 
 // Defaults for serve; the demo has its own database file.
@@ -41,9 +76,12 @@ func Bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	}
 	c := &Config{}
 	fs.StringVar(&c.Addr, "addr", or(env("SESAME_ADDR"), DefaultAddr), "address to listen on (SESAME_ADDR)")
-	fs.StringVar(&c.DB, "db", or(env("SESAME_DB"), defaultDB), "SQLite database file (SESAME_DB)")
+	fs.StringVar(&c.DB, "db", or(env("SESAME_DB"), defaultDB), "database: a SQLite file path, or a postgres:// URL (SESAME_DB)")
 	c.BaseURL = env("SESAME_BASE_URL")
 	c.jobLease = env("SESAME_JOB_LEASE")
+	c.shutdownDelay = env("SESAME_SHUTDOWN_DELAY")
+	c.SMTP = SMTP{Host: strings.TrimSpace(env("SESAME_SMTP_HOST")), port: env("SESAME_SMTP_PORT"), Username: env("SESAME_SMTP_USERNAME"),
+		Password: env("SESAME_SMTP_PASSWORD"), TLS: env("SESAME_SMTP_TLS"), From: strings.TrimSpace(env("SESAME_MAIL_FROM"))}
 	return c
 }
 
@@ -68,7 +106,58 @@ func (c *Config) Validate() error {
 		}
 		c.JobLease = d
 	}
+	c.ShutdownDelay = 2 * time.Second
+	if c.shutdownDelay != "" {
+		d, err := time.ParseDuration(c.shutdownDelay)
+		if err != nil || d < 0 || d > time.Minute {
+			return fmt.Errorf("SESAME_SHUTDOWN_DELAY %q: want a duration from 0s to 1m, such as 2s", c.shutdownDelay)
+		}
+		c.ShutdownDelay = d
+	}
+	return c.SMTP.validate()
+}
+
+func (s *SMTP) validate() error {
+	s.Port = DefaultSMTPPort
+	if s.port != "" {
+		p, err := strconv.Atoi(s.port)
+		if err != nil || p < 1 || p > 65535 {
+			return fmt.Errorf("SESAME_SMTP_PORT %q: want a port number from 1 to 65535, such as 587", s.port)
+		}
+		s.Port = p
+	}
+	s.TLS = strings.ToLower(strings.TrimSpace(s.TLS))
+	switch s.TLS {
+	case "":
+		s.TLS = SMTPStartTLS
+	case SMTPTLSNone, SMTPStartTLS, SMTPTLS:
+	default:
+		return fmt.Errorf("SESAME_SMTP_TLS %q: want none, starttls or tls", s.TLS)
+	}
+	if s.Password != "" && s.Username == "" {
+		return fmt.Errorf("SESAME_SMTP_PASSWORD is set but SESAME_SMTP_USERNAME is not")
+	}
+	if s.Host == "" && s.From == "" {
+		return nil
+	}
+	if s.From == "" {
+		return fmt.Errorf("SESAME_MAIL_FROM is required with SESAME_SMTP_HOST: the sender, such as ne-pas-repondre@bibliotheque.example.fr")
+	}
+	a, err := netmail.ParseAddress(s.From)
+	if err != nil || sesame.CheckEmail(a.Address) != "" || strings.ContainsAny(a.Name, "\r\n") {
+		return fmt.Errorf("SESAME_MAIL_FROM %q: want an address such as ne-pas-repondre@bibliotheque.example.fr, or \"Réseau <ne-pas-repondre@bibliotheque.example.fr>\"", s.From)
+	}
 	return nil
+}
+
+// SafeDB is the database setting fit for logs and screens: a PostgreSQL
+// URL's password is masked.
+func (c *Config) SafeDB() string {
+	u, err := url.Parse(c.DB)
+	if err != nil || u.User == nil {
+		return c.DB
+	}
+	return u.Redacted()
 }
 
 // Secure reports whether the public address is https, so cookies must be Secure.

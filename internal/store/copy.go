@@ -73,10 +73,10 @@ func Copy(ctx context.Context, from, to *Store, progress func(table string, done
 	if err := to.moveSequences(ctx); err != nil {
 		return report, err
 	}
-	if report.table("patrons").Written > 0 {
-		if err := to.OptimizeSearch(ctx); err != nil {
-			return report, fmt.Errorf("copy: %w", err)
-		}
+	// After a bulk load, even one resumed: merge SQLite's trigram index,
+	// or refresh PostgreSQL's statistics.
+	if err := to.OptimizeSearch(ctx); err != nil {
+		return report, fmt.Errorf("copy: %w", err)
 	}
 	return report, to.verifyCopy(ctx, &report, wantCounts)
 }
@@ -85,6 +85,9 @@ func Copy(ctx context.Context, from, to *Store, progress func(table string, done
 type CopyReport struct {
 	Tables    []TableCopy
 	NotCopied []string // tables deliberately left behind
+	// Counted is set once the target's rows were counted, into each
+	// TableCopy's Target, whether or not they matched.
+	Counted bool
 }
 
 // TableCopy is one table of a copy. For patron_counts, which is computed
@@ -106,15 +109,6 @@ func (r CopyReport) Written() int {
 	return n
 }
 
-func (r *CopyReport) table(name string) *TableCopy {
-	for i := range r.Tables {
-		if r.Tables[i].Table == name {
-			return &r.Tables[i]
-		}
-	}
-	return &TableCopy{Table: name}
-}
-
 // notCopied are the tables a copy leaves behind: sessions and failed-login
 // counters last minutes or hours, and everyone signs in again on the new
 // database.
@@ -123,9 +117,9 @@ var notCopied = []string{"sessions", "login_throttle"}
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000
 
-// copyMaxParams bounds the parameters of one INSERT: SQLite accepts 32,766,
-// PostgreSQL 65,535.
-const copyMaxParams = 30000
+// postgresMaxParams bounds the parameters of one INSERT into PostgreSQL,
+// which accepts 65,535: past a few hundred rows, a statement is no faster per row.
+const postgresMaxParams = 2000
 
 // columnKind is how a column's values travel. The drivers give back each
 // engine's types: SQLite's BOOLEAN comes as an int64 0 or 1, PostgreSQL's as a
@@ -190,6 +184,11 @@ var copyTables = []copyTable{
 	{name: "audit_events", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"at", timeColumn}, {"actor", textColumn}, {"library_id", nullIntColumn},
 		{"patron_id", nullIntColumn}, {"action", textColumn}, {"detail", textColumn},
+	}},
+	{name: "mail_outbox", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"to_addr", textColumn}, {"to_name", textColumn}, {"subject", textColumn},
+		{"text_body", textColumn}, {"html_body", textColumn}, {"created_at", timeColumn}, {"sent_at", nullTimeColumn},
+		{"kept", boolColumn}, {"attempts", intColumn}, {"last_error", textColumn},
 	}},
 	{name: "jobs", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"kind", textColumn}, {"payload", textColumn}, {"run_at", timeColumn},
@@ -291,7 +290,11 @@ func (t copyTable) readPage(ctx context.Context, src *sql.Tx, after []any) ([][]
 	}
 	where := ""
 	args := append([]any{}, after...)
-	if after != nil {
+	switch {
+	case after == nil:
+	case len(t.key) == 1:
+		where = fmt.Sprintf(" WHERE %s > $1", t.key[0])
+	default:
 		// (patron_id, resource_id) > ($1, $2): a row-value comparison, in
 		// the order of the primary key, on both engines.
 		where = fmt.Sprintf(" WHERE (%s) > (%s)", strings.Join(t.key, ", "), placeholders(1, len(t.key)))
@@ -399,75 +402,96 @@ func placeholders(from, n int) string {
 // writePage writes a page in one transaction and returns the number of rows
 // written, leaving out those whose key the target already holds.
 func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any) (int, error) {
-	perInsert := max(1, copyMaxParams/len(t.columns))
 	written := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		for start := 0; start < len(page); start += perInsert {
-			rows := page[start:min(start+perInsert, len(page))]
-			inserted, err := insertCopied(ctx, tx, t, rows)
-			if err != nil {
-				return err
-			}
-			written += len(inserted)
-			if t.name == "patrons" {
-				if err := s.indexCopiedPatrons(ctx, tx, t, rows, inserted); err != nil {
-					return err
-				}
-			}
+		var err error
+		if s.dialect == postgresDialect {
+			written, err = insertManyRows(ctx, tx, t, page)
+		} else {
+			written, err = s.insertEachRow(ctx, tx, t, page)
 		}
-		return nil
+		return err
 	})
 	return written, err
 }
 
-// insertCopied inserts rows in one statement and returns the first key
-// column of those inserted: a row whose key is already there is skipped.
-func insertCopied(ctx context.Context, tx *sql.Tx, t copyTable, rows [][]any) ([]int64, error) {
+// insertSQL inserts n rows, skipping those whose key is already there.
+func (t copyTable) insertSQL(n int) string {
 	names := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		names[i] = c.name
 	}
-	values := make([]string, len(rows))
-	args := make([]any, 0, len(rows)*len(t.columns))
-	for i, row := range rows {
-		values[i] = "(" + placeholders(len(args)+1, len(row)) + ")"
-		args = append(args, row...)
+	values := make([]string, n)
+	for i := range values {
+		values[i] = "(" + placeholders(i*len(t.columns)+1, len(t.columns)) + ")"
 	}
-	query := fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING RETURNING %s`,
-		t.name, strings.Join(names, ", "), strings.Join(values, ", "), strings.Join(t.key, ", "), t.key[0])
-	res, err := tx.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer res.Close()
-	var inserted []int64
-	for res.Next() {
-		var k int64
-		if err := res.Scan(&k); err != nil {
-			return nil, err
-		}
-		inserted = append(inserted, k)
-	}
-	return inserted, res.Err()
+	return fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING`,
+		t.name, strings.Join(names, ", "), strings.Join(values, ", "), strings.Join(t.key, ", "))
 }
 
-// indexCopiedPatrons feeds SQLite's trigram table with the patrons just
-// inserted, from their copied search_text, as creating them does.
-func (s *Store) indexCopiedPatrons(ctx context.Context, tx *sql.Tx, t copyTable, rows [][]any, inserted []int64) error {
-	if s.dialect != sqliteDialect || len(inserted) == 0 {
-		return nil
-	}
-	isNew := make(map[int64]bool, len(inserted))
-	for _, id := range inserted {
-		isNew[id] = true
-	}
-	idCol, libCol, textCol := t.column("id"), t.column("library_id"), t.column("search_text")
-	for _, row := range rows {
-		id := row[idCol].(int64)
-		if !isNew[id] {
-			continue
+// insertManyRows inserts a page into PostgreSQL a few hundred rows per
+// statement: each statement is a round trip to the server.
+func insertManyRows(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) (int, error) {
+	perInsert := max(1, postgresMaxParams/len(t.columns))
+	written := 0
+	for start := 0; start < len(page); start += perInsert {
+		rows := page[start:min(start+perInsert, len(page))]
+		args := make([]any, 0, len(rows)*len(t.columns))
+		for _, row := range rows {
+			args = append(args, row...)
 		}
-		if err := s.indexSearch(ctx, tx, row[libCol].(int64), id, row[textCol].(string)); err != nil {
+		res, err := tx.ExecContext(ctx, t.insertSQL(len(rows)), args...)
+		if err != nil {
+			return written, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return written, err
+		}
+		written += int(n)
+	}
+	return written, nil
+}
+
+// insertEachRow inserts a page into SQLite one row at a time, through one
+// prepared statement: in process, a row costs no round trip, and SQLite binds
+// a statement's parameters in a time that grows with the square of their
+// number. The patrons inserted are added to the trigram index as well.
+func (s *Store) insertEachRow(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) (int, error) {
+	stmt, err := tx.PrepareContext(ctx, t.insertSQL(1))
+	if err != nil {
+		return 0, err
+	}
+	defer stmt.Close()
+	var inserted [][]any
+	for _, row := range page {
+		res, err := stmt.ExecContext(ctx, row...)
+		if err != nil {
+			return len(inserted), err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // already copied
+		}
+		inserted = append(inserted, row)
+	}
+	if t.name == "patrons" {
+		if err := s.indexCopiedPatrons(ctx, tx, t, inserted); err != nil {
+			return len(inserted), err
+		}
+	}
+	return len(inserted), nil
+}
+
+// indexCopiedPatrons adds patrons to SQLite's trigram table from their
+// copied search_text, as creating them does. They go in the order of their
+// keys there: FTS5 writes its pending entries out each time a key comes
+// lower than the one before, and patrons in id order hop between libraries.
+func (s *Store) indexCopiedPatrons(ctx context.Context, tx *sql.Tx, t copyTable, patrons [][]any) error {
+	idCol, libCol, textCol := t.column("id"), t.column("library_id"), t.column("search_text")
+	key := func(row []any) int64 { return searchKey(row[libCol].(int64), row[idCol].(int64)) }
+	sort.Slice(patrons, func(i, j int) bool { return key(patrons[i]) < key(patrons[j]) })
+	for _, p := range patrons {
+		if err := s.indexSearch(ctx, tx, p[libCol].(int64), p[idCol].(int64), p[textCol].(string)); err != nil {
 			return err
 		}
 	}
@@ -593,6 +617,7 @@ func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts m
 			diffs = append(diffs, fmt.Sprintf("%s: %d rows in the source, %d in the target", tc.Table, tc.Source, tc.Target))
 		}
 	}
+	report.Counted = true
 	if len(diffs) > 0 {
 		return fmt.Errorf("copy: the target differs from the source: %s", strings.Join(diffs, "; "))
 	}

@@ -36,7 +36,7 @@ type staticFile struct {
 var pageNames = []string{
 	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete",
 	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
-	"staff_list", "staff_form", "staff_password", "network_form",
+	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -289,6 +289,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if s.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		fmt.Fprintln(w, "shutting down")
+		return
+	}
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	if err := s.store.Ping(ctx); err != nil {

@@ -55,6 +55,7 @@ func (s *Server) routes() []route {
 		{"POST /admin/personnel/{id}/mot-de-passe", auth.NetworkAdmin, s.staffResetPassword},
 		{"GET /admin/reseau", auth.NetworkAdmin, s.networkEdit},
 		{"POST /admin/reseau", auth.NetworkAdmin, s.networkUpdate},
+		{"GET /admin/courriels", auth.NetworkAdmin, s.mailList},
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -37,11 +38,15 @@ type DemoLogin struct{ Login, Password, Role string }
 
 // Server holds what the handlers share.
 type Server struct {
-	cfg   Config
-	store *store.Store
-	log   *slog.Logger
-	pages *pages
+	cfg      Config
+	store    *store.Store
+	log      *slog.Logger
+	pages    *pages
+	draining atomic.Bool
 }
+
+// Drain makes /readyz answer 503 from now on: the instance is shutting down.
+func (s *Server) Drain() { s.draining.Store(true) }
 
 // New parses the templates and returns the server; it fails when a page is missing.
 func New(cfg Config) (*Server, error) {

@@ -1,0 +1,115 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// Mail is a message of the outbox. It leaves it once: sent, or kept when no
+// SMTP server is configured.
+type Mail struct {
+	ID        int64
+	To        string
+	ToName    string
+	Subject   string
+	Text      string
+	HTML      string
+	CreatedAt time.Time
+	SentAt    time.Time // zero until sent
+	Kept      bool      // done without sending: no SMTP server was configured
+	Attempts  int       // sending attempts so far
+	LastError string    // why the last attempt failed; "" once sent
+}
+
+// Pending reports whether the message still waits to be sent.
+func (m Mail) Pending() bool { return m.SentAt.IsZero() && !m.Kept }
+
+const mailColumns = `id, to_addr, to_name, subject, text_body, html_body, created_at, sent_at, kept, attempts, last_error`
+
+func scanMail(row interface{ Scan(...any) error }, m *Mail) error {
+	var sent sql.NullTime
+	if err := row.Scan(&m.ID, &m.To, &m.ToName, &m.Subject, &m.Text, &m.HTML, &m.CreatedAt, &sent, &m.Kept, &m.Attempts, &m.LastError); err != nil {
+		return err
+	}
+	if sent.Valid {
+		m.SentAt = sent.Time
+	}
+	return nil
+}
+
+// InTx runs fn in a write transaction, committed when fn returns nil: for
+// the packages, such as mail, whose rows are written beside the caller's.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.inTx(ctx, fn)
+}
+
+// AddMailTx writes m into the outbox in tx and returns its id. The caller
+// validates m and enqueues the job that sends it (see package mail).
+func (s *Store) AddMailTx(ctx context.Context, tx *sql.Tx, m Mail) (int64, error) {
+	var id int64
+	err := tx.QueryRowContext(ctx, `
+		INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+		m.To, m.ToName, m.Subject, m.Text, m.HTML, s.Now()).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("add mail: %w", err)
+	}
+	return id, nil
+}
+
+// Mail returns one message of the outbox.
+func (s *Store) Mail(ctx context.Context, id int64) (Mail, error) {
+	var m Mail
+	if err := scanMail(s.read.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = $1`, id), &m); err != nil {
+		return Mail{}, dbError(err, "Message", "")
+	}
+	return m, nil
+}
+
+// RecentMail lists the latest limit messages of the outbox, newest first.
+func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
+	rows, err := s.read.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list mail: %w", err)
+	}
+	defer rows.Close()
+	var list []Mail
+	for rows.Next() {
+		var m Mail
+		if err := scanMail(rows, &m); err != nil {
+			return nil, fmt.Errorf("scan mail: %w", err)
+		}
+		list = append(list, m)
+	}
+	return list, rows.Err()
+}
+
+// MailDoneTx records in tx that message id left the outbox after attempts
+// attempts: sent now, or kept when kept is set. A message already done, or
+// gone, stays as it is.
+func (s *Store) MailDoneTx(ctx context.Context, tx *sql.Tx, id int64, kept bool, attempts int) error {
+	var sent any
+	if !kept {
+		sent = s.Now()
+	}
+	_, err := tx.ExecContext(ctx, `
+		UPDATE mail_outbox SET sent_at = $1, kept = $2, attempts = $3, last_error = ''
+		WHERE id = $4 AND sent_at IS NULL AND kept = FALSE`,
+		sent, kept, attempts, id)
+	if err != nil {
+		return fmt.Errorf("record mail %d: %w", id, err)
+	}
+	return nil
+}
+
+// MailFailed records a failed sending attempt of message id, the attempts-th.
+func (s *Store) MailFailed(ctx context.Context, id int64, attempts int, failure string) error {
+	_, err := s.write.ExecContext(ctx, `UPDATE mail_outbox SET attempts = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL AND kept = FALSE`,
+		attempts, failure, id)
+	if err != nil {
+		return fmt.Errorf("record mail failure %d: %w", id, err)
+	}
+	return nil
+}
