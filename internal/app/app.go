@@ -121,7 +121,8 @@ func workerName() string {
 // Serve listens on ln and runs the background jobs until ctx ends, then lets
 // requests in flight finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	if err := jobs.EnsurePurge(ctx, a.Store, a.Now()); err != nil {
+	// A stop asked for while starting must not fail the start half way.
+	if err := jobs.EnsurePurge(context.WithoutCancel(ctx), a.Store, a.Now()); err != nil {
 		return err
 	}
 	sender, err := mail.NewSender(a.Config.SMTP)
