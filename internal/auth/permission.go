@@ -13,6 +13,8 @@ const (
 	LibraryStaff
 	// NetworkAdmin routes serve the network admin only.
 	NetworkAdmin
+	// Patron routes serve a logged-in patron, on their own account only.
+	Patron
 )
 
 // String names the permission in route tables and test failures.
@@ -24,16 +26,20 @@ func (p Permission) String() string {
 		return "personnel de bibliothèque"
 	case NetworkAdmin:
 		return "administration du réseau"
+	case Patron:
+		return "usager"
 	}
 	return "aucune"
 }
 
-// Allows reports whether a staff member of role (nil when nobody is logged
-// in) may use a route of permission p.
-func (p Permission) Allows(staff *sesame.Staff) bool {
+// Allows reports whether a staff member (nil when none is logged in) or a
+// patron (nil likewise) may use a route of permission p.
+func (p Permission) Allows(staff *sesame.Staff, patron *sesame.Patron) bool {
 	switch p {
 	case Public:
 		return true
+	case Patron:
+		return patron != nil
 	case LibraryStaff:
 		return staff != nil && (staff.Role == sesame.RoleLibrary && staff.LibraryID != 0 || staff.Role == sesame.RoleAdmin)
 	case NetworkAdmin:

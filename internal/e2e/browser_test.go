@@ -27,6 +27,12 @@ func TestRenewPatron(t *testing.T) {
 	// 1- Connectez-vous à votre compte bibliothèque.
 	b.open("/")
 	b.checkA11y("accueil")
+	// The three pages every footer links to.
+	legal := role("navigation", "Informations légales")
+	for _, page := range []string{"Données personnelles", "Accessibilité : partiellement conforme", "Mentions légales"} {
+		b.click(link(page).in(legal), 200)
+		b.checkA11y(page)
+	}
 	b.click(link("Connexion").in(menu), 200)
 	b.checkA11y("connexion")
 

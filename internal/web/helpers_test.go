@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,25 @@ func (w *world) login(login string) *client {
 	return c
 }
 
+// patronLogin gives the patron the test password and returns a client
+// logged in as them.
+func (w *world) patronLogin(id int64) *client {
+	w.t.Helper()
+	hash, err := testHasher.Hash(testPassword)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	if err := w.store.SetPatronPassword(context.Background(), id, hash); err != nil {
+		w.t.Fatal(err)
+	}
+	c := w.anonymous()
+	res := c.post("/connexion/usager", url.Values{"email": {w.patron(id).Email}, "mot_de_passe_usager": {testPassword}})
+	if res.status != http.StatusSeeOther || res.header.Get("Location") != "/mon-compte" {
+		w.t.Fatalf("patron login: got status %d to %q, want 303 to /mon-compte; body: %.300s", res.status, res.header.Get("Location"), res.body)
+	}
+	return c
+}
+
 // response is a read response with its parsed HTML.
 type response struct {
 	status int
@@ -302,3 +322,5 @@ func text(n *html.Node) string {
 	})
 	return strings.Join(strings.Fields(b.String()), " ")
 }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // Staff sessions end after 30 minutes without activity, and 12 hours after login.
@@ -28,9 +29,9 @@ func (s *Server) cookieName() string {
 // page, a logged-in member without the right gets 403.
 func (s *Server) guard(rt route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := staffFrom(r.Context())
-		if !rt.perm.Allows(st) {
-			if st == nil {
+		st, pa := staffFrom(r.Context()), patronFrom(r.Context())
+		if !rt.perm.Allows(st, pa) {
+			if st == nil || rt.perm == auth.Patron {
 				target := "/connexion"
 				if r.Method == http.MethodGet {
 					target += "?suite=" + url.QueryEscape(r.URL.RequestURI())
@@ -42,16 +43,18 @@ func (s *Server) guard(rt route) http.Handler {
 			s.renderError(w, r, http.StatusForbidden, "Cette page est réservée à l'administration du réseau.")
 			return
 		}
-		if rt.perm != auth.Public || st != nil {
+		if rt.perm != auth.Public || st != nil || pa != nil {
 			w.Header().Set("Cache-Control", "no-store")
 		}
 		rt.handle(w, r)
 	})
 }
 
-// withSession loads the staff member behind the session cookie, if any.
+// withSession loads the staff member behind the session cookie, if any, and
+// the patron behind the patron session cookie, if any.
 func (s *Server) withSession(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = s.withPatron(w, r)
 		c, err := r.Cookie(s.cookieName())
 		if err != nil || c.Value == "" {
 			next.ServeHTTP(w, r)
@@ -82,16 +85,63 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 	})
 }
 
+// patronCookieName is the patron session's cookie, apart from the staff one.
+func (s *Server) patronCookieName() string {
+	if s.cfg.SecureCookies {
+		return "__Host-sesame-usager"
+	}
+	return "sesame-usager"
+}
+
+// withPatron loads the patron behind the patron session cookie into the
+// request's context. Patron sessions end after 30 minutes without activity.
+func (s *Server) withPatron(w http.ResponseWriter, r *http.Request) *http.Request {
+	c, err := r.Cookie(s.patronCookieName())
+	if err != nil || c.Value == "" {
+		return r
+	}
+	ctx := r.Context()
+	hash := auth.HashToken(c.Value)
+	ps, err := s.store.PatronSessionByHash(ctx, hash)
+	if err != nil {
+		return r
+	}
+	now := s.cfg.Now()
+	if now.Sub(ps.LastSeenAt) > sessionIdle || now.Sub(ps.CreatedAt) > sessionAbsolute {
+		if err := s.store.DeletePatronSession(ctx, hash); err != nil {
+			s.log.Error("fin de session usager", "err", err)
+		}
+		s.clearNamedCookie(w, s.patronCookieName())
+		return r
+	}
+	p, err := s.store.Patron(ctx, store.NetworkScope(), ps.PatronID)
+	if err != nil {
+		return r
+	}
+	if now.Sub(ps.LastSeenAt) > touchEvery {
+		if err := s.store.TouchPatronSession(ctx, hash, now); err != nil {
+			s.log.Error("session usager", "err", err)
+		}
+	}
+	return r.WithContext(context.WithValue(ctx, patronKey, p))
+}
+
 func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
+	s.setNamedCookie(w, s.cookieName(), token)
+}
+
+func (s *Server) setNamedCookie(w http.ResponseWriter, name, token string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName(), Value: token, Path: "/", HttpOnly: true,
+		Name: name, Value: token, Path: "/", HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }
 
-func (s *Server) clearCookie(w http.ResponseWriter) {
+func (s *Server) clearCookie(w http.ResponseWriter) { s.clearNamedCookie(w, s.cookieName()) }
+
+func (s *Server) clearNamedCookie(w http.ResponseWriter, name string) {
 	http.SetCookie(w, &http.Cookie{
-		Name: s.cookieName(), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
 }

@@ -34,9 +34,10 @@ type staticFile struct {
 
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
-	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete",
+	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete", "mon_compte",
 	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
 	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
+	"donnees_personnelles", "accessibilite", "mentions_legales",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -90,6 +91,7 @@ type layout struct {
 	Title    string
 	Network  string
 	Staff    *sesame.Staff
+	Patron   *sesame.Patron
 	Awaiting int    // accounts waiting for the library, shown in the menu
 	Section  string // the menu entry to mark as current
 	Notice   string // what the last action did
@@ -101,6 +103,7 @@ type layout struct {
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, l layout) {
 	ctx := r.Context()
 	l.Staff = staffFrom(ctx)
+	l.Patron = patronFrom(ctx)
 	if n, err := s.store.Network(ctx); err == nil {
 		l.Network = n.Name
 	}
@@ -142,6 +145,7 @@ var notices = map[string]string{
 	"inchange":    "Rien n'a changé.",
 	"desactive":   "Le compte a été désactivé ; ses sessions sont fermées.",
 	"statutvalid": "Le compte est validé.",
+	"renouvellement": "Votre demande de renouvellement est envoyée à votre bibliothèque. Votre compte est maintenant « À revalider ».",
 }
 
 // redirect answers a POST with 303 to target, with a notice named by ok.

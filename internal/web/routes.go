@@ -25,6 +25,12 @@ func (s *Server) routes() []route {
 		{"GET /connexion", auth.Public, s.loginForm},
 		{"POST /connexion", auth.Public, s.login},
 		{"POST /deconnexion", auth.Public, s.logout},
+		{"POST /connexion/usager", auth.Public, s.patronLogin},
+		{"GET /mon-compte", auth.Patron, s.myAccount},
+		{"POST /mon-compte/renouvellement", auth.Patron, s.requestRenewal},
+		{"GET /donnees-personnelles", auth.Public, s.privacyNotice},
+		{"GET /accessibilite", auth.Public, s.accessibilityStatement},
+		{"GET /mentions-legales", auth.Public, s.legalNotice},
 
 		{"GET /abonnes", auth.LibraryStaff, s.patronList},
 		{"GET /abonnes/a-traiter", auth.LibraryStaff, s.patronTodo},

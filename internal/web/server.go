@@ -90,11 +90,25 @@ func (s *Server) Handler() http.Handler {
 
 type ctxKey int
 
-const staffKey ctxKey = iota
+const (
+	staffKey ctxKey = iota
+	patronKey
+)
 
 func staffFrom(ctx context.Context) *sesame.Staff {
 	st, _ := ctx.Value(staffKey).(*sesame.Staff)
 	return st
+}
+
+// patronFrom is the logged-in patron, read at the start of the request.
+func patronFrom(ctx context.Context) *sesame.Patron {
+	p, _ := ctx.Value(patronKey).(*sesame.Patron)
+	return p
+}
+
+// patronActor is the patron acting on their own account, for the audit trail.
+func patronActor(p *sesame.Patron) sesame.Actor {
+	return sesame.Actor{PatronID: p.ID, Label: "l'usager (" + p.Email + ")", LibraryID: p.LibraryID}
 }
 
 // actorOf is who acts, for the audit trail.

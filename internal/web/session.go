@@ -12,10 +12,11 @@ import (
 )
 
 type loginPage struct {
-	Form       form
-	Next       string
-	Message    string
-	DemoLogins []DemoLogin
+	Form          form
+	Next          string
+	Message       string // for the staff form
+	PatronMessage string // for the patron form
+	DemoLogins    []DemoLogin
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -69,47 +70,27 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnprocessableEntity, "Indiquez votre identifiant et votre mot de passe.")
 		return
 	}
-	now := s.cfg.Now()
-	keys := []string{auth.AccountKey(login), auth.AddressKey(s.clientAddress(r))}
-	for _, key := range keys {
-		t, err := s.store.ThrottleOf(ctx, key)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		if wait := t.BlockedUntil.Sub(now); wait > 0 {
-			refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
-			return
-		}
-	}
-	if len(password) > auth.MaxPasswordLen {
-		password = password[:auth.MaxPasswordLen]
-	}
 	st, err := s.store.StaffByLogin(ctx, login)
-	hash := s.cfg.Hasher.DummyHash()
-	if err == nil {
-		hash = st.PasswordHash
-	} else if sesame.ErrorCode(err) != sesame.ENotFound {
+	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
 		s.fail(w, r, err)
 		return
 	}
-	ok, rehash := s.cfg.Hasher.Verify(password, hash)
-	if err != nil || !ok || st.Disabled {
-		for _, key := range keys {
-			if _, err := s.store.RecordFailure(ctx, key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
-				s.fail(w, r, err)
-				return
-			}
-		}
+	hash, usable := "", err == nil && !st.Disabled
+	if err == nil {
+		hash = st.PasswordHash
+	}
+	ok, wait, rehash, err := s.verifyLogin(r, auth.AccountKey(login), password, hash, usable)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case wait > 0:
+		refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
+		return
+	case !ok:
 		s.log.Warn("échec de connexion", "login", login, "addr", s.clientAddress(r))
 		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
 		return
-	}
-	for _, key := range keys {
-		if err := s.store.ClearThrottle(ctx, key); err != nil {
-			s.fail(w, r, err)
-			return
-		}
 	}
 	if rehash {
 		if h, err := s.cfg.Hasher.Hash(password); err == nil {
@@ -145,15 +126,64 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
+// logout ends the staff session and the patron session, whichever exist.
 func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(s.cookieName()); err == nil {
 		if err := s.store.DeleteSession(r.Context(), auth.HashToken(c.Value)); err != nil {
 			s.fail(w, r, err)
 			return
 		}
+		s.clearCookie(w)
 	}
-	s.clearCookie(w)
+	if c, err := r.Cookie(s.patronCookieName()); err == nil {
+		if err := s.store.DeletePatronSession(r.Context(), auth.HashToken(c.Value)); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		s.clearNamedCookie(w, s.patronCookieName())
+	}
 	redirect(w, r, "/connexion", "deconnecte")
+}
+
+// verifyLogin checks a password against hash under two throttles: the
+// account's (accountKey) and the client address's. usable is false when
+// there is no such account, or it is disabled: the password is then checked
+// against a dummy hash all the same, so that the answer takes as long and
+// says nothing of which accounts exist. wait is set when a throttle blocks.
+func (s *Server) verifyLogin(r *http.Request, accountKey, password, hash string, usable bool) (ok bool, wait time.Duration, rehash bool, err error) {
+	ctx := r.Context()
+	now := s.cfg.Now()
+	keys := []string{accountKey, auth.AddressKey(s.clientAddress(r))}
+	for _, key := range keys {
+		t, err := s.store.ThrottleOf(ctx, key)
+		if err != nil {
+			return false, 0, false, err
+		}
+		if wait := t.BlockedUntil.Sub(now); wait > 0 {
+			return false, wait, false, nil
+		}
+	}
+	if len(password) > auth.MaxPasswordLen {
+		password = password[:auth.MaxPasswordLen]
+	}
+	if !usable || hash == "" {
+		hash = s.cfg.Hasher.DummyHash()
+	}
+	ok, rehash = s.cfg.Hasher.Verify(password, hash)
+	if !ok || !usable {
+		for _, key := range keys {
+			if _, err := s.store.RecordFailure(ctx, key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
+				return false, 0, false, err
+			}
+		}
+		return false, 0, false, nil
+	}
+	for _, key := range keys {
+		if err := s.store.ClearThrottle(ctx, key); err != nil {
+			return false, 0, false, err
+		}
+	}
+	return true, 0, rehash, nil
 }
 
 // clientAddress is the address the request came from, without its port:

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// PatronCredentials returns the id and password hash of the patron with that
+// e-mail, for login.
+func (s *Store) PatronCredentials(ctx context.Context, email string) (int64, string, error) {
+	var id int64
+	var hash string
+	err := s.read.QueryRowContext(ctx, `SELECT id, password_hash FROM patrons WHERE email = $1`, sesame.NormalizeEmail(email)).Scan(&id, &hash)
+	if err != nil {
+		return 0, "", dbError(err, "Compte", "")
+	}
+	return id, hash, nil
+}
+
+// SetPatronPassword replaces a patron's password hash.
+func (s *Store) SetPatronPassword(ctx context.Context, id int64, hash string) error {
+	if _, err := s.write.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
+		return fmt.Errorf("set patron password: %w", err)
+	}
+	return nil
+}
+
+// PatronSession is a logged-in patron's server-side session.
+type PatronSession struct {
+	PatronID   int64
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+}
+
+// CreatePatronSession stores a new patron session under the hash of its token.
+func (s *Store) CreatePatronSession(ctx context.Context, tokenHash string, patronID int64) error {
+	now := s.Now()
+	_, err := s.write.ExecContext(ctx, `INSERT INTO patron_sessions (token_hash, patron_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+		tokenHash, patronID, now)
+	if err != nil {
+		return fmt.Errorf("create patron session: %w", err)
+	}
+	return nil
+}
+
+// PatronSessionByHash returns a patron session.
+func (s *Store) PatronSessionByHash(ctx context.Context, tokenHash string) (*PatronSession, error) {
+	var ps PatronSession
+	err := s.read.QueryRowContext(ctx, `SELECT patron_id, created_at, last_seen_at FROM patron_sessions WHERE token_hash = $1`, tokenHash).
+		Scan(&ps.PatronID, &ps.CreatedAt, &ps.LastSeenAt)
+	if err != nil {
+		return nil, dbError(err, "Session", "")
+	}
+	return &ps, nil
+}
+
+// TouchPatronSession records activity on a patron session.
+func (s *Store) TouchPatronSession(ctx context.Context, tokenHash string, at time.Time) error {
+	if _, err := s.write.ExecContext(ctx, `UPDATE patron_sessions SET last_seen_at = $1 WHERE token_hash = $2`, at.UTC(), tokenHash); err != nil {
+		return fmt.Errorf("touch patron session: %w", err)
+	}
+	return nil
+}
+
+// DeletePatronSession ends one patron session.
+func (s *Store) DeletePatronSession(ctx context.Context, tokenHash string) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM patron_sessions WHERE token_hash = $1`, tokenHash); err != nil {
+		return fmt.Errorf("delete patron session: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,154 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// patronLogin logs a patron in with e-mail and password. As the tutorial
+// says, a Validé account past its end date becomes Expiré at this moment,
+// and its holder lands on the page that offers renewal.
+func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !s.parseForm(w, r) {
+		return
+	}
+	email := sesame.NormalizeEmail(r.PostForm.Get("email"))
+	password := r.PostForm.Get("mot_de_passe_usager")
+	page := loginPage{Form: form{Values: url.Values{"email": {r.PostForm.Get("email")}}, Errors: sesame.FieldErrors{}}, DemoLogins: s.cfg.DemoLogins}
+	refuse := func(status int, msg string) {
+		page.PatronMessage = msg
+		s.render(w, r, status, "login", layout{Title: formTitle("Connexion", page.Form), Section: "connexion", Content: page})
+	}
+	if email == "" || password == "" {
+		if email == "" {
+			page.Form.Errors.Add("email", "E-mail : ce champ est obligatoire.")
+		}
+		if password == "" {
+			page.Form.Errors.Add("mot_de_passe_usager", "Mot de passe : ce champ est obligatoire.")
+		}
+		refuse(http.StatusUnprocessableEntity, "Indiquez votre adresse e-mail et votre mot de passe.")
+		return
+	}
+	id, hash, err := s.store.PatronCredentials(ctx, email)
+	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
+		s.fail(w, r, err)
+		return
+	}
+	ok, wait, rehash, err := s.verifyLogin(r, auth.AccountKey("usager:"+email), password, hash, err == nil)
+	switch {
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	case wait > 0:
+		refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
+		return
+	case !ok:
+		s.log.Warn("échec de connexion usager", "addr", s.clientAddress(r))
+		refuse(http.StatusUnauthorized, "Adresse e-mail ou mot de passe incorrect.")
+		return
+	}
+	if rehash {
+		if h, err := s.cfg.Hasher.Hash(password); err == nil {
+			if err := s.store.SetPatronPassword(ctx, id, h); err != nil {
+				s.log.Error("rehash", "err", err)
+			}
+		}
+	}
+	if err := s.attemptAccess(r, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if c, err := r.Cookie(s.patronCookieName()); err == nil {
+		if err := s.store.DeletePatronSession(ctx, auth.HashToken(c.Value)); err != nil {
+			s.log.Error("session usager", "err", err)
+		}
+	}
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.CreatePatronSession(ctx, auth.HashToken(token), id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.setNamedCookie(w, s.patronCookieName(), token)
+	http.Redirect(w, r, "/mon-compte", http.StatusSeeOther)
+}
+
+// attemptAccess applies "patron attempts access now" and saves an expiry.
+func (s *Server) attemptAccess(r *http.Request, patronID int64) error {
+	today := s.today()
+	_, err := s.store.UpdatePatron(r.Context(), store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
+		func(p *sesame.Patron) (store.Change, error) {
+			if !p.AttemptAccess(today) {
+				return store.Change{}, nil
+			}
+			return store.Change{Action: "expiration",
+				Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée lors de la connexion de l'usager."}, nil
+		})
+	return err
+}
+
+// accountPage is "Mon compte": the patron's status in plain words and resources.
+type accountPage struct {
+	Patron  *sesame.Patron
+	Library *sesame.Library
+	Grants  []store.GrantView
+}
+
+// StatusText says where the account stands, in plain words.
+func (p accountPage) StatusText() string {
+	switch p.Patron.Status {
+	case sesame.StatusToValidate:
+		return "Votre inscription attend la validation de votre bibliothèque."
+	case sesame.StatusToRevalidate:
+		return "Votre demande de renouvellement attend la validation de votre bibliothèque."
+	case sesame.StatusValidated:
+		return "Votre compte est validé jusqu'au " + p.Patron.ValidUntil.String() + "."
+	case sesame.StatusRefused:
+		return "Votre bibliothèque a refusé votre inscription."
+	case sesame.StatusExpired:
+		return "Votre compte a expiré le " + p.Patron.ValidUntil.String() + ". Demandez son renouvellement : votre bibliothèque le validera si votre abonnement y est à jour."
+	}
+	return ""
+}
+
+func (s *Server) myAccount(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	p := patronFrom(ctx)
+	lib, err := s.store.Library(ctx, p.LibraryID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	grants, err := s.store.PatronGrants(ctx, store.LibraryScope(p.LibraryID), p.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mon_compte", layout{Title: "Mon compte", Section: "mon-compte", Content: accountPage{Patron: p, Library: lib, Grants: grants}})
+}
+
+// requestRenewal is the holder of an Expiré account asking for renewal: the
+// account becomes À revalider and enters the library's to-do view.
+func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request) {
+	p := patronFrom(r.Context())
+	_, err := s.store.UpdatePatron(r.Context(), store.LibraryScope(p.LibraryID), p.ID, 0, patronActor(p),
+		func(p *sesame.Patron) (store.Change, error) {
+			if err := p.RequestRenewal(); err != nil {
+				return store.Change{}, err
+			}
+			return store.Change{Action: "renouvellement", Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte."}, nil
+		})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	redirect(w, r, "/mon-compte", "renouvellement")
+}
