@@ -20,6 +20,7 @@ var Accounts = []struct{ Login, Role string }{
 	{"fouesnant", "personnel de la médiathèque de Fouesnant"},
 	{"quimper", "personnel de la médiathèque de Quimper"},
 	{"eric.mediateur@example.org", "usager (MEDIATEUR-NUM Eric, FOUESNANT)"},
+	{"soizic.tanguy@example.org", "usager dont l'abonnement a pris fin hier (TANGUY Soizic, FOUESNANT) : son compte expire à sa connexion"},
 }
 
 // Options size the generated network. Zero values give the demo's own shape.
@@ -108,16 +109,27 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 	if _, err := st.CreatePatron(ctx, eric, actor); err != nil {
 		return false, fmt.Errorf("patron MEDIATEUR-NUM: %w", err)
 	}
+	// The tutorial's other case: a Validé account whose end date has just
+	// passed. It becomes Expiré when its holder logs in.
+	soizic := store.NewPatron{Patron: sesame.Patron{
+		LibraryID: fouesnant, LastName: "TANGUY", FirstName: "Soizic", Email: "soizic.tanguy@example.org",
+		BirthDate: sesame.MustDate(1975, 3, 21), PostalCode: "29170", Town: "Fouesnant", CardNumber: "FOU-004217",
+		RegisteredOn: sesame.MustDate(2023, 5, 2), Status: sesame.StatusValidated,
+		LibraryRegisteredOn: today.AddDays(-1).AddMonths(-12), ValidUntil: today.AddDays(-1),
+	}, PasswordHash: hash, ResourceIDs: resIDs[2:4], GrantState: sesame.GrantValidated}
+	if _, err := st.CreatePatron(ctx, soizic, actor); err != nil {
+		return false, fmt.Errorf("patron TANGUY: %w", err)
+	}
 
 	const batchSize = 5000
 	batch := make([]store.NewPatron, 0, batchSize)
-	for i := 0; i < opts.Patrons-1; i++ {
+	for i := 0; i < opts.Patrons-2; i++ {
 		lib := libIDs[rng.IntN(len(libIDs))]
-		if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric included; the others share the rest
+		if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric and Soizic included; the others share the rest
 			for lib == fouesnant {
 				lib = libIDs[rng.IntN(len(libIDs))]
 			}
-			if i < opts.Largest-1 {
+			if i < opts.Largest-2 {
 				lib = fouesnant
 			}
 		}
