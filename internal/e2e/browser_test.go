@@ -29,7 +29,7 @@ func TestRenewPatron(t *testing.T) {
 	b.checkA11y("accueil")
 	// The three pages every footer links to.
 	legal := role("navigation", "Informations légales")
-	for _, page := range []string{"Données personnelles", "Accessibilité : partiellement conforme", "Mentions légales"} {
+	for _, page := range []string{"Données personnelles", "Accessibilité : non conforme", "Mentions légales"} {
 		b.click(link(page).in(legal), 200)
 		b.checkA11y(page)
 	}

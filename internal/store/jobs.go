@@ -127,6 +127,9 @@ func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, th
 	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
 		return fmt.Errorf("purge sessions: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
+		return fmt.Errorf("purge patron sessions: %w", err)
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
 		return fmt.Errorf("purge throttle: %w", err)
 	}

@@ -67,7 +67,7 @@ func TestLegalPagesSayWhatTheLawAsks(t *testing.T) {
 			}
 		})
 	}
-	if res := w.anonymous().get("/accessibilite"); !strings.Contains(res.text("contenu"), "partiellement conforme") ||
+	if res := w.anonymous().get("/accessibilite"); !strings.Contains(res.text("contenu"), "non conforme") ||
 		!strings.Contains(res.text("contenu"), "Libre réponse 71120") {
 		t.Errorf("the statement lacks its conformity state or the Défenseur des droits' address")
 	}
@@ -111,8 +111,8 @@ func TestEveryPageLinksToTheLegalPages(t *testing.T) {
 			if a == nil {
 				return
 			}
-			if got := text(a); !strings.HasPrefix(got, "Accessibilité : partiellement conforme") {
-				t.Errorf("footer accessibility link: got %q, want it to start with « Accessibilité : partiellement conforme »", got)
+			if got := text(a); !strings.HasPrefix(got, "Accessibilité : non conforme") {
+				t.Errorf("footer accessibility link: got %q, want it to start with « Accessibilité : non conforme »", got)
 			}
 		})
 	}

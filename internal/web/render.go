@@ -134,17 +134,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // notices are the messages shown after a redirect, named in its ?ok= parameter.
 var notices = map[string]string{
-	"enregistre":  "Les modifications ont été enregistrées.",
-	"active":      "Les ressources cochées ont été activées.",
-	"refuse":      "La ressource a été refusée.",
-	"aucune":      "Aucune ressource n'était cochée : rien n'a changé.",
-	"supprime":    "Le compte a été supprimé.",
-	"cree":        "La fiche a été créée.",
-	"deconnecte":  "Vous êtes déconnecté.",
-	"motdepasse":  "Le mot de passe a été réinitialisé.",
-	"inchange":    "Rien n'a changé.",
-	"desactive":   "Le compte a été désactivé ; ses sessions sont fermées.",
-	"statutvalid": "Le compte est validé.",
+	"enregistre":     "Les modifications ont été enregistrées.",
+	"active":         "Les ressources cochées ont été activées.",
+	"refuse":         "La ressource a été refusée.",
+	"aucune":         "Aucune ressource n'était cochée : rien n'a changé.",
+	"supprime":       "Le compte a été supprimé.",
+	"cree":           "La fiche a été créée.",
+	"deconnecte":     "Vous êtes déconnecté.",
+	"motdepasse":     "Le mot de passe a été réinitialisé.",
+	"inchange":       "Rien n'a changé.",
+	"desactive":      "Le compte a été désactivé ; ses sessions sont fermées.",
+	"statutvalid":    "Le compte est validé.",
 	"renouvellement": "Votre demande de renouvellement est envoyée à votre bibliothèque. Votre compte est maintenant « À revalider ».",
 }
 
