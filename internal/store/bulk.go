@@ -163,7 +163,7 @@ func (s *Store) bulkInsertArrays(ctx context.Context, tx *sql.Tx, batch []NewPat
 func (s *Store) OptimizeSearch(ctx context.Context) error {
 	query := `INSERT INTO patron_search (patron_search) VALUES ('optimize')`
 	if s.dialect == postgresDialect {
-		query = `ANALYZE patrons` // fresh statistics after a bulk load, for the planner
+		query = `ANALYZE` // fresh statistics on every table after a bulk load: without them the planner reads grants whole
 	}
 	if _, err := s.write.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)

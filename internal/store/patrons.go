@@ -225,10 +225,13 @@ type PatronFilter struct {
 	Status sesame.Status
 	// Awaiting keeps only the accounts waiting for the library: À valider and À revalider.
 	Awaiting bool
-	Sort     string
-	Desc     bool
-	Limit    int
-	Offset   int
+	// Counts, when the caller already has them from StatusCounts for the
+	// same scope, give the total of an unsearched list without asking again.
+	Counts StatusCountMap
+	Sort   string
+	Desc   bool
+	Limit  int
+	Offset int
 }
 
 // PatronRow is one line of the list: the patron and the names of their validated resources.
@@ -275,6 +278,8 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 
 	var err error
 	switch {
+	case search.empty() && f.Counts != nil:
+		page.Total = f.Counts.total(f)
 	case search.empty():
 		page.Total, err = s.countFromCounters(ctx, sc, f)
 	case search.match != "" && len(search.short) == 0 && f.Status == "" && !f.Awaiting && !sc.Network:
@@ -449,15 +454,32 @@ func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter)
 	return total, nil
 }
 
+// StatusCountMap is how many patrons stand in each status.
+type StatusCountMap map[sesame.Status]int
+
+// total is how many patrons an unsearched list with f's filters shows.
+func (m StatusCountMap) total(f PatronFilter) int {
+	n := 0
+	for st, c := range m {
+		switch {
+		case f.Status != "" && st != f.Status:
+		case f.Awaiting && !st.AwaitsStaff():
+		default:
+			n += c
+		}
+	}
+	return n
+}
+
 // StatusCounts returns how many patrons within scope stand in each status.
-func (s *Store) StatusCounts(ctx context.Context, sc Scope) (map[sesame.Status]int, error) {
+func (s *Store) StatusCounts(ctx context.Context, sc Scope) (StatusCountMap, error) {
 	args := []any{}
 	rows, err := s.read.QueryContext(ctx, `SELECT status, SUM(n) FROM patron_counts WHERE 1 = 1`+sc.clause("library_id", &args)+` GROUP BY status`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count statuses: %w", err)
 	}
 	defer rows.Close()
-	counts := map[sesame.Status]int{}
+	counts := StatusCountMap{}
 	for rows.Next() {
 		var st string
 		var n int

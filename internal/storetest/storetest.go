@@ -264,6 +264,14 @@ func testCountsFollowChanges(t *testing.T, open Opener) {
 		if err != nil || page.Total != tt.want || len(page.Rows) != tt.want {
 			t.Errorf("ListPatrons(%+v, %+v): got total %d rows %d (%v), want %d", tt.sc, tt.filter, page.Total, len(page.Rows), err, tt.want)
 		}
+		// The same total from counts the caller already holds.
+		withCounts := tt.filter
+		if withCounts.Counts, err = f.st.StatusCounts(ctx, tt.sc); err != nil {
+			t.Fatal(err)
+		}
+		if page, _ := f.st.ListPatrons(ctx, tt.sc, withCounts); page.Total != tt.want {
+			t.Errorf("ListPatrons(%+v, %+v) with counts: got total %d, want %d", tt.sc, tt.filter, page.Total, tt.want)
+		}
 	}
 }
 

@@ -191,8 +191,13 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	if p.PageSize != 10 {
 		p.Params.Set("par_page", strconv.Itoa(p.PageSize))
 	}
+	counts, err := s.store.StatusCounts(r.Context(), scopeOf(st))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	filter := store.PatronFilter{Query: p.Query, Status: sesame.Status(p.Status), Sort: p.Sort, Desc: p.Desc,
-		Limit: p.PageSize, Offset: (p.Page - 1) * p.PageSize, Awaiting: todo}
+		Limit: p.PageSize, Offset: (p.Page - 1) * p.PageSize, Awaiting: todo, Counts: counts}
 	result, err := s.store.ListPatrons(r.Context(), scopeOf(st), filter)
 	if err != nil {
 		s.fail(w, r, err)
@@ -235,5 +240,5 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	if todo {
 		section = "a-traiter"
 	}
-	s.render(w, r, http.StatusOK, "patron_list", layout{Title: title, Section: section, Content: p})
+	s.render(w, r, http.StatusOK, "patron_list", layout{Title: title, Section: section, Content: p, counts: counts})
 }

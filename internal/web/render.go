@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 //go:embed templates static
@@ -96,6 +97,9 @@ type layout struct {
 	Section  string // the menu entry to mark as current
 	Notice   string // what the last action did
 	Content  any
+	// counts, when the handler already read them, spare render asking again
+	// for the menu's count.
+	counts store.StatusCountMap
 }
 
 // render writes a page, built in a buffer first so that a template error
@@ -108,9 +112,11 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		l.Network = n.Name
 	}
 	if l.Staff != nil {
-		if counts, err := s.store.StatusCounts(ctx, scopeOf(l.Staff)); err == nil {
-			l.Awaiting = counts[sesame.StatusToValidate] + counts[sesame.StatusToRevalidate]
+		counts := l.counts
+		if counts == nil {
+			counts, _ = s.store.StatusCounts(ctx, scopeOf(l.Staff))
 		}
+		l.Awaiting = counts[sesame.StatusToValidate] + counts[sesame.StatusToRevalidate]
 	}
 	if l.Notice == "" {
 		l.Notice = notices[r.URL.Query().Get("ok")]
