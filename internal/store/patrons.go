@@ -13,15 +13,11 @@ const patronColumns = `p.id, p.library_id, p.last_name, p.first_name, p.email, p
 	p.card_number, p.registered_on, p.status, p.library_registered_on, p.valid_until, p.refusal_reason,
 	p.version, p.created_at, p.updated_at`
 
-// resourceSeparator joins resource names in one column; no name holds it.
-const resourceSeparator = "\x1f"
-
-// scanPatron reads patronColumns, then any extra columns into extra.
-func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron, extra ...any) error {
+func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron) error {
 	var birth, registered, libDate, until, status string
-	err := row.Scan(append([]any{&p.ID, &p.LibraryID, &p.LastName, &p.FirstName, &p.Email, &birth, &p.PostalCode, &p.Town,
+	err := row.Scan(&p.ID, &p.LibraryID, &p.LastName, &p.FirstName, &p.Email, &birth, &p.PostalCode, &p.Town,
 		&p.CardNumber, &registered, &status, &libDate, &until, &p.RefusalReason,
-		&p.Version, &p.CreatedAt, &p.UpdatedAt}, extra...)...)
+		&p.Version, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return err
 	}
@@ -302,17 +298,14 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	if limit <= 0 || limit > 100 {
 		limit = 10
 	}
-	args = append(args, limit, f.Offset, resourceSeparator, string(sesame.GrantValidated))
-	n := len(args)
-	// The page's ids are chosen first, from the index where it can; only the
-	// rows shown are then read whole, with their validated resources, in
-	// the same round trip.
-	query := fmt.Sprintf(`
-		SELECT %s, COALESCE((SELECT string_agg(r.name, $%d ORDER BY r.name) FROM grants g JOIN resources r ON r.id = g.resource_id
-			WHERE g.patron_id = p.id AND g.state = $%d), '')
-		FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d)
-		ORDER BY %s`,
-		patronColumns, n-1, n, from, where, order, n-3, n-2, order)
+	args = append(args, limit, f.Offset)
+	query := fmt.Sprintf(`SELECT %s FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d`, patronColumns, from, where, order, len(args)-1, len(args))
+	if search.empty() {
+		// The page's ids come from the index alone; only its rows are read,
+		// so skipping to a later page skips index entries, not rows.
+		query = fmt.Sprintf(`SELECT %s FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
+			patronColumns, from, where, order, len(args)-1, len(args), order)
+	}
 	rows, err := s.read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
@@ -320,17 +313,16 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	defer rows.Close()
 	for rows.Next() {
 		var r PatronRow
-		var names string
-		if err := scanPatron(rows, &r.Patron, &names); err != nil {
+		if err := scanPatron(rows, &r.Patron); err != nil {
 			return page, fmt.Errorf("scan patron: %w", err)
-		}
-		if names != "" {
-			r.Resources = strings.Split(names, resourceSeparator)
 		}
 		page.Rows = append(page.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
+	}
+	if err := s.addValidatedResources(ctx, page.Rows); err != nil {
+		return page, err
 	}
 	return page, nil
 }
@@ -407,6 +399,39 @@ func (s search) clause(sc Scope, args *[]any) string {
 		c += fmt.Sprintf(" AND patron_search.rowid BETWEEN $%d AND $%d", len(*args)-1, len(*args))
 	}
 	return c
+}
+
+// addValidatedResources fills each row's validated resources, in one query for the page.
+func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	index := map[int64]int{}
+	ids := make([]any, 0, len(rows)+1)
+	marks := make([]string, 0, len(rows))
+	for i, r := range rows {
+		index[r.ID] = i
+		ids = append(ids, r.ID)
+		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
+	}
+	ids = append(ids, string(sesame.GrantValidated))
+	grants, err := s.read.QueryContext(ctx, fmt.Sprintf(`
+		SELECT g.patron_id, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id IN (%s) AND g.state = $%d ORDER BY r.name`, strings.Join(marks, ", "), len(ids)), ids...)
+	if err != nil {
+		return fmt.Errorf("list validated resources: %w", err)
+	}
+	defer grants.Close()
+	for grants.Next() {
+		var pid int64
+		var name string
+		if err := grants.Scan(&pid, &name); err != nil {
+			return fmt.Errorf("scan resource: %w", err)
+		}
+		r := &rows[index[pid]]
+		r.Resources = append(r.Resources, name)
+	}
+	return grants.Err()
 }
 
 // countFromCounters answers "how many" from patron_counts, which the
