@@ -59,7 +59,7 @@ func need(t testing.TB, path, what string) {
 	if os.Getenv("CI") == "true" {
 		t.Fatal(msg)
 	}
-	t.Skip(msg)
+	t.Skip("chromium or axe-core missing: " + msg)
 }
 
 // startApp runs Sésame in-process on a free port, with a fresh database
