@@ -196,13 +196,7 @@ func (s *Store) DeletePatron(ctx context.Context, sc Scope, id int64, actor sesa
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM patrons WHERE id = $1`, id); err != nil {
-			return fmt.Errorf("delete patron: %w", err)
-		}
-		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, -1); err != nil {
-			return err
-		}
-		if err := s.unindexSearch(ctx, tx, p.LibraryID, id); err != nil {
+		if err := s.removePatron(ctx, tx, p); err != nil {
 			return err
 		}
 		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, "suppression", "Compte supprimé.")
