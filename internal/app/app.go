@@ -98,6 +98,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
 		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: opts.TrustProxy,
+		BaseURL: cfg.BaseURL,
 	})
 	if err != nil {
 		st.Close()

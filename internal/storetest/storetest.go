@@ -5,6 +5,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -81,6 +82,7 @@ func Run(t *testing.T, open Opener) {
 		{"SessionsAndThrottle", testSessionsAndThrottle},
 		{"Network", testNetwork},
 		{"BulkCreate", testBulkCreate},
+		{"DeleteOwnAccount", testDeleteOwnAccount},
 		{"ConcurrentJobClaims", testConcurrentJobClaims},
 		{"JobLeaseExpires", testJobLeaseExpires},
 	}
@@ -562,5 +564,48 @@ func testBulkCreate(t *testing.T, open Opener) {
 	}
 	if err := f.st.BulkCreatePatrons(ctx, batch[:1], sys); sesame.ErrorCode(err) != sesame.EConflict {
 		t.Errorf("same e-mail again: got %v, want conflict", err)
+	}
+}
+
+func testDeleteOwnAccount(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "LE BIHAN", "Gwenaël", "gwen@example.org", sesame.StatusValidated)
+	if err := f.st.CreatePatronSession(ctx, "token-hash", id); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.st.UpdatePatron(ctx, store.LibraryScope(f.libA), id, 0, sesame.Actor{PatronID: id, Label: "l'usager (gwen@example.org)"},
+		func(p *sesame.Patron) (store.Change, error) {
+			p.Town = "Bénodet"
+			return store.Change{Action: "informations", Detail: "Ville : « Quimper » → « Bénodet » (LE BIHAN)"}, nil
+		})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.st.DeleteOwnAccount(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.Patron(ctx, store.NetworkScope(), id); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("patron after deletion: %v, want not found", err)
+	}
+	if _, err := f.st.PatronSessionByHash(ctx, "token-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("session after deletion: %v, want not found", err)
+	}
+	if counts, _ := f.st.StatusCounts(ctx, store.LibraryScope(f.libA)); counts[sesame.StatusValidated] != 0 {
+		t.Errorf("counts after deletion: %v", counts)
+	}
+	if page, _ := f.st.ListPatrons(ctx, store.LibraryScope(f.libA), store.PatronFilter{Query: "bihan"}); page.Total != 0 {
+		t.Errorf("search still finds the deleted patron")
+	}
+	trail, err := f.st.PatronTrail(ctx, store.NetworkScope(), id)
+	if err != nil || len(trail) < 3 {
+		t.Fatalf("trail: %+v (%v), want creation, change and deletion kept", trail, err)
+	}
+	for _, e := range trail {
+		for _, personal := range []string{"BIHAN", "Gwenaël", "gwen@example.org", "Bénodet"} {
+			if strings.Contains(e.ActorLabel+" "+e.Detail, personal) {
+				t.Errorf("trail event %q / %q keeps %q", e.ActorLabel, e.Detail, personal)
+			}
+		}
 	}
 }

@@ -43,6 +43,9 @@ func (c *testClock) Advance(d time.Duration) {
 
 const testPassword = "un mot de passe de test"
 
+// testBaseURL is the public address the links in mail start with.
+const testBaseURL = "https://sesame.example.org"
+
 // testHasher is argon2id with tiny costs: tests check the logic, not the cost.
 var testHasher = auth.Hasher{Params: auth.Params{Time: 1, Memory: 1024, Threads: 1}, Random: rand.Reader}
 
@@ -107,7 +110,7 @@ func newWorld(t testing.TB) *world {
 		CardNumber: "B-0001", Status: sesame.StatusValidated, LibraryRegisteredOn: sesame.MustDate(2026, 6, 1), ValidUntil: sesame.MustDate(2027, 6, 1)},
 		sesame.GrantValidated)
 
-	srv, err := web.New(web.Config{Store: st, Now: clock.Now, Random: rand.Reader, Hasher: testHasher, Location: paris})
+	srv, err := web.New(web.Config{Store: st, Now: clock.Now, Random: rand.Reader, Hasher: testHasher, Location: paris, BaseURL: testBaseURL})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -35,10 +35,10 @@ type staticFile struct {
 
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
-	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete", "mon_compte",
+	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete", "mon_compte", "mon_compte_supprimer",
 	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
 	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
-	"donnees_personnelles", "accessibilite", "mentions_legales",
+	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -140,18 +140,22 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 
 // notices are the messages shown after a redirect, named in its ?ok= parameter.
 var notices = map[string]string{
-	"enregistre":     "Les modifications ont été enregistrées.",
-	"active":         "Les ressources cochées ont été activées.",
-	"refuse":         "La ressource a été refusée.",
-	"aucune":         "Aucune ressource n'était cochée : rien n'a changé.",
-	"supprime":       "Le compte a été supprimé.",
-	"cree":           "La fiche a été créée.",
-	"deconnecte":     "Vous êtes déconnecté.",
-	"motdepasse":     "Le mot de passe a été réinitialisé.",
-	"inchange":       "Rien n'a changé.",
-	"desactive":      "Le compte a été désactivé ; ses sessions sont fermées.",
-	"statutvalid":    "Le compte est validé.",
-	"renouvellement": "Votre demande de renouvellement est envoyée à votre bibliothèque. Votre compte est maintenant « À revalider ».",
+	"enregistre":       "Les modifications ont été enregistrées.",
+	"active":           "Les ressources cochées ont été activées.",
+	"refuse":           "La ressource a été refusée.",
+	"aucune":           "Aucune ressource n'était cochée : rien n'a changé.",
+	"supprime":         "Le compte a été supprimé.",
+	"cree":             "La fiche a été créée.",
+	"deconnecte":       "Vous êtes déconnecté.",
+	"motdepasse":       "Le mot de passe a été réinitialisé.",
+	"motdepasseusager": "Votre nouveau mot de passe est enregistré. Connectez-vous avec lui ; vos autres sessions ont été fermées.",
+	"inchange":         "Rien n'a changé.",
+	"desactive":        "Le compte a été désactivé ; ses sessions sont fermées.",
+	"statutvalid":      "Le compte est validé.",
+	"renouvellement":   "Votre demande de renouvellement est envoyée à votre bibliothèque. Votre compte est maintenant « À revalider ».",
+
+	// Self-service deletion of a patron account (RGPD art. 17).
+	"compte-supprime": "Votre compte a été supprimé.",
 }
 
 // redirect answers a POST with 303 to target, with a notice named by ok.

@@ -29,6 +29,9 @@ type Config struct {
 	// TrustProxy takes the client address from the last X-Forwarded-For
 	// entry, the one the reverse proxy in front added.
 	TrustProxy bool
+	// BaseURL is the public address without a trailing slash, for the
+	// absolute links sent by mail.
+	BaseURL string
 	// DemoLogins, when set, are shown on the login page: the demo only.
 	DemoLogins []DemoLogin
 }

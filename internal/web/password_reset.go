@@ -1,0 +1,226 @@
+package web
+
+import (
+	"database/sql"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// A reset link lasts resetValidity; an address may ask for resetMaxRequests
+// links per resetWindow, so that the form cannot flood an inbox.
+const (
+	resetValidity    = time.Hour
+	resetMaxRequests = 5
+	resetWindow      = 15 * time.Minute
+)
+
+// resetSent is the one answer to a request, whatever the address: it tells
+// nothing of which accounts exist.
+const resetSent = "Si un compte existe pour cette adresse, un courriel vient de lui être envoyé. Le lien est valable une heure."
+
+type forgotPage struct {
+	Form form
+	Sent string
+}
+
+func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusOK, "mot_de_passe_oublie", layout{Title: "Mot de passe oublié", Section: "connexion",
+		Content: forgotPage{Form: form{Values: url.Values{}}}})
+}
+
+// forgot sends a reset link to the patron with that e-mail, if any. The page
+// is the same whether or not a patron has it, and whether or not the address
+// is over its quota.
+func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
+	if !s.parseForm(w, r) {
+		return
+	}
+	typed := r.PostForm.Get("email")
+	email := sesame.NormalizeEmail(typed)
+	page := forgotPage{Form: form{Values: url.Values{"email": {typed}}, Errors: sesame.FieldErrors{}}}
+	if email == "" {
+		page.Form.Errors.Add("email", "Votre adresse e-mail : ce champ est obligatoire.")
+		s.render(w, r, http.StatusUnprocessableEntity, "mot_de_passe_oublie", layout{Title: formTitle("Mot de passe oublié", page.Form),
+			Section: "connexion", Content: page})
+		return
+	}
+	if err := s.sendResetLink(r, email); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.Sent = resetSent
+	s.render(w, r, http.StatusOK, "mot_de_passe_oublie", layout{Title: "Mot de passe oublié", Section: "connexion", Content: page})
+}
+
+// sendResetLink counts the request against the address's quota and, when
+// it is not exceeded and a patron has that e-mail, stores a new link and
+// enqueues its mail in one transaction.
+func (s *Server) sendResetLink(r *http.Request, email string) error {
+	ctx := r.Context()
+	now := s.cfg.Now()
+	key := "reset:" + email
+	t, err := s.store.ThrottleOf(ctx, key)
+	if err != nil {
+		return err
+	}
+	if t.Failures >= resetMaxRequests && now.Before(t.BlockedUntil) {
+		s.log.Warn("demande de réinitialisation refusée : trop de demandes", "addr", s.clientAddress(r))
+		return nil
+	}
+	if t.Failures > 0 && !now.Before(t.BlockedUntil) {
+		// The window is over: the count starts again.
+		if err := s.store.ClearThrottle(ctx, key); err != nil {
+			return err
+		}
+		t = store.Throttle{}
+	}
+	windowEnd := t.BlockedUntil
+	if t.Failures == 0 {
+		windowEnd = now.Add(resetWindow)
+	}
+	if _, err := s.store.RecordFailure(ctx, key, func(int) time.Time { return windowEnd }); err != nil {
+		return err
+	}
+	id, _, err := s.store.PatronCredentials(ctx, email)
+	if sesame.ErrorCode(err) == sesame.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	p, err := s.store.Patron(ctx, store.NetworkScope(), id)
+	if err != nil {
+		return err
+	}
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		return err
+	}
+	m, err := s.resetMail(r, p, s.cfg.BaseURL+"/mot-de-passe/"+token)
+	if err != nil {
+		return err
+	}
+	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), id, now.Add(resetValidity)); err != nil {
+			return err
+		}
+		return mail.Enqueue(ctx, s.store, tx, m)
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Info("lien de réinitialisation envoyé", "patron", id)
+	return nil
+}
+
+// resetMailHTML is the HTML part of the reset mail; the text part says the same.
+var resetMailHTML = template.Must(template.New("reset").Parse(`<!DOCTYPE html>
+<html lang="fr"><head><meta charset="utf-8"><title>Réinitialisation de votre mot de passe</title></head>
+<body>
+<p>Bonjour {{.Name}},</p>
+<p>Quelqu'un, probablement vous, a demandé à réinitialiser le mot de passe de votre compte {{.Network}} aux ressources numériques.</p>
+<p><a href="{{.Link}}">Choisir un nouveau mot de passe</a></p>
+<p>Ce lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe reste le même.</p>
+</body></html>
+`))
+
+// resetMail is the French mail that carries a reset link.
+func (s *Server) resetMail(r *http.Request, p *sesame.Patron, link string) (mail.Message, error) {
+	network := "Sésame"
+	if n, err := s.store.Network(r.Context()); err == nil && n.Name != "" {
+		network = n.Name
+	}
+	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
+	var text strings.Builder
+	text.WriteString("Bonjour " + name + ",\n\n")
+	text.WriteString("Quelqu'un, probablement vous, a demandé à réinitialiser le mot de passe de votre compte " + network + " aux ressources numériques.\n\n")
+	text.WriteString("Pour choisir un nouveau mot de passe, ouvrez ce lien :\n" + link + "\n\n")
+	text.WriteString("Ce lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe reste le même.\n")
+	var html strings.Builder
+	if err := resetMailHTML.Execute(&html, struct{ Name, Network, Link string }{name, network, link}); err != nil {
+		return mail.Message{}, err
+	}
+	return mail.Message{To: p.Email, ToName: name, Subject: "Réinitialisation de votre mot de passe — " + network,
+		Text: text.String(), HTML: html.String()}, nil
+}
+
+type newPasswordPage struct {
+	Form  form
+	Token string
+}
+
+// resetLink finds the usable link of the request's token; when there is none
+// it answers the "expired or used" page and returns false.
+func (s *Server) resetLink(w http.ResponseWriter, r *http.Request) (store.PasswordReset, bool) {
+	rs, err := s.store.PasswordResetByHash(r.Context(), auth.HashToken(r.PathValue("token")))
+	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
+		s.fail(w, r, err)
+		return rs, false
+	}
+	if err != nil || !rs.Usable(s.cfg.Now()) {
+		s.linkGone(w, r)
+		return rs, false
+	}
+	return rs, true
+}
+
+// linkGone says a link is unknown, used or expired, and offers a new one.
+func (s *Server) linkGone(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusGone, "mot_de_passe_nouveau", layout{Title: "Lien expiré ou déjà utilisé", Section: "connexion",
+		Content: newPasswordPage{}})
+}
+
+func (s *Server) newPasswordForm(w http.ResponseWriter, r *http.Request) {
+	if _, ok := s.resetLink(w, r); !ok {
+		return
+	}
+	s.render(w, r, http.StatusOK, "mot_de_passe_nouveau", layout{Title: "Nouveau mot de passe", Section: "connexion",
+		Content: newPasswordPage{Form: form{Values: url.Values{}}, Token: r.PathValue("token")}})
+}
+
+// newPassword sets the password chosen through a reset link. Nothing typed
+// comes back in the page.
+func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
+	rs, ok := s.resetLink(w, r)
+	if !ok {
+		return
+	}
+	if !s.parseForm(w, r) {
+		return
+	}
+	pw, confirm := r.PostForm.Get("mot_de_passe"), r.PostForm.Get("confirmation")
+	page := newPasswordPage{Form: form{Values: url.Values{}, Errors: sesame.FieldErrors{}}, Token: r.PathValue("token")}
+	if msg := auth.CheckPassword(pw, rs.Email); msg != "" {
+		page.Form.Errors.Add("mot_de_passe", msg)
+	} else if pw != confirm {
+		page.Form.Errors.Add("confirmation", "Confirmez le nouveau mot de passe : les deux saisies sont différentes.")
+	}
+	if len(page.Form.Errors) > 0 {
+		s.render(w, r, http.StatusUnprocessableEntity, "mot_de_passe_nouveau", layout{Title: formTitle("Nouveau mot de passe", page.Form),
+			Section: "connexion", Content: page})
+		return
+	}
+	hash, err := s.cfg.Hasher.Hash(pw)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.store.ResetPatronPassword(r.Context(), auth.HashToken(page.Token), hash, s.cfg.Now()); err != nil {
+		if sesame.ErrorCode(err) == sesame.ENotFound {
+			s.linkGone(w, r)
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("mot de passe usager réinitialisé", "patron", rs.PatronID)
+	redirect(w, r, "/connexion", "motdepasseusager")
+}
