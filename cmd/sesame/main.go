@@ -105,9 +105,6 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	opts := app.Options{Logger: logger, TrustProxy: env("SESAME_TRUST_PROXY") == "1"}
 	if isDemo {
 		for _, a := range demo.Accounts {
-			if strings.Contains(a.Login, "@") {
-				continue // a patron: the staff login page is not theirs
-			}
 			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
 		}
 	}
