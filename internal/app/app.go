@@ -132,6 +132,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	handlers := jobs.Builtin(a.Store, a.Now)
 	handlers[mail.Kind] = mail.Handler(a.Store, sender)
+	for kind, h := range a.Web.JobHandlers() {
+		handlers[kind] = h
+	}
 	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: handlers, Logger: a.Logger, Now: a.Now,
 		Lease: a.Config.JobLease}
 	jobsCtx, stopJobs := context.WithCancel(context.Background())

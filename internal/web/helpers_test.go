@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/storetest"
 	"github.com/bdf29/sesame/internal/web"
@@ -56,6 +58,7 @@ type world struct {
 	store   *store.Store
 	clock   *testClock
 	server  *httptest.Server
+	web     *web.Server
 	paris   *time.Location
 	libA    int64
 	libB    int64
@@ -114,6 +117,7 @@ func newWorld(t testing.TB) *world {
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}
+	w.web = srv
 	w.server = httptest.NewServer(srv.Handler())
 	t.Cleanup(w.server.Close)
 	return w
@@ -327,3 +331,14 @@ func text(n *html.Node) string {
 }
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }
+
+// runJobs runs the background jobs the web layer enqueued, as an instance's
+// runner would. Mail stays in the outbox: no mail handler runs here.
+func (w *world) runJobs() {
+	w.t.Helper()
+	r := &jobs.Runner{Store: w.store, Worker: "test", Handlers: w.web.JobHandlers(), Now: w.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if _, err := r.RunOnce(context.Background()); err != nil {
+		w.t.Fatalf("run jobs: %v", err)
+	}
+}

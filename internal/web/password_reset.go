@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"database/sql"
 	"html/template"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/store"
 )
@@ -61,8 +63,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 }
 
 // sendResetLink counts the request against the address's quota and, when
-// it is not exceeded and a patron has that e-mail, stores a new link and
-// enqueues its mail in one transaction.
+// it is not exceeded, enqueues the job that sends the link.
 func (s *Server) sendResetLink(r *http.Request, email string) error {
 	ctx := r.Context()
 	now := s.cfg.Now()
@@ -89,6 +90,27 @@ func (s *Server) sendResetLink(r *http.Request, email string) error {
 	if _, err := s.store.RecordFailure(ctx, key, func(int) time.Time { return windowEnd }); err != nil {
 		return err
 	}
+	// Whether a patron has this address is decided later, by a job: the
+	// answer then takes the same time for every address, and says nothing.
+	return s.store.Enqueue(ctx, KindResetRequest, email, now)
+}
+
+// KindResetRequest is the job that sends a reset link, when a patron has
+// the address it carries.
+const KindResetRequest = "reinitialisation"
+
+// JobHandlers are the background jobs the web layer enqueues.
+func (s *Server) JobHandlers() map[string]jobs.Handler {
+	return map[string]jobs.Handler{
+		KindResetRequest: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
+			return s.createResetLink(ctx, tx, job.Payload)
+		}},
+	}
+}
+
+// createResetLink stores a new link for the patron with that e-mail, if
+// any, and enqueues its mail, in tx.
+func (s *Server) createResetLink(ctx context.Context, tx *sql.Tx, email string) error {
 	id, _, err := s.store.PatronCredentials(ctx, email)
 	if sesame.ErrorCode(err) == sesame.ENotFound {
 		return nil
@@ -104,17 +126,14 @@ func (s *Server) sendResetLink(r *http.Request, email string) error {
 	if err != nil {
 		return err
 	}
-	m, err := s.resetMail(r, p, s.cfg.BaseURL+"/mot-de-passe/"+token)
+	m, err := s.resetMail(ctx, p, s.cfg.BaseURL+"/mot-de-passe/"+token)
 	if err != nil {
 		return err
 	}
-	err = s.store.InTx(ctx, func(tx *sql.Tx) error {
-		if err := s.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), id, now.Add(resetValidity)); err != nil {
-			return err
-		}
-		return mail.Enqueue(ctx, s.store, tx, m)
-	})
-	if err != nil {
+	if err := s.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), id, s.cfg.Now().Add(resetValidity)); err != nil {
+		return err
+	}
+	if err := mail.Enqueue(ctx, s.store, tx, m); err != nil {
 		return err
 	}
 	s.log.Info("lien de réinitialisation envoyé", "patron", id)
@@ -133,9 +152,9 @@ var resetMailHTML = template.Must(template.New("reset").Parse(`<!DOCTYPE html>
 `))
 
 // resetMail is the French mail that carries a reset link.
-func (s *Server) resetMail(r *http.Request, p *sesame.Patron, link string) (mail.Message, error) {
+func (s *Server) resetMail(ctx context.Context, p *sesame.Patron, link string) (mail.Message, error) {
 	network := "Sésame"
-	if n, err := s.store.Network(r.Context()); err == nil && n.Name != "" {
+	if n, err := s.store.Network(ctx); err == nil && n.Name != "" {
 		network = n.Name
 	}
 	name := strings.TrimSpace(p.FirstName + " " + p.LastName)

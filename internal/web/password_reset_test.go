@@ -38,6 +38,7 @@ func (w *world) requestReset(email string) response {
 	if res.status != http.StatusOK || res.text("envoye") != resetSentText {
 		w.t.Fatalf("reset request for %q: got status %d and %q, want 200 and the one message", email, res.status, res.text("envoye"))
 	}
+	w.runJobs()
 	return res
 }
 
