@@ -33,6 +33,8 @@ func TestRenewPatron(t *testing.T) {
 		b.click(link(page).in(legal), 200)
 		b.checkA11y(page)
 	}
+	b.open("/inscription")
+	b.checkA11y("inscription")
 	b.click(link("Connexion").in(menu), 200)
 	b.checkA11y("connexion")
 

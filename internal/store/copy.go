@@ -17,7 +17,7 @@ import (
 // one transaction that skips the rows the target already holds, so that a
 // copy can be run again: an interrupted one resumes, a finished one writes
 // nothing. patron_counts is computed again on the target from the copied
-// patrons; sessions, patron_sessions, login_throttle and password_resets are not copied (see notCopied). At the
+// patrons; sessions, patron_sessions, login_throttle, password_resets and registrations are not copied (see notCopied). At the
 // end, the rows of every table are counted on both sides, and any difference
 // is an error.
 //
@@ -110,9 +110,10 @@ func (r CopyReport) Written() int {
 }
 
 // notCopied are the tables a copy leaves behind: sessions, password reset
-// links and failed-login counters last minutes or hours, and everyone signs
-// in again on the new database.
-var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets"}
+// links, pending registrations and failed-login counters last minutes or
+// hours (a pending registration is sent again), and everyone signs in again
+// on the new database.
+var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations"}
 
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000

@@ -207,8 +207,8 @@ func TestCopy(t *testing.T) {
 			if got, want := strings.Join(tables, " "), "network libraries resources staff patrons patron_counts grants audit_events mail_outbox jobs"; got != want {
 				t.Errorf("tables: got %s, want %s", got, want)
 			}
-			if got := strings.Join(report.NotCopied, " "); got != "sessions patron_sessions login_throttle password_resets" {
-				t.Errorf("not copied: got %q, want sessions, patron_sessions, login_throttle and password_resets", got)
+			if got := strings.Join(report.NotCopied, " "); got != "sessions patron_sessions login_throttle password_resets registrations" {
+				t.Errorf("not copied: got %q, want sessions, patron_sessions, login_throttle, password_resets and registrations", got)
 			}
 			if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {
 				t.Errorf("last progress: got %q, want jobs done", last)

@@ -130,6 +130,14 @@ func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, th
 	if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
 		return fmt.Errorf("purge patron sessions: %w", err)
 	}
+	// Links past their time serve nobody: registrations not confirmed within
+	// 48 hours, password reset links after their hour.
+	now := s.Now()
+	for _, table := range []string{"registrations", "password_resets"} {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, now); err != nil {
+			return fmt.Errorf("purge %s: %w", table, err)
+		}
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
 		return fmt.Errorf("purge throttle: %w", err)
 	}

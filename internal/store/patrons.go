@@ -48,10 +48,21 @@ type NewPatron struct {
 
 // CreatePatron inserts a patron and their grants, and returns the new id.
 func (s *Store) CreatePatron(ctx context.Context, np NewPatron, actor sesame.Actor) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, err = s.createPatronTx(ctx, tx, np, actor)
+		return err
+	})
+	return id, err
+}
+
+// createPatronTx is CreatePatron in the caller's transaction.
+func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, actor sesame.Actor) (int64, error) {
 	p := np.Patron
 	now := s.Now()
 	var id int64
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	err := func() error {
 		err := tx.QueryRowContext(ctx, `
 			INSERT INTO patrons (library_id, last_name, first_name, email, birth_date, postal_code, town, card_number,
 				registered_on, status, library_registered_on, valid_until, refusal_reason, password_hash,
@@ -81,7 +92,7 @@ func (s *Store) CreatePatron(ctx context.Context, np NewPatron, actor sesame.Act
 			}
 		}
 		return audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques.")
-	})
+	}()
 	return id, err
 }
 

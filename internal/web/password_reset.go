@@ -66,33 +66,17 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 // it is not exceeded, enqueues the job that sends the link.
 func (s *Server) sendResetLink(r *http.Request, email string) error {
 	ctx := r.Context()
-	now := s.cfg.Now()
-	key := "reset:" + email
-	t, err := s.store.ThrottleOf(ctx, key)
+	ok, err := s.withinQuota(ctx, "reset:"+email, resetMaxRequests, resetWindow)
 	if err != nil {
 		return err
 	}
-	if t.Failures >= resetMaxRequests && now.Before(t.BlockedUntil) {
+	if !ok {
 		s.log.Warn("demande de réinitialisation refusée : trop de demandes", "addr", s.clientAddress(r))
 		return nil
 	}
-	if t.Failures > 0 && !now.Before(t.BlockedUntil) {
-		// The window is over: the count starts again.
-		if err := s.store.ClearThrottle(ctx, key); err != nil {
-			return err
-		}
-		t = store.Throttle{}
-	}
-	windowEnd := t.BlockedUntil
-	if t.Failures == 0 {
-		windowEnd = now.Add(resetWindow)
-	}
-	if _, err := s.store.RecordFailure(ctx, key, func(int) time.Time { return windowEnd }); err != nil {
-		return err
-	}
 	// Whether a patron has this address is decided later, by a job: the
 	// answer then takes the same time for every address, and says nothing.
-	return s.store.Enqueue(ctx, KindResetRequest, email, now)
+	return s.store.Enqueue(ctx, KindResetRequest, email, s.cfg.Now())
 }
 
 // KindResetRequest is the job that sends a reset link, when a patron has

@@ -39,6 +39,7 @@ var pageNames = []string{
 	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
 	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
 	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
+	"inscription", "inscription_confirmee",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
