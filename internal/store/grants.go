@@ -112,25 +112,11 @@ func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, 
 	return audit(ctx, s.write, s.Now(), actor, libraryID, 0, action, detail)
 }
 
-// PatronHistory returns the audit trail of a patron within scope, newest first.
+// PatronHistory returns the audit trail of a patron within scope, newest
+// first; a patron out of scope, or deleted, is not found.
 func (s *Store) PatronHistory(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
 	if _, err := findPatron(ctx, s.read, sc, patronID); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `
-		SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail
-		FROM audit_events WHERE patron_id = $1 ORDER BY id DESC LIMIT 200`, patronID)
-	if err != nil {
-		return nil, fmt.Errorf("patron history: %w", err)
-	}
-	defer rows.Close()
-	var events []sesame.AuditEvent
-	for rows.Next() {
-		var e sesame.AuditEvent
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorLabel, &e.LibraryID, &e.PatronID, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		events = append(events, e)
-	}
-	return events, rows.Err()
+	return s.PatronTrail(ctx, sc, patronID)
 }
