@@ -126,10 +126,6 @@ func (s *Server) withPatron(w http.ResponseWriter, r *http.Request) *http.Reques
 	return r.WithContext(context.WithValue(ctx, patronKey, p))
 }
 
-func (s *Server) setSessionCookie(w http.ResponseWriter, token string) {
-	s.setNamedCookie(w, s.cookieName(), token)
-}
-
 func (s *Server) setNamedCookie(w http.ResponseWriter, name, token string) {
 	http.SetCookie(w, &http.Cookie{
 		Name: name, Value: token, Path: "/", HttpOnly: true,

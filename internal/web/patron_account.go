@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -63,21 +64,12 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if c, err := r.Cookie(s.patronCookieName()); err == nil {
-		if err := s.store.DeletePatronSession(ctx, auth.HashToken(c.Value)); err != nil {
-			s.log.Error("session usager", "err", err)
-		}
-	}
-	token, err := auth.NewToken(s.cfg.Random)
+	err = s.startSession(w, r, s.patronCookieName(), s.store.DeletePatronSession,
+		func(ctx context.Context, hash string) error { return s.store.CreatePatronSession(ctx, hash, id) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.store.CreatePatronSession(ctx, auth.HashToken(token), id); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.setNamedCookie(w, s.patronCookieName(), token)
 	http.Redirect(w, r, "/mon-compte", http.StatusSeeOther)
 }
 

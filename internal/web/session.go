@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net"
 	"net/http"
 	"net/url"
@@ -99,18 +100,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	// A new token at every login: a session id planted before login is worth nothing.
-	if c, err := r.Cookie(s.cookieName()); err == nil {
-		if err := s.store.DeleteSession(ctx, auth.HashToken(c.Value)); err != nil {
-			s.log.Error("session", "err", err)
-		}
-	}
-	token, err := auth.NewToken(s.cfg.Random)
+	err = s.startSession(w, r, s.cookieName(), s.store.DeleteSession,
+		func(ctx context.Context, hash string) error { return s.store.CreateSession(ctx, hash, st.ID) })
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.store.CreateSession(ctx, auth.HashToken(token), st.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -118,7 +110,6 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		s.log.Error("audit", "err", err)
 	}
 	s.log.Info("connexion", "login", login)
-	s.setSessionCookie(w, token)
 	next := page.Next
 	if next == "" {
 		next = s.landing(st)
@@ -143,6 +134,28 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		s.clearNamedCookie(w, s.patronCookieName())
 	}
 	redirect(w, r, "/connexion", "deconnecte")
+}
+
+// startSession gives a new session to whoever just proved who they are,
+// under cookie: the old session of that cookie ends, so that a session id
+// planted before login is worth nothing.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, cookie string,
+	end, create func(ctx context.Context, tokenHash string) error) error {
+	ctx := r.Context()
+	if c, err := r.Cookie(cookie); err == nil {
+		if err := end(ctx, auth.HashToken(c.Value)); err != nil {
+			s.log.Error("session", "err", err)
+		}
+	}
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		return err
+	}
+	if err := create(ctx, auth.HashToken(token)); err != nil {
+		return err
+	}
+	s.setNamedCookie(w, cookie, token)
+	return nil
 }
 
 // verifyLogin checks a password against hash under two throttles: the
