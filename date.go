@@ -134,7 +134,10 @@ func ParseISODate(s string) (Date, error) {
 	return Date{t.Year(), t.Month(), t.Day()}, nil
 }
 
+// truncate shortens s to n characters for a message, in valid UTF-8: the
+// message goes into a page, and bytes a robot sent need not be UTF-8.
 func truncate(s string, n int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
 	r := []rune(s)
 	if len(r) <= n {
 		return s

@@ -23,6 +23,63 @@ type Library struct {
 	Town         string
 	ContactEmail string
 	Disabled     bool
+	// Notify says how the library hears of its patrons' requests.
+	Notify NotifyMode
+}
+
+// NotifyMode is how a library hears, at its contact address, of the requests
+// waiting for it: a new registration, a renewal, more resources.
+type NotifyMode string
+
+const (
+	NotifyEachRequest NotifyMode = "par_demande" // one mail per request, as it comes
+	NotifyDailyDigest NotifyMode = "quotidien"   // one mail a day listing the requests since the last one
+)
+
+// NotifyModes lists the modes in the order the library form offers them.
+var NotifyModes = []NotifyMode{NotifyEachRequest, NotifyDailyDigest}
+
+// Label is the mode as the library form names it.
+func (m NotifyMode) Label() string {
+	switch m {
+	case NotifyEachRequest:
+		return "Un courriel par demande"
+	case NotifyDailyDigest:
+		return "Un récapitulatif quotidien"
+	}
+	return string(m)
+}
+
+// ParseNotifyMode reads a mode as stored or sent by a form.
+func ParseNotifyMode(s string) (NotifyMode, bool) {
+	for _, m := range NotifyModes {
+		if string(m) == s {
+			return m, true
+		}
+	}
+	return "", false
+}
+
+// RequestKind is what a patron asks of their library.
+type RequestKind string
+
+const (
+	RequestRegistration RequestKind = "inscription"    // a confirmed registration, now À valider
+	RequestRenewal      RequestKind = "renouvellement" // an Expiré account's holder asks for renewal, now À revalider
+	RequestResources    RequestKind = "ressources"     // a patron asks for more resources, now En attente
+)
+
+// Label names the request in the mail to the library.
+func (k RequestKind) Label() string {
+	switch k {
+	case RequestRegistration:
+		return "Nouvelle inscription"
+	case RequestRenewal:
+		return "Demande de renouvellement"
+	case RequestResources:
+		return "Demande de ressources"
+	}
+	return string(k)
 }
 
 // Resource is an online resource offered to patrons (e-books, press, courses…).

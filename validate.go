@@ -81,6 +81,11 @@ func CheckEmail(s string) string {
 		strings.ContainsAny(s, " <>,;:\"()[]\\") || strings.Count(s, "@") != 1 {
 		return "E-mail : l'adresse doit être de la forme nom@exemple.fr."
 	}
+	// An address pasted from a document or a webmail brings no-break and
+	// zero-width spaces along: unseen, they would make every mail bounce.
+	if strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.Is(unicode.Cf, r) }) >= 0 {
+		return "E-mail : l'adresse contient une espace ou un caractère invisible ; tapez-la à nouveau."
+	}
 	return ""
 }
 

@@ -23,6 +23,7 @@ import (
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
 	"github.com/bdf29/sesame/internal/jobs"
+	"github.com/bdf29/sesame/internal/secret"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -36,6 +37,7 @@ Commands:
   jobs ping     enqueue check jobs: each running instance's worker records one audit event per job
   admin create  create a network admin account (--login; password from standard input, or generated)
   backup        write a consistent copy of the SQLite database while it runs (--db, --out)
+  connector     add, list or remove the connectors that open resources (OpenID Connect, CAS, SAML, signed links)
   copy          copy a whole network between databases, SQLite to PostgreSQL above all (--from, --to)
 
 Run "sesame <command> -h" for the flags of a command.
@@ -57,6 +59,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errors.New("no command")
 	}
 	logger := slog.New(slog.NewJSONHandler(stderr, nil))
+	// zitadel/oidc logs only through the default logger: make it ours.
+	slog.SetDefault(logger)
 	switch args[0] {
 	case "serve":
 		return serve(ctx, args[1:], stdout, logger, env, false)
@@ -78,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return jobsPing(ctx, args[2:], stdout, env)
 	case "copy":
 		return copyCommand(ctx, args[1:], stdout, stderr)
+	case "connector":
+		return connectorCommand(ctx, args[1:], stdin, stdout, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -107,6 +113,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		for _, a := range demo.Accounts {
 			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
 		}
+	}
+	if isDemo && env("SESAME_SECRET_KEY") == "" {
+		// The demo must run with no setting; its connectors' secrets then
+		// last as long as the process.
+		cfg.SecretKey = make([]byte, secret.KeySize)
+		if _, err := rand.Read(cfg.SecretKey); err != nil {
+			return err
+		}
+		fmt.Fprintln(stdout, "SESAME_SECRET_KEY is unset: the demo seals vendor secrets with a key that lasts until it stops.")
 	}
 	a, err := app.Open(ctx, *cfg, opts)
 	if err != nil {

@@ -19,6 +19,7 @@ import (
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/secret"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -65,6 +66,15 @@ func Paris() *time.Location {
 // Hasher returns the production password hasher.
 func Hasher() auth.Hasher { return auth.Hasher{Params: auth.DefaultParams, Random: rand.Reader} }
 
+// Secrets is the box that seals vendor secrets with SESAME_SECRET_KEY, or
+// nil when the key is unset.
+func Secrets(cfg config.Config) (*secret.Box, error) {
+	if len(cfg.SecretKey) == 0 {
+		return nil, nil
+	}
+	return secret.NewBox(cfg.SecretKey, rand.Reader)
+}
+
 // Open opens the database (migrating it) and builds the web server.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if err := cfg.Validate(); err != nil {
@@ -80,7 +90,11 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	if opts.Hasher != nil {
 		hasher = *opts.Hasher
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Now: opts.Now})
+	box, err := Secrets(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{Now: opts.Now, Secrets: box})
 	if err != nil {
 		return nil, err
 	}
@@ -98,7 +112,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
 		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: opts.TrustProxy,
-		BaseURL: cfg.BaseURL,
+		BaseURL: cfg.BaseURL, CASTicketTTL: cfg.CASTicketTTL,
 	})
 	if err != nil {
 		st.Close()
@@ -126,12 +140,16 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if err := jobs.EnsurePurge(context.WithoutCancel(ctx), a.Store, a.Now()); err != nil {
 		return err
 	}
+	if err := jobs.EnsureFoldLaunches(context.WithoutCancel(ctx), a.Store, a.Now()); err != nil {
+		return err
+	}
 	sender, err := mail.NewSender(a.Config.SMTP)
 	if err != nil {
 		return err
 	}
-	handlers := jobs.Builtin(a.Store, a.Now)
+	handlers := jobs.Builtin(a.Store, a.Now, Paris())
 	handlers[mail.Kind] = mail.Handler(a.Store, sender)
+	handlers[jobs.KindFoldLaunches] = jobs.FoldLaunches(a.Store, a.Now, Paris(), a.Config.LaunchRetention)
 	for kind, h := range a.Web.JobHandlers() {
 		handlers[kind] = h
 	}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/secret"
 )
 
 // Config is every setting of a running Sésame.
@@ -30,8 +31,23 @@ type Config struct {
 	// (SESAME_SHUTDOWN_DELAY, default 2s).
 	ShutdownDelay time.Duration
 	shutdownDelay string
+	// CASTicketTTL is how long a CAS service ticket waits for its validation
+	// (SESAME_CAS_TICKET_TTL, default 10s, from 1s to 5m as the CAS
+	// specification recommends).
+	CASTicketTTL time.Duration
+	casTicketTTL string
 	// SMTP is the mail server; with no host, mail is kept rather than sent.
 	SMTP SMTP
+	// SecretKey seals the vendors' secrets in the database (SESAME_SECRET_KEY,
+	// 32 random bytes in base64 or hex). Empty: connectors with a secret can
+	// be neither saved nor used.
+	SecretKey []byte
+	secretKey string
+	// LaunchRetention is how many months a launch keeps its patron before it
+	// is folded into anonymous counts (SESAME_LAUNCH_RETENTION, 1 to 4,
+	// default 4: loan details are kept 4 months in the CNIL's spirit).
+	LaunchRetention int
+	launchRetention string
 }
 
 // SMTP is the mail server's settings, from the environment only.
@@ -63,6 +79,8 @@ const (
 	DefaultAddr   = "127.0.0.1:8080"
 	DefaultDB     = "sesame.db"
 	DefaultDemoDB = "sesame-demo.db"
+	// DefaultLaunchRetention is also the longest: launches name patrons.
+	DefaultLaunchRetention = 4
 )
 
 // Env reads a variable; tests pass their own.
@@ -79,7 +97,10 @@ func Bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	fs.StringVar(&c.DB, "db", or(env("SESAME_DB"), defaultDB), "database: a SQLite file path, or a postgres:// URL (SESAME_DB)")
 	c.BaseURL = env("SESAME_BASE_URL")
 	c.jobLease = env("SESAME_JOB_LEASE")
+	c.secretKey = env("SESAME_SECRET_KEY")
+	c.launchRetention = env("SESAME_LAUNCH_RETENTION")
 	c.shutdownDelay = env("SESAME_SHUTDOWN_DELAY")
+	c.casTicketTTL = env("SESAME_CAS_TICKET_TTL")
 	c.SMTP = SMTP{Host: strings.TrimSpace(env("SESAME_SMTP_HOST")), port: env("SESAME_SMTP_PORT"), Username: env("SESAME_SMTP_USERNAME"),
 		Password: env("SESAME_SMTP_PASSWORD"), TLS: env("SESAME_SMTP_TLS"), From: strings.TrimSpace(env("SESAME_MAIL_FROM"))}
 	return c
@@ -113,6 +134,29 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("SESAME_SHUTDOWN_DELAY %q: want a duration from 0s to 1m, such as 2s", c.shutdownDelay)
 		}
 		c.ShutdownDelay = d
+	}
+	c.CASTicketTTL = 10 * time.Second
+	if c.casTicketTTL != "" {
+		d, err := time.ParseDuration(c.casTicketTTL)
+		if err != nil || d < time.Second || d > 5*time.Minute {
+			return fmt.Errorf("SESAME_CAS_TICKET_TTL %q: want a duration from 1s to 5m, such as 10s", c.casTicketTTL)
+		}
+		c.CASTicketTTL = d
+	}
+	c.LaunchRetention = DefaultLaunchRetention
+	if c.launchRetention != "" {
+		n, err := strconv.Atoi(strings.TrimSpace(c.launchRetention))
+		if err != nil || n < 1 || n > DefaultLaunchRetention {
+			return fmt.Errorf("SESAME_LAUNCH_RETENTION %q: want a number of months from 1 to 4, such as 4", c.launchRetention)
+		}
+		c.LaunchRetention = n
+	}
+	if c.secretKey != "" {
+		key, err := secret.ParseKey(c.secretKey)
+		if err != nil {
+			return err
+		}
+		c.SecretKey = key
 	}
 	return c.SMTP.validate()
 }

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -63,29 +64,50 @@ func need(t testing.TB, path, what string) {
 }
 
 // startApp runs Sésame in-process on a free port, with a fresh database
-// holding the demo network seeded for today, and returns its base URL.
+// holding the demo network seeded for today, and returns its base URL. No
+// SMTP server is set: mail is kept in the outbox.
 func startApp(t testing.TB, today sesame.Date) string {
 	t.Helper()
+	return startAppEnv(t, today, nil)
+}
+
+// startAppEnv is startApp with the SESAME_* variables in env (an SMTP
+// server…), read by the same code as `sesame serve`. The public address,
+// for links in mail, is the one the app listens on.
+func startAppEnv(t testing.TB, today sesame.Date, env map[string]string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	base := "http://" + ln.Addr().String()
+	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": testDatabase(t), "SESAME_BASE_URL": base,
+		"SESAME_SHUTDOWN_DELAY": "0s"} // no load balancer to drain in a test
+	for k, v := range env {
+		vars[k] = v
+	}
+	fs := flag.NewFlagSet("e2e", flag.ContinueOnError)
+	cfg := config.Bind(fs, func(k string) string { return vars[k] }, config.DefaultDB)
+	if err := fs.Parse(nil); err != nil {
+		ln.Close()
+		t.Fatalf("flags: %v", err)
+	}
+
 	ctx, cancel := context.WithCancel(context.Background())
 	// A cheap hasher: the production parameters cost a second per hash.
 	hasher := auth.Hasher{Params: auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}, Random: rand.Reader}
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, config.Config{Addr: "127.0.0.1:0", DB: testDatabase(t)},
-		app.Options{Hasher: &hasher, Logger: logger})
+	a, err := app.Open(ctx, *cfg, app.Options{Hasher: &hasher, Logger: logger})
 	if err != nil {
 		cancel()
+		ln.Close()
 		t.Fatalf("open app: %v", err)
 	}
 	if _, err := demo.Seed(ctx, a.Store, hasher, demo.Options{Patrons: 300, Today: today}); err != nil {
 		cancel()
+		ln.Close()
 		a.Close()
 		t.Fatalf("seed demo: %v", err)
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		cancel()
-		a.Close()
-		t.Fatalf("listen: %v", err)
 	}
 	served := make(chan error, 1)
 	go func() { served <- a.Serve(ctx, ln) }()
@@ -98,7 +120,7 @@ func startApp(t testing.TB, today sesame.Date) string {
 			t.Errorf("close app: %v", err)
 		}
 	})
-	return "http://" + ln.Addr().String()
+	return base
 }
 
 // testDatabase is a fresh database on the engine storetest.EngineEnv names,
@@ -223,6 +245,7 @@ func newBrowser(t testing.TB) *browser {
 type el struct {
 	role, name string
 	within     *el
+	prefix     bool // the name only begins with name
 }
 
 func role(r, name string) el { return el{role: r, name: name} }
@@ -230,8 +253,15 @@ func role(r, name string) el { return el{role: r, name: name} }
 // in narrows the element to those inside the container c.
 func (e el) in(c el) el { e.within = &c; return e }
 
+// startingWith matches the elements whose name begins with e's name, for
+// names that end with a count (« À traiter : 3 comptes »).
+func (e el) startingWith() el { e.prefix = true; return e }
+
 func (e el) String() string {
 	s := fmt.Sprintf("%s « %s »", e.role, e.name)
+	if e.prefix {
+		s = fmt.Sprintf("%s « %s… »", e.role, e.name)
+	}
 	if e.within != nil {
 		s += " in " + e.within.String()
 	}
@@ -325,7 +355,8 @@ func (b *browser) lookup(e el) chromedp.Action[node] {
 
 // query asks Chromium's accessibility tree for the elements with e's role
 // and name, inside e.within when set. A trailing " *" (the required-field
-// mark) is ignored in names, so a test says "Identifiant", as a person would.
+// mark) and spaces are ignored in names, so a test says "Identifiant", as a
+// person would.
 func (b *browser) query(e el) chromedp.Action[[]node] {
 	return func(ctx context.Context, t *chromedp.Target) ([]node, error) {
 		params := accessibility.QueryAXTreeParams{Role: e.role}
@@ -349,7 +380,11 @@ func (b *browser) query(e el) chromedp.Action[[]node] {
 		var found []node
 		for _, n := range res.Nodes {
 			name := axString(n.Name)
-			if n.Ignored || n.BackendDOMNodeID == 0 || (name != e.name && strings.TrimSuffix(name, " *") != e.name) {
+			// Spaces around a name are not heard: a required mark hidden
+			// from screen readers leaves one ("Ressources souhaitées ").
+			name = strings.TrimSpace(strings.TrimSuffix(name, " *"))
+			named := name == e.name || (e.prefix && strings.HasPrefix(name, e.name))
+			if n.Ignored || n.BackendDOMNodeID == 0 || !named {
 				continue
 			}
 			found = append(found, node{backend: n.BackendDOMNodeID, ax: n})
@@ -359,6 +394,22 @@ func (b *browser) query(e el) chromedp.Action[[]node] {
 		}
 		return found, nil
 	}
+}
+
+// names lists the accessible names of the elements with role r inside c,
+// in the order of the page, without waiting.
+func (b *browser) names(r string, c el) []string {
+	b.t.Helper()
+	b.find(c) // a missing container fails, rather than holding nothing
+	nodes, err := chromedp.Run(b.ctx, b.query(role(r, "").startingWith().in(c)))
+	if err != nil && !errors.Is(err, errNotYet) {
+		b.t.Fatalf("%s in %s: %v", r, c, err)
+	}
+	var names []string
+	for _, n := range nodes {
+		names = append(names, strings.TrimSpace(strings.TrimSuffix(axString(n.ax.Name), " *")))
+	}
+	return names
 }
 
 // nodeIDs hands n to chromedp's own actions (Click, SendKeys…).
@@ -500,6 +551,13 @@ func (b *browser) text() string {
 		b.t.Fatalf("read page: %v", err)
 	}
 	return s
+}
+
+// section is the visible text of the region (a <section> with a heading)
+// named name: what a screen reader user reaches by jumping to that heading.
+func (b *browser) section(name string) string {
+	b.t.Helper()
+	return call[string](b, b.find(role("region", name)), `function() { return this.innerText; }`)
 }
 
 // live returns the texts of the page's live regions with the role r

@@ -13,11 +13,12 @@ import (
 // TestExpiredPatronAsksForRenewal follows the tutorial's « A NOTER » from the
 // patron's side: an account past its end date becomes Expiré when its holder
 // logs in; only they can ask for renewal, which makes it À revalider; the
-// library then finds it in its to-do view.
+// library is told by mail, and finds it in its to-do view.
 func TestExpiredPatronAsksForRenewal(t *testing.T) {
 	today := sesame.DateOf(time.Now(), app.Paris())
+	mb := newMailbox(t)
 	b := newBrowser(t)
-	b.base = startApp(t, today)
+	b.base = startAppEnv(t, today, mb.env())
 	menu := role("navigation", "Menu principal")
 
 	b.open("/connexion")
@@ -35,14 +36,20 @@ func TestExpiredPatronAsksForRenewal(t *testing.T) {
 		t.Errorf("after the renewal request: page says %q, want À revalider", got)
 	}
 	b.checkA11y("mon compte, renouvellement demandé")
+	// The library is told at its contact address.
+	mb.waitFor("fouesnant@bibliotheques.example", "Demande de renouvellement à traiter : TANGUY Soizic")
 	b.click(button("Se déconnecter").in(menu), 200)
 
 	b.fill(textbox("Identifiant"), "fouesnant")
 	b.fill(textbox("Mot de passe"), demo.Password)
 	b.click(button("Se connecter"), 200)
-	b.open("/abonnes/a-traiter") // the menu link's name carries the count: « À traiter : 12 comptes »
-	if got := b.text(); !strings.Contains(got, "TANGUY") {
-		t.Errorf("the library's to-do view lacks TANGUY: %q", got)
+	// The menu link's name carries the count: « À traiter : 12 comptes ».
+	b.click(link("À traiter").startingWith().in(menu), 200)
+	b.fill(role("searchbox", "Rechercher un abonné"), "soizic.tanguy@example.org")
+	b.click(button("Rechercher"), 200)
+	row := call[string](b, b.find(link("TANGUY")), `function() { return this.closest('tr').innerText; }`)
+	if !strings.Contains(row, "À revalider") || !strings.Contains(row, "Soizic") {
+		t.Errorf("the library's to-do view: row %q, want Soizic TANGUY, À revalider", row)
 	}
 	b.checkA11y("comptes à traiter")
 	b.click(link("TANGUY"), 200)

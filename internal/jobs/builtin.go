@@ -17,15 +17,22 @@ const (
 	// KindPurge deletes expired sessions and old login failures, then
 	// schedules itself again.
 	KindPurge = "purge"
+	// KindRetention deletes what the privacy notice says is kept no longer
+	// (store.ApplyRetention), then schedules itself again.
+	KindRetention = "retention"
 )
 
 // PurgeEvery is how often the purge runs.
 const PurgeEvery = time.Hour
 
+// RetentionEvery is how often the retention job runs: dates move by days.
+const RetentionEvery = 24 * time.Hour
+
 var jobActor = sesame.Actor{Label: "tâches de fond"}
 
-// Builtin returns the handlers of the built-in kinds.
-func Builtin(st *store.Store, now func() time.Time) map[string]Handler {
+// Builtin returns the handlers of the built-in kinds; loc is the network's
+// calendar, in which an end of validity is a day.
+func Builtin(st *store.Store, now func() time.Time, loc *time.Location) map[string]Handler {
 	return map[string]Handler{
 		KindPing: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
 			return st.AuditTx(ctx, tx, jobActor, "tache", "Tâche de vérification exécutée : "+job.Payload)
@@ -38,15 +45,35 @@ func Builtin(st *store.Store, now func() time.Time) map[string]Handler {
 			}
 			return st.EnqueueJob(ctx, tx, KindPurge, "", t.Add(PurgeEvery))
 		}},
+		KindRetention: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
+			t := now()
+			rep, err := st.ApplyRetention(ctx, tx, sesame.DateOf(t, loc), t)
+			if err != nil {
+				return err
+			}
+			next := t.Add(RetentionEvery)
+			if rep.More() {
+				next = t.Add(time.Minute) // the rest, without holding the writer for long
+			}
+			return st.EnqueueJob(ctx, tx, KindRetention, "", next)
+		}},
 	}
 }
 
-// EnsurePurge schedules the purge when no instance has yet. Two instances
-// starting at once may both schedule it; the purge bears running twice.
+// EnsurePurge schedules the purge and the retention job when no instance
+// has yet. Two instances starting at once may both schedule them; both bear
+// running twice.
 func EnsurePurge(ctx context.Context, st *store.Store, now time.Time) error {
-	pending, err := st.HasPendingJob(ctx, KindPurge)
-	if err != nil || pending {
-		return err
+	for _, kind := range []string{KindPurge, KindRetention} {
+		pending, err := st.HasPendingJob(ctx, kind)
+		if err != nil {
+			return err
+		}
+		if !pending {
+			if err := st.Enqueue(ctx, kind, "", now); err != nil {
+				return err
+			}
+		}
 	}
-	return st.Enqueue(ctx, KindPurge, "", now)
+	return nil
 }

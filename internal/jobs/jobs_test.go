@@ -111,14 +111,14 @@ func TestPurgeRemovesExpiredSessionsAndReschedules(t *testing.T) {
 	if err := st.TouchSession(ctx, "fresh", now); err != nil {
 		t.Fatal(err)
 	}
-	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: jobs.Builtin(st, clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: jobs.Builtin(st, clock, time.UTC), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for i := 0; i < 2; i++ {
 		if err := jobs.EnsurePurge(ctx, st, now); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if n, err := r.RunOnce(ctx); err != nil || n != 1 {
-		t.Fatalf("purge: ran %d (%v), want 1 (scheduled once)", n, err)
+	if n, err := r.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("purge and retention: ran %d (%v), want 2 (each scheduled once)", n, err)
 	}
 	if _, err := st.SessionByHash(ctx, "old"); sesame.ErrorCode(err) != sesame.ENotFound {
 		t.Errorf("expired session kept: %v", err)
@@ -129,7 +129,9 @@ func TestPurgeRemovesExpiredSessionsAndReschedules(t *testing.T) {
 	if th, _ := st.ThrottleOf(ctx, "adresse:192.0.2.1"); th.Failures != 0 {
 		t.Errorf("old login failures kept: %+v", th)
 	}
-	if pending, _ := st.HasPendingJob(ctx, jobs.KindPurge); !pending {
-		t.Errorf("the purge did not schedule its next run")
+	for _, kind := range []string{jobs.KindPurge, jobs.KindRetention} {
+		if pending, _ := st.HasPendingJob(ctx, kind); !pending {
+			t.Errorf("%s did not schedule its next run", kind)
+		}
 	}
 }

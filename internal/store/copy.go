@@ -113,7 +113,8 @@ func (r CopyReport) Written() int {
 // links, pending registrations and failed-login counters last minutes or
 // hours (a pending registration is sent again), and everyone signs in again
 // on the new database.
-var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations"}
+var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations", "sso_tokens",
+	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests"}
 
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000
@@ -161,7 +162,7 @@ var copyTables = []copyTable{
 	}},
 	{name: "libraries", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"code", textColumn}, {"name", textColumn}, {"town", textColumn},
-		{"contact_email", textColumn}, {"disabled", boolColumn},
+		{"contact_email", textColumn}, {"disabled", boolColumn}, {"notify", textColumn},
 	}},
 	{name: "resources", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"slug", textColumn}, {"name", textColumn}, {"description", textColumn},
@@ -182,9 +183,69 @@ var copyTables = []copyTable{
 	{name: "grants", key: []string{"patron_id", "resource_id"}, columns: []copyColumn{
 		{"patron_id", intColumn}, {"resource_id", intColumn}, {"state", textColumn}, {"updated_at", timeColumn},
 	}},
+	{name: "parental_consents", key: []string{"patron_id"}, columns: []copyColumn{
+		{"patron_id", intColumn}, {"parent_name", textColumn}, {"parent_email", textColumn}, {"consented_at", timeColumn},
+	}},
+	{name: "digest_requests", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"patron_id", intColumn}, {"kind", textColumn}, {"detail", textColumn}, {"created_at", timeColumn},
+	}},
 	{name: "audit_events", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"at", timeColumn}, {"actor", textColumn}, {"library_id", nullIntColumn},
 		{"patron_id", nullIntColumn}, {"action", textColumn}, {"detail", textColumn},
+	}},
+	// A connector's secret is sealed with its id as context: ids are kept,
+	// so the same SESAME_SECRET_KEY opens it in the copy.
+	{name: "connectors", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"resource_id", intColumn}, {"kind", textColumn}, {"lookup_key", textColumn},
+		{"settings", textColumn}, {"secret", textColumn}, {"created_at", timeColumn},
+	}},
+	{name: "launches", key: []string{"id"}, identity: true, columns: []copyColumn{
+		{"id", intColumn}, {"at", timeColumn}, {"patron_id", nullIntColumn}, {"library_id", intColumn},
+		{"resource_id", intColumn}, {"connector_id", nullIntColumn},
+	}},
+	// The usage statistics (stats.go): what is counted, and how far.
+	{name: "stats_months", key: []string{"month", "library_id", "resource_id"}, columns: []copyColumn{
+		{"month", textColumn}, {"library_id", intColumn}, {"resource_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
+	}},
+	{name: "stats_library_months", key: []string{"month", "library_id"}, columns: []copyColumn{
+		{"month", textColumn}, {"library_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
+	}},
+	{name: "stats_network_months", key: []string{"month", "resource_id"}, columns: []copyColumn{
+		{"month", textColumn}, {"resource_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
+	}},
+	{name: "stats_years", key: []string{"year", "library_id", "resource_id"}, columns: []copyColumn{
+		{"year", intColumn}, {"library_id", intColumn}, {"resource_id", intColumn}, {"users", intColumn},
+	}},
+	{name: "stats_library_years", key: []string{"year", "library_id"}, columns: []copyColumn{
+		{"year", intColumn}, {"library_id", intColumn}, {"users", intColumn},
+	}},
+	{name: "stats_year_patrons", key: []string{"year", "library_id", "patron_id", "resource_id"}, columns: []copyColumn{
+		{"year", intColumn}, {"library_id", intColumn}, {"patron_id", intColumn}, {"resource_id", intColumn},
+	}},
+	{name: "stats_account_months", key: []string{"month", "library_id"}, columns: []copyColumn{
+		{"month", textColumn}, {"library_id", intColumn}, {"registrations", intColumn}, {"validations", intColumn},
+		{"refusals", intColumn}, {"renewals", intColumn}, {"expiries", intColumn},
+	}},
+	{name: "stats_fold", key: []string{"id"}, columns: []copyColumn{
+		{"id", intColumn}, {"counted_until", nullTimeColumn}, {"kept_since", nullTimeColumn}, {"last_run_at", nullTimeColumn},
+	}},
+	// The patrons' CAS pseudonyms: vendors know their users by them.
+	{name: "cas_users", key: []string{"patron_id", "resource_id"}, columns: []copyColumn{
+		{"patron_id", intColumn}, {"resource_id", intColumn}, {"user_id", textColumn}, {"created_at", timeColumn},
+	}},
+	// The OpenID Connect keys: vendors trust the signing keys, and know
+	// patrons by the subjects the pairwise key makes. Sealed with their id
+	// as context, they open in the copy with the same SESAME_SECRET_KEY.
+	{name: "oidc_keys", key: []string{"id"}, columns: []copyColumn{
+		{"id", textColumn}, {"slot", textColumn}, {"algorithm", textColumn}, {"public_jwk", textColumn},
+		{"private_key", textColumn}, {"created_at", timeColumn}, {"expires_at", nullTimeColumn},
+	}},
+	// The SAML identity goes along: the vendors trust its certificate, and
+	// its salt keeps each patron's NameIDs. Its secrets are sealed under
+	// fixed contexts, so the same SESAME_SECRET_KEY opens them in the copy.
+	{name: "saml_identity", key: []string{"id"}, columns: []copyColumn{
+		{"id", intColumn}, {"certificate", textColumn}, {"private_key", textColumn}, {"pairwise_salt", textColumn},
+		{"created_at", timeColumn},
 	}},
 	{name: "mail_outbox", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"to_addr", textColumn}, {"to_name", textColumn}, {"subject", textColumn},

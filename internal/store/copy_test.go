@@ -128,6 +128,22 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	must(st.DeletePatron(ctx, store.NetworkScope(), n.deletedID, copyActor))
 	n.patrons = append(n.patrons[:5], n.patrons[6:]...)
 
+	// A CAS pseudonym, copied, with its ticket and a login ticket, left behind.
+	casConnector, err := st.CreateConnector(ctx, sesame.Connector{ResourceID: n.res[0], Kind: sesame.ConnectorCAS,
+		CAS: sesame.CASSettings{ServicePrefix: "https://pressreader.example/"}}, copyActor)
+	must(err)
+	_, err = st.IssueCASTicket(ctx, store.CASTicket{Hash: "cas-ticket-hash", Service: "https://pressreader.example/login",
+		PatronID: n.patrons[0], ConnectorID: casConnector, AuthAt: time.Now(), ExpiresAt: time.Now().Add(10 * time.Second),
+		Attributes: store.CASAttributes{FirstName: "Prénom", LastName: "Nom00", LibraryCode: "FOUESNANT"}}, n.res[0], "pseudonyme-cas")
+	must(err)
+	must(st.SaveCASLogin(ctx, "cas-login-hash", store.CASLogin{CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
+	// A SAML request waiting for its patron, left behind.
+	samlConnector, err := st.CreateConnector(ctx, sesame.Connector{ResourceID: n.res[0], Kind: sesame.ConnectorSAML,
+		SAML: sesame.SAMLSettings{EntityID: "https://vendeur.example/saml", Metadata: "<EntityDescriptor/>"}}, copyActor)
+	must(err)
+	must(st.SaveSAMLRequest(ctx, "saml-handle-hash", store.SAMLRequest{ConnectorID: samlConnector, RequestID: "id-1",
+		IssuedAt: time.Now(), ACSURL: "https://vendeur.example/acs", ReceivedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
+
 	// Short-lived rows, left behind, and a job, copied.
 	must(st.CreateSession(ctx, "token-hash", admin))
 	_, err = st.RecordFailure(ctx, "login:admin", func(int) time.Time { return time.Now().Add(time.Hour) })
@@ -142,6 +158,36 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 		VALUES ($1, 'Anne', 'Bienvenue', 'Bonjour', '<p>Bonjour</p>', $2, $3, FALSE, 1, ''), ($1, '', 'Relance', 'Texte', '', $2, NULL, TRUE, 0, 'pas de SMTP')`,
 		"p01@example.org", time.Date(2026, 3, 2, 10, 0, 0, 123456000, time.UTC), time.Date(2026, 3, 2, 10, 0, 1, 0, time.UTC))
 	must(err)
+	// The SAML identity, copied as it is kept: its values sealed (this
+	// store has no key to make one itself).
+	_, err = db.Exec(`INSERT INTO saml_identity (id, certificate, private_key, pairwise_salt, created_at) VALUES (1, 'PEM', 'v1:clé', 'v1:sel', $1)`,
+		time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+	must(err)
+	// The OpenID Connect keys, sealed as kept: a signing key that expires
+	// and a secret that never does.
+	_, err = db.Exec(`INSERT INTO oidc_keys (id, slot, algorithm, public_jwk, private_key, created_at, expires_at)
+		VALUES ('kid-1', 'RS256:1', 'RS256', '{"kty":"RSA"}', 'v1:clé', $1, $2), ('pairwise-1', 'pairwise', 'secret', '', 'v1:sel', $1, NULL)`,
+		time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC), time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC))
+	must(err)
+	// Usage statistics: January and February counted, January's launches
+	// deleted, March's kept.
+	_, err = db.Exec(`INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail) VALUES ($1, 'fouesnant', $2, $3, 'validation', 'Statut')`,
+		time.Date(2026, 2, 10, 10, 0, 0, 0, time.UTC), n.libs[0], n.patrons[0])
+	must(err)
+	for _, l := range []store.Launch{
+		{At: time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC), PatronID: n.patrons[0], LibraryID: n.libs[0], ResourceID: n.res[0]},
+		{At: time.Date(2026, 2, 5, 10, 0, 0, 0, time.UTC), PatronID: n.patrons[0], LibraryID: n.libs[0], ResourceID: n.res[0]},
+		{At: time.Date(2026, 2, 6, 10, 0, 0, 0, time.UTC), PatronID: n.patrons[1], LibraryID: n.libs[1], ResourceID: n.res[1]},
+		{At: time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC), PatronID: n.patrons[1], LibraryID: n.libs[1], ResourceID: n.res[0]},
+	} {
+		must(st.RecordLaunch(ctx, l))
+	}
+	paris, err := time.LoadLocation("Europe/Paris")
+	must(err)
+	must(st.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := st.FoldLaunchesTx(ctx, tx, time.Date(2026, 2, 1, 0, 0, 0, 0, paris), paris)
+		return err
+	}))
 	return n
 }
 
@@ -191,7 +237,7 @@ func TestCopy(t *testing.T) {
 			if !report.Counted {
 				t.Error("the report has no counts of the target")
 			}
-			want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1}
+			want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1, "cas_users": 1, "saml_identity": 1, "oidc_keys": 2}
 			for _, tc := range report.Tables {
 				if tc.Source != tc.Target || tc.Written != tc.Source {
 					t.Errorf("%s: got source %d, written %d, target %d; want all equal", tc.Table, tc.Source, tc.Written, tc.Target)
@@ -204,11 +250,11 @@ func TestCopy(t *testing.T) {
 			for _, tc := range report.Tables {
 				tables = append(tables, tc.Table)
 			}
-			if got, want := strings.Join(tables, " "), "network libraries resources staff patrons patron_counts grants audit_events mail_outbox jobs"; got != want {
+			if got, want := strings.Join(tables, " "), "network libraries resources staff patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
 				t.Errorf("tables: got %s, want %s", got, want)
 			}
-			if got := strings.Join(report.NotCopied, " "); got != "sessions patron_sessions login_throttle password_resets registrations" {
-				t.Errorf("not copied: got %q, want sessions, patron_sessions, login_throttle, password_resets and registrations", got)
+			if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests"; got != want {
+				t.Errorf("not copied: got %q, want %q", got, want)
 			}
 			if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {
 				t.Errorf("last progress: got %q, want jobs done", last)
@@ -491,6 +537,12 @@ func checkSameRows(t *testing.T, srcPath, dstDSN string) {
 		`SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail FROM audit_events ORDER BY id`,
 		`SELECT id, kind, payload, run_at, attempts, locked_by, locked_until, done_at, last_error, created_at FROM jobs ORDER BY id`,
 		`SELECT id, to_addr, to_name, subject, text_body, html_body, created_at, sent_at, kept, attempts, last_error FROM mail_outbox ORDER BY id`,
+		`SELECT month, library_id, resource_id, launches, users FROM stats_months ORDER BY month, library_id, resource_id`,
+		`SELECT month, resource_id, launches, users FROM stats_network_months ORDER BY month, resource_id`,
+		`SELECT year, library_id, patron_id, resource_id FROM stats_year_patrons ORDER BY year, library_id, patron_id, resource_id`,
+		`SELECT month, library_id, registrations, validations, refusals, renewals, expiries FROM stats_account_months ORDER BY month, library_id`,
+		`SELECT id, counted_until, kept_since, last_run_at FROM stats_fold`,
+		`SELECT id, at, COALESCE(patron_id, 0), library_id, resource_id FROM launches ORDER BY id`,
 	}
 	for _, q := range queries {
 		want := readRows(t, srcPath, q)

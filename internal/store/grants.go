@@ -49,6 +49,18 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 // patron within scope whose account staff may change. It reports the names of
 // the resources whose state changed.
 func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor) ([]string, error) {
+	return s.SetGrantsThen(ctx, sc, patronID, resourceIDs, state, actor, nil)
+}
+
+// AfterGrants runs in the transaction of a change of grants, once written,
+// with the patron and the names of the resources whose state changed; see
+// AfterWrite.
+type AfterGrants func(tx *sql.Tx, p *sesame.Patron, changed []string) error
+
+// SetGrantsThen is SetGrants, calling then, when set and when a state
+// changed, in the same transaction.
+func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor,
+	then AfterGrants) ([]string, error) {
 	var changed []string
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		p, err := findPatron(ctx, tx, sc, patronID)
@@ -86,7 +98,13 @@ func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourc
 			return fmt.Errorf("touch patron: %w", err)
 		}
 		detail := fmt.Sprintf("Ressources passées à « %s » : %s.", state.Label(), strings.Join(changed, ", "))
-		return audit(ctx, tx, now, actor, p.LibraryID, patronID, "ressources", detail)
+		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, "ressources", detail); err != nil {
+			return err
+		}
+		if then == nil {
+			return nil
+		}
+		return then(tx, p, changed)
 	})
 	return changed, err
 }

@@ -131,9 +131,17 @@ func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, th
 		return fmt.Errorf("purge patron sessions: %w", err)
 	}
 	// Links past their time serve nobody: registrations not confirmed within
-	// 48 hours, password reset links after their hour.
+	// 48 hours, or whose parent's consent did not come within 48 hours of
+	// the holder's confirmation, those done once their link's time is over,
+	// password reset links after their hour, CAS tickets never validated and
+	// CAS login tickets whose patron never came back, OpenID Connect requests,
+	// codes and tokens past their time, signing keys a period after they
+	// stopped signing (the two OIDC secrets never expire: NULL), SAML
+	// requests past their time (by then their vendor's IssueInstant is too
+	// old for a replay to pass).
 	now := s.Now()
-	for _, table := range []string{"registrations", "password_resets"} {
+	for _, table := range []string{"registrations", "password_resets", "sso_tokens", "cas_tickets", "cas_logins",
+		"oidc_auth_requests", "oidc_tokens", "oidc_keys", "saml_requests"} {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, now); err != nil {
 			return fmt.Errorf("purge %s: %w", table, err)
 		}

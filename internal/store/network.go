@@ -58,10 +58,23 @@ func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.
 	return err
 }
 
-const libraryColumns = `id, code, name, town, contact_email, disabled`
+const libraryColumns = `id, code, name, town, contact_email, disabled, notify`
 
 func scanLibrary(row interface{ Scan(...any) error }, l *sesame.Library) error {
-	return row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled)
+	var notify string
+	if err := row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled, &notify); err != nil {
+		return err
+	}
+	l.Notify = sesame.NotifyMode(notify)
+	return nil
+}
+
+// notifyMode is the mode to store: one mail per request unless the library chose otherwise.
+func notifyMode(l sesame.Library) string {
+	if l.Notify == "" {
+		return string(sesame.NotifyEachRequest)
+	}
+	return string(l.Notify)
 }
 
 // Libraries lists every library by name.
@@ -97,8 +110,8 @@ const libraryConflict = "Une bibliothèque porte déjà ce code."
 func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled, notify) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l)).Scan(&id)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
@@ -110,8 +123,8 @@ func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesam
 // UpdateLibrary saves a library.
 func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5 WHERE id = $6`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, l.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5, notify = $6 WHERE id = $7`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), l.ID)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}

@@ -38,12 +38,18 @@ func searchText(p *sesame.Patron) string {
 	return Fold(strings.Join([]string{p.LastName, p.FirstName, p.Email, p.CardNumber}, " "))
 }
 
+// AfterWrite runs in the transaction of a change to a patron, once it is
+// written, with the patron as saved: what it writes, such as a mail into the
+// outbox, is committed with the change or not at all, and an error undoes both.
+type AfterWrite func(tx *sql.Tx, p *sesame.Patron) error
+
 // NewPatron is a patron to create with the resources they ask for.
 type NewPatron struct {
 	Patron       sesame.Patron
 	PasswordHash string
 	ResourceIDs  []int64
 	GrantState   sesame.GrantState
+	Then         AfterWrite // optional
 }
 
 // CreatePatron inserts a patron and their grants, and returns the new id.
@@ -91,7 +97,15 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 				return fmt.Errorf("insert grant: %w", err)
 			}
 		}
-		return audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques.")
+		if err := audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques."); err != nil {
+			return err
+		}
+		if np.Then == nil {
+			return nil
+		}
+		p.ID, p.Version, p.CreatedAt, p.UpdatedAt = id, 1, now, now
+		p.Email = sesame.NormalizeEmail(p.Email)
+		return np.Then(tx, &p)
 	}()
 	return id, err
 }
@@ -129,6 +143,7 @@ func findPatron(ctx context.Context, q queryer, sc Scope, id int64) (*sesame.Pat
 type Change struct {
 	Action string
 	Detail string
+	Then   AfterWrite // optional; not called when nothing changed
 }
 
 // UpdatePatron reads the patron within scope, lets fn change it, and saves it
@@ -193,6 +208,11 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 		}
 		p.Version = before.Version + 1
 		p.UpdatedAt = now
+		if change.Then != nil {
+			if err := change.Then(tx, p); err != nil {
+				return err
+			}
+		}
 		saved = p
 		return nil
 	})
@@ -242,7 +262,8 @@ type PatronFilter struct {
 // PatronRow is one line of the list: the patron and the names of their validated resources.
 type PatronRow struct {
 	sesame.Patron
-	Resources []string
+	Resources []string // validated
+	Pending   []string // asked for, awaiting the library
 }
 
 // PatronPage is a page of the list and the total count matching the filter.
@@ -419,22 +440,26 @@ func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) err
 		ids = append(ids, r.ID)
 		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
 	}
-	ids = append(ids, string(sesame.GrantValidated))
+	ids = append(ids, string(sesame.GrantValidated), string(sesame.GrantPending))
 	grants, err := s.read.QueryContext(ctx, fmt.Sprintf(`
-		SELECT g.patron_id, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
-		WHERE g.patron_id IN (%s) AND g.state = $%d ORDER BY r.name`, strings.Join(marks, ", "), len(ids)), ids...)
+		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id IN (%s) AND g.state IN ($%d, $%d) ORDER BY r.name`, strings.Join(marks, ", "), len(ids)-1, len(ids)), ids...)
 	if err != nil {
 		return fmt.Errorf("list validated resources: %w", err)
 	}
 	defer grants.Close()
 	for grants.Next() {
 		var pid int64
-		var name string
-		if err := grants.Scan(&pid, &name); err != nil {
+		var state, name string
+		if err := grants.Scan(&pid, &state, &name); err != nil {
 			return fmt.Errorf("scan resource: %w", err)
 		}
 		r := &rows[index[pid]]
-		r.Resources = append(r.Resources, name)
+		if sesame.GrantState(state) == sesame.GrantPending {
+			r.Pending = append(r.Pending, name)
+		} else {
+			r.Resources = append(r.Resources, name)
+		}
 	}
 	return grants.Err()
 }

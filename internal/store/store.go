@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/secret"
 	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 	"modernc.org/sqlite"
@@ -33,7 +34,9 @@ type Store struct {
 	write   *sql.DB // SQLite allows one writer: one connection; on PostgreSQL, the one pool
 	readDB  *sql.DB
 	read    *stmtCache
+	writes  *stmtCache // the few hot writes, prepared once: a CAS validation's DELETE
 	now     func() time.Time
+	secrets *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
 
 	networkCache networkCache
 }
@@ -49,6 +52,9 @@ const (
 // Options tune Open. Now is the clock, replaced in tests to move time.
 type Options struct {
 	Now func() time.Time
+	// Secrets seals the vendors' secrets at rest. Without it, connectors
+	// that need a secret can be neither saved nor used.
+	Secrets *secret.Box
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database rather than a SQLite file.
@@ -75,7 +81,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
-		return &Store{dialect: postgresDialect, write: db, readDB: db, read: newStmtCache(db), now: opts.Now}, nil
+		return &Store{dialect: postgresDialect, write: db, readDB: db, read: newStmtCache(db), writes: newStmtCache(db), now: opts.Now, secrets: opts.Secrets}, nil
 	}
 	return openSQLite(ctx, dsn, opts)
 }
@@ -103,7 +109,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{dialect: sqliteDialect, write: write, readDB: read, read: newStmtCache(read), now: opts.Now}
+	s := &Store{dialect: sqliteDialect, write: write, readDB: read, read: newStmtCache(read), writes: newStmtCache(write), now: opts.Now, secrets: opts.Secrets}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -114,6 +120,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 // Close closes the pools.
 func (s *Store) Close() error {
 	s.read.close()
+	s.writes.close()
 	if s.readDB == s.write {
 		return s.write.Close()
 	}

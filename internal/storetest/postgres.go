@@ -13,6 +13,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
+	"github.com/bdf29/sesame/internal/secret"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -75,7 +76,7 @@ func PostgresDSN(t testing.TB) string {
 // OpenPostgres opens a migrated store on a fresh schema, closed at the end of the test.
 func OpenPostgres(t testing.TB, now func() time.Time) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), PostgresDSN(t), store.Options{Now: now})
+	st, err := store.Open(context.Background(), PostgresDSN(t), store.Options{Now: now, Secrets: TestSecrets(t)})
 	if err != nil {
 		t.Fatalf("open postgres store: %v", err)
 	}
@@ -105,10 +106,25 @@ func Open(t testing.TB, now func() time.Time) *store.Store {
 // OpenSQLite opens a store on a fresh SQLite file in the test's temporary directory.
 func OpenSQLite(t testing.TB, now func() time.Time) *store.Store {
 	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sesame.db"), store.Options{Now: now})
+	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "sesame.db"), store.Options{Now: now, Secrets: TestSecrets(t)})
 	if err != nil {
 		t.Fatalf("open sqlite store: %v", err)
 	}
 	t.Cleanup(func() { st.Close() })
 	return st
+}
+
+// TestSecrets is a box with a random key, as SESAME_SECRET_KEY gives one, so
+// that test stores keep vendor secrets as production does.
+func TestSecrets(t testing.TB) *secret.Box {
+	t.Helper()
+	key := make([]byte, secret.KeySize)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
+	}
+	box, err := secret.NewBox(key, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return box
 }

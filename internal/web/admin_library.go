@@ -16,6 +16,7 @@ const (
 	fieldLibTown     = "ville"
 	fieldLibEmail    = "email"
 	fieldLibDisabled = "desactive"
+	fieldLibNotify   = "notification"
 )
 
 type adminLibraryList struct {
@@ -28,6 +29,9 @@ type adminLibraryPage struct {
 	Code string // as saved, for the title of an edit
 	Form form
 }
+
+// NotifyModes are the choices of the "Demandes des usagers" radio group.
+func (adminLibraryPage) NotifyModes() []sesame.NotifyMode { return sesame.NotifyModes }
 
 // checkLibraryCode returns a French complaint, or "" for a code such as FOUESNANT or BREST-2.
 func checkLibraryCode(code string) string {
@@ -65,13 +69,21 @@ func validateLibrary(v url.Values) (sesame.Library, sesame.FieldErrors) {
 	if msg := sesame.CheckEmail(l.ContactEmail); msg != "" {
 		errs.Add(fieldLibEmail, "E-mail de contact"+strings.TrimPrefix(msg, "E-mail"))
 	}
+	// With no choice sent, the setting stays as it is: see saveLibrary.
+	if raw := v.Get(fieldLibNotify); raw != "" {
+		mode, ok := sesame.ParseNotifyMode(raw)
+		if !ok {
+			errs.Add(fieldLibNotify, "Demandes des usagers : choisissez « un courriel par demande » ou « un récapitulatif quotidien ».")
+		}
+		l.Notify = mode
+	}
 	return l, errs
 }
 
 func libraryForm(l *sesame.Library) form {
 	return form{Values: url.Values{
 		fieldLibCode: {l.Code}, fieldLibName: {l.Name}, fieldLibTown: {l.Town},
-		fieldLibEmail: {l.ContactEmail}, fieldLibDisabled: {adminBool(l.Disabled)},
+		fieldLibEmail: {l.ContactEmail}, fieldLibDisabled: {adminBool(l.Disabled)}, fieldLibNotify: {string(l.Notify)},
 	}}
 }
 
@@ -93,7 +105,7 @@ func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, statu
 }
 
 func (s *Server) libraryNew(w http.ResponseWriter, r *http.Request) {
-	s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{Form: form{Values: url.Values{}}})
+	s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{Form: form{Values: url.Values{fieldLibNotify: {string(sesame.NotifyEachRequest)}}}})
 }
 
 func (s *Server) libraryCreate(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +156,9 @@ func (s *Server) saveLibrary(w http.ResponseWriter, r *http.Request, old *sesame
 			_, err = s.store.CreateLibrary(ctx, l, actor)
 		} else {
 			l.ID, ok = old.ID, "enregistre"
+			if l.Notify == "" {
+				l.Notify = old.Notify
+			}
 			err = s.store.UpdateLibrary(ctx, l, actor)
 		}
 		switch sesame.ErrorCode(err) {

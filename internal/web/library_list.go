@@ -43,7 +43,7 @@ type listRow struct {
 	Status, StatusLabel, EndDate    string
 	LastName, FirstName, Registered string
 	Library                         string
-	Resources                       []string
+	Resources, Pending              []string
 }
 
 // RowsHTML writes the table's rows. The list is the busiest page, and
@@ -62,15 +62,22 @@ func (p listPage) RowsHTML() template.HTML {
 		if p.Libraries != nil {
 			fmt.Fprintf(&b, "<td>%s</td>\n", esc(r.Library))
 		}
+		b.WriteString("<td>")
 		if len(r.Resources) == 0 {
-			b.WriteString("<td><span class=\"muted\">Aucune</span></td>\n</tr>\n")
-			continue
+			b.WriteString("<span class=\"muted\">Aucune</span>")
+		} else {
+			b.WriteString("<ul class=\"resources\">")
+			for _, name := range r.Resources {
+				fmt.Fprintf(&b, "<li>%s</li>", esc(name))
+			}
+			b.WriteString("</ul>")
 		}
-		b.WriteString("<td><ul class=\"resources\">")
-		for _, name := range r.Resources {
-			fmt.Fprintf(&b, "<li>%s</li>", esc(name))
+		// A Validé patron's request for more resources is seen here, since
+		// the to-do view lists accounts to validate, not resources.
+		if len(r.Pending) > 0 {
+			fmt.Fprintf(&b, "<p class=\"pending\">En attente : %s</p>", esc(strings.Join(r.Pending, ", ")))
 		}
-		b.WriteString("</ul></td>\n</tr>\n")
+		b.WriteString("</td>\n</tr>\n")
 	}
 	return template.HTML(b.String())
 }
@@ -226,7 +233,7 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 		p.Rows = append(p.Rows, listRow{
 			ID: row.ID, Status: string(row.Status), StatusLabel: row.Status.Label(), EndDate: row.ValidUntil.String(),
 			LastName: row.LastName, FirstName: row.FirstName, Registered: row.RegisteredOn.String(),
-			Library: p.Libraries[row.LibraryID], Resources: row.Resources,
+			Library: p.Libraries[row.LibraryID], Resources: row.Resources, Pending: row.Pending,
 		})
 	}
 	for _, col := range []string{"statut:Statut", "nom:Nom", "prenom:Prénom", "inscription:Inscription"} {

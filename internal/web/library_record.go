@@ -27,6 +27,11 @@ type recordPage struct {
 	Stale   string
 	Typed   []typedValue
 	Message string
+	// Duplicates are the library's other patrons with the same names and
+	// birth date; Consent, on the Informations tab, the parental consent
+	// given at registration, if any.
+	Duplicates []store.PatronRef
+	Consent    *store.ParentalConsent
 }
 
 type typedValue struct{ Label, Value string }
@@ -99,9 +104,18 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 	if page.History, err = s.store.PatronHistory(ctx, sc, id); err != nil {
 		return nil, err
 	}
+	if page.Duplicates, err = s.store.PossibleDuplicates(ctx, sc, p); err != nil {
+		return nil, err
+	}
 	switch tab {
 	case "informations":
 		page.Form = infoForm(p)
+		switch c, err := s.store.ParentalConsentOf(ctx, sc, id); {
+		case err == nil:
+			page.Consent = &c
+		case sesame.ErrorCode(err) != sesame.ENotFound:
+			return nil, err
+		}
 		if page.Admin {
 			if page.Libraries, err = s.store.Libraries(ctx); err != nil {
 				return nil, err
@@ -228,7 +242,7 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		if p.ReadOnlyForStaff() && !isAdmin {
 			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
 		}
-		before := snapshot(p, codes)
+		prior, before := *p, snapshot(p, codes)
 		if err := apply(p, r.PostForm); err != nil {
 			return store.Change{}, err
 		}
@@ -236,7 +250,11 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		if detail == "" {
 			return store.Change{}, nil
 		}
-		return store.Change{Action: tab, Detail: detail}, nil
+		action := tab
+		if tab == "statut" {
+			action = decisionAction(&prior, p)
+		}
+		return store.Change{Action: action, Detail: detail, Then: s.decisionMail(ctx, prior)}, nil
 	})
 	if err == nil {
 		redirect(w, r, recordURL(id, tab), "enregistre")
@@ -375,7 +393,11 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 		s.renderRecord(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	if _, err := s.store.SetGrants(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st)); err != nil {
+	var then store.AfterGrants
+	if state == sesame.GrantValidated {
+		then = s.resourcesMail(ctx)
+	}
+	if _, err := s.store.SetGrantsThen(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st), then); err != nil {
 		if sesame.ErrorCode(err) == sesame.EForbidden {
 			page, lerr := s.loadRecord(r, "ressources")
 			if lerr != nil {

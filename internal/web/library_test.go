@@ -104,6 +104,16 @@ func TestPatronListShowsEndDateAndResources(t *testing.T) {
 	if !strings.Contains(res.body, "Livres numériques") {
 		t.Errorf("validated resource missing from the list")
 	}
+	if strings.Contains(res.body, "En attente :") {
+		t.Errorf("a pending request shown before any")
+	}
+	// The Validé patron asks for one more resource: the library sees it in its list.
+	if r := w.patronLogin(w.patronB).post("/mon-compte/ressources", url.Values{"ressource": {itoa(w.res[1])}}); r.status != http.StatusSeeOther {
+		t.Fatalf("request: %d", r.status)
+	}
+	if res := w.login("quimper").get("/abonnes"); !strings.Contains(res.body, "En attente : PressReader") {
+		t.Errorf("the pending request is not shown in the list")
+	}
 }
 
 func TestTodoViewAndMenuCount(t *testing.T) {

@@ -89,6 +89,8 @@ func (s *Server) JobHandlers() map[string]jobs.Handler {
 		KindResetRequest: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
 			return s.createResetLink(ctx, tx, job.Payload)
 		}},
+		KindLibraryDigest:      s.digestJob(),
+		KindRegistrationResend: {Record: s.resendRegistrationJob},
 	}
 }
 

@@ -20,7 +20,8 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	email := sesame.NormalizeEmail(r.PostForm.Get("email"))
 	password := r.PostForm.Get("mot_de_passe_usager")
-	page := loginPage{Form: form{Values: url.Values{"email": {r.PostForm.Get("email")}}, Errors: sesame.FieldErrors{}}, DemoLogins: s.cfg.DemoLogins}
+	page := loginPage{Form: form{Values: url.Values{"email": {r.PostForm.Get("email")}}, Errors: sesame.FieldErrors{}},
+		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
 	refuse := func(status int, msg string) {
 		page.PatronMessage = msg
 		s.render(w, r, status, "login", layout{Title: formTitle("Connexion", page.Form), Section: "connexion", Content: page})
@@ -60,7 +61,8 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	if err := s.attemptAccess(r, id); err != nil {
+	expired, err := s.attemptAccess(r, id)
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -70,13 +72,20 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, "/mon-compte", http.StatusSeeOther)
+	// A patron sent here by a vendor goes back to it, unless the account
+	// has just expired: then the renewal page is what they need.
+	next := "/mon-compte"
+	if page.Next != "" && !expired {
+		next = page.Next
+	}
+	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// attemptAccess applies "patron attempts access now" and saves an expiry.
-func (s *Server) attemptAccess(r *http.Request, patronID int64) error {
+// attemptAccess applies "patron attempts access now", saves an expiry and
+// reports whether the account is Expiré.
+func (s *Server) attemptAccess(r *http.Request, patronID int64) (bool, error) {
 	today := s.today()
-	_, err := s.store.UpdatePatron(r.Context(), store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
+	p, err := s.store.UpdatePatron(r.Context(), store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
 		func(p *sesame.Patron) (store.Change, error) {
 			if !p.AttemptAccess(today) {
 				return store.Change{}, nil
@@ -84,7 +93,10 @@ func (s *Server) attemptAccess(r *http.Request, patronID int64) error {
 			return store.Change{Action: "expiration",
 				Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée lors de la connexion de l'usager."}, nil
 		})
-	return err
+	if err != nil {
+		return false, err
+	}
+	return p.Status == sesame.StatusExpired, nil
 }
 
 // accountPage is "Mon compte": the patron's status in plain words and resources.
@@ -92,6 +104,8 @@ type accountPage struct {
 	Patron  *sesame.Patron
 	Library *sesame.Library
 	Grants  []store.GrantView
+	Request form // "Demander d'autres ressources", with its messages
+	today   sesame.Date
 }
 
 // StatusText says where the account stands, in plain words.
@@ -112,19 +126,7 @@ func (p accountPage) StatusText() string {
 }
 
 func (s *Server) myAccount(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p := patronFrom(ctx)
-	lib, err := s.store.Library(ctx, p.LibraryID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	grants, err := s.store.PatronGrants(ctx, store.LibraryScope(p.LibraryID), p.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "mon_compte", layout{Title: "Mon compte", Section: "mon-compte", Content: accountPage{Patron: p, Library: lib, Grants: grants}})
+	s.renderAccount(w, r, http.StatusOK, form{Values: url.Values{}})
 }
 
 // requestRenewal is the holder of an Expiré account asking for renewal: the
@@ -136,7 +138,8 @@ func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request) {
 			if err := p.RequestRenewal(); err != nil {
 				return store.Change{}, err
 			}
-			return store.Change{Action: "renouvellement", Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte."}, nil
+			return store.Change{Action: "renouvellement", Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte.",
+				Then: s.libraryNotice(r.Context(), sesame.RequestRenewal)}, nil
 		})
 	if err != nil {
 		s.fail(w, r, err)

@@ -21,6 +21,18 @@ type myData struct {
 	Compte       myDataAccount  `json:"compte"`
 	Ressources   []myDataGrant  `json:"ressources"`
 	Historique   []myDataEvent  `json:"historique"`
+	// Acces are the resources opened through Sésame, kept a few months for
+	// the usage statistics, then counted anonymously.
+	Acces []myDataLaunch `json:"acces_aux_ressources"`
+	// AccordParental is the consent given at a registration before 15, or null.
+	AccordParental *myDataConsent `json:"accord_parental"`
+}
+
+type myDataConsent struct {
+	NomParent   string `json:"nom_parent"`
+	EmailParent string `json:"email_parent"`
+	Date        string `json:"date"`
+	ISO         string `json:"iso"`
 }
 
 type myDataIdentity struct {
@@ -64,6 +76,12 @@ type myDataGrant struct {
 	EtatLibelle string `json:"etat_libelle"`
 }
 
+type myDataLaunch struct {
+	Date      string `json:"date"`
+	ISO       string `json:"iso"`
+	Ressource string `json:"ressource"`
+}
+
 type myDataEvent struct {
 	Date   string `json:"date"`
 	ISO    string `json:"iso"`
@@ -94,7 +112,21 @@ func (s *Server) myDataDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	launches, err := s.store.PatronLaunches(ctx, p.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	stamp := func(t time.Time) string { return t.In(s.cfg.Location).Format(time.RFC3339) }
+	var consent *myDataConsent
+	switch c, err := s.store.ParentalConsentOf(ctx, sc, p.ID); {
+	case err == nil:
+		consent = &myDataConsent{NomParent: c.ParentName, EmailParent: c.ParentEmail,
+			Date: c.At.In(s.cfg.Location).Format("02/01/2006 15:04"), ISO: stamp(c.At)}
+	case sesame.ErrorCode(err) != sesame.ENotFound:
+		s.fail(w, r, err)
+		return
+	}
 	data := myData{
 		GenereLe: stamp(s.cfg.Now()),
 		Identite: myDataIdentity{Nom: p.LastName, Prenom: p.FirstName, Email: p.Email, DateNaissance: dataDate(p.BirthDate),
@@ -103,8 +135,10 @@ func (s *Server) myDataDownload(w http.ResponseWriter, r *http.Request) {
 		Compte: myDataAccount{Numero: p.ID, Statut: string(p.Status), StatutLibelle: p.Status.Label(),
 			DateInscription: dataDate(p.RegisteredOn), DateInscriptionBibliotheque: dataDate(p.LibraryRegisteredOn),
 			DateFinValidite: dataDate(p.ValidUntil), MotifRefus: p.RefusalReason, CreeLe: stamp(p.CreatedAt), ModifieLe: stamp(p.UpdatedAt)},
-		Ressources: []myDataGrant{},
-		Historique: []myDataEvent{},
+		Ressources:     []myDataGrant{},
+		Historique:     []myDataEvent{},
+		Acces:          []myDataLaunch{},
+		AccordParental: consent,
 	}
 	for _, g := range grants {
 		if g.State == "" {
@@ -112,6 +146,13 @@ func (s *Server) myDataDownload(w http.ResponseWriter, r *http.Request) {
 		}
 		data.Ressources = append(data.Ressources, myDataGrant{Ressource: g.Resource.Name, Adresse: g.Resource.URL,
 			Etat: string(g.State), EtatLibelle: g.State.Label()})
+	}
+	names := map[int64]string{}
+	for _, g := range grants {
+		names[g.Resource.ID] = g.Resource.Name
+	}
+	for _, l := range launches {
+		data.Acces = append(data.Acces, myDataLaunch{Date: l.At.In(s.cfg.Location).Format("02/01/2006 15:04"), ISO: stamp(l.At), Ressource: names[l.ResourceID]})
 	}
 	for _, e := range history {
 		data.Historique = append(data.Historique, myDataEvent{Date: e.At.In(s.cfg.Location).Format("02/01/2006 15:04"),

@@ -28,11 +28,15 @@ type exported struct {
 	} `json:"compte"`
 	Ressources []struct{ Ressource, Etat string }                `json:"ressources"`
 	Historique []struct{ Date, ISO, Par, Action, Detail string } `json:"historique"`
+	Acces      []struct{ Date, ISO, Ressource string }           `json:"acces_aux_ressources"`
 }
 
 func TestMyDataExport(t *testing.T) {
 	w := newWorld(t)
 	c := w.patronLogin(w.patronB)
+	if res := c.post("/acceder/livres-numeriques", nil); res.status != http.StatusSeeOther {
+		t.Fatalf("launch: %d", res.status)
+	}
 	res := c.get("/mon-compte/donnees")
 	if res.status != http.StatusOK {
 		t.Fatalf("export: got status %d, want 200; body: %.300s", res.status, res.body)
@@ -76,6 +80,9 @@ func TestMyDataExport(t *testing.T) {
 	}
 	if len(got.Historique) == 0 || got.Historique[len(got.Historique)-1].Action != "creation" || got.Historique[0].Par == "" {
 		t.Errorf("history: got %+v, want the record's events ending with its creation", got.Historique)
+	}
+	if len(got.Acces) != 1 || got.Acces[0].Ressource != "Livres numériques" || got.Acces[0].Date != "26/11/2026 10:00" {
+		t.Errorf("launches: got %+v, want one of Livres numériques on 26/11/2026 10:00", got.Acces)
 	}
 	_, hash, err := w.store.PatronCredentials(context.Background(), "yann.kerjean@example.org")
 	if err != nil {

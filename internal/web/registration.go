@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -36,6 +38,16 @@ const (
 	fieldResources = "ressources"
 	fieldNotice    = "notice"
 	fieldHoneypot  = "site_web" // hidden from people: only robots fill it
+	// Required under sesame.ParentalConsentAge only; always in the form, so
+	// that it needs no script.
+	fieldParentName  = "nom_parent"
+	fieldParentEmail = "email_parent"
+)
+
+// Labels of the parent's fields, which start their messages.
+const (
+	labelParentName  = "Nom du parent ou tuteur légal"
+	labelParentEmail = "E-mail du parent ou tuteur légal"
 )
 
 // libraryOption is one library of the form's list, labelled by its town.
@@ -106,12 +118,32 @@ func (s *Server) registrationForm(w http.ResponseWriter, r *http.Request) {
 }
 
 // registrationPayload is what a pending registration keeps until its link
-// is followed: the validated form, and the password's hash only.
+// is followed: the validated form, and the password's hash only. A patron
+// under 15 names a parent, whose consent the registration then waits for.
 type registrationPayload struct {
 	Details      sesame.PatronDetails
 	LibraryID    int64
 	ResourceIDs  []int64
 	PasswordHash string
+	ParentName   string `json:",omitempty"`
+	ParentEmail  string `json:",omitempty"`
+}
+
+// NeedsParent reports whether the registration waits for a parent's consent.
+func (pl registrationPayload) NeedsParent() bool { return pl.ParentEmail != "" }
+
+// Name is the patron's name as mail greets them: Prénom Nom.
+func (pl registrationPayload) Name() string {
+	return strings.TrimSpace(strings.TrimSpace(pl.Details.FirstName) + " " + strings.TrimSpace(pl.Details.LastName))
+}
+
+// decodePayload reads a registration's payload back.
+func decodePayload(reg store.Registration) (registrationPayload, error) {
+	var pl registrationPayload
+	if err := json.Unmarshal([]byte(reg.Payload), &pl); err != nil {
+		return pl, fmt.Errorf("read registration payload: %w", err)
+	}
+	return pl, nil
 }
 
 // register validates the form and, when it is right, sends the confirmation
@@ -166,6 +198,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		page.Form.Errors.Add(sesame.FieldEmail, msg)
 	}
 	email := sesame.NormalizeEmail(typedEmail)
+	parentName, parentEmail := s.checkParent(sent, email, page.Form.Errors)
 	password := sent.Get(fieldPassword)
 	if msg := auth.CheckPassword(password, email, p.LastName, strings.TrimSpace(details.LastName)); msg != "" {
 		page.Form.Errors.Add(fieldPassword, msg)
@@ -217,24 +250,53 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	payload, err := json.Marshal(registrationPayload{Details: p.Details(), LibraryID: libraryID, ResourceIDs: resourceIDs, PasswordHash: hash})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	if err := s.startRegistration(ctx, email, name, string(payload)); err != nil {
+	pl := registrationPayload{Details: p.Details(), LibraryID: libraryID, ResourceIDs: resourceIDs, PasswordHash: hash,
+		ParentName: parentName, ParentEmail: parentEmail}
+	if err := s.startRegistration(ctx, email, pl); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	done()
 }
 
+// checkParent reads the parent's fields into errs, and returns them when
+// the birth date typed is of someone under sesame.ParentalConsentAge today;
+// otherwise they are not kept. A wrong birth date has its own message, and
+// the parent's fields are checked once it is right.
+func (s *Server) checkParent(sent url.Values, email string, errs sesame.FieldErrors) (name, parentEmail string) {
+	today := s.today()
+	birth, err := sesame.ParseDate(sent.Get(sesame.FieldBirthDate))
+	if err != nil || birth.After(today) || !sesame.NeedsParentalConsent(birth, today) {
+		return "", ""
+	}
+	name = strings.TrimSpace(sent.Get(fieldParentName))
+	if name == "" {
+		errs.Add(fieldParentName, labelParentName+" : obligatoire avant 15 ans.")
+	} else if msg := sesame.CheckRequiredText(labelParentName, name, 100); msg != "" {
+		errs.Add(fieldParentName, msg)
+	}
+	typed := strings.TrimSpace(sent.Get(fieldParentEmail))
+	parentEmail = sesame.NormalizeEmail(typed)
+	switch msg := sesame.CheckEmail(typed); {
+	case typed == "":
+		errs.Add(fieldParentEmail, labelParentEmail+" : obligatoire avant 15 ans.")
+	case msg != "":
+		errs.Add(fieldParentEmail, labelParentEmail+" : "+strings.TrimPrefix(msg, "E-mail : "))
+	case parentEmail == email:
+		errs.Add(fieldParentEmail, labelParentEmail+" : c'est votre propre adresse ; indiquez celle de votre parent ou tuteur, qui recevra la demande d'accord.")
+	}
+	return name, parentEmail
+}
+
 // startRegistration, in one transaction, stores the registration and
 // enqueues its confirmation mail, or, when a patron already has the address,
 // enqueues the "you already have an account" mail instead.
-func (s *Server) startRegistration(ctx context.Context, email, name, payload string) error {
+func (s *Server) startRegistration(ctx context.Context, email string, pl registrationPayload) error {
 	network := s.networkName(ctx)
+	payload, err := json.Marshal(pl)
+	if err != nil {
+		return err
+	}
 	return s.store.InTx(ctx, func(tx *sql.Tx) error {
 		taken, err := s.store.EmailTakenTx(ctx, tx, email)
 		if err != nil {
@@ -252,10 +314,10 @@ func (s *Server) startRegistration(ctx context.Context, email, name, payload str
 		if err != nil {
 			return err
 		}
-		if err := s.store.SaveRegistrationTx(ctx, tx, auth.HashToken(token), email, payload, s.cfg.Now().Add(registrationValidity)); err != nil {
+		if err := s.store.SaveRegistrationTx(ctx, tx, auth.HashToken(token), email, string(payload), s.cfg.Now().Add(registrationValidity)); err != nil {
 			return err
 		}
-		m, err := confirmationMail(email, name, network, s.cfg.BaseURL+"/inscription/confirmer/"+token)
+		m, err := confirmationMail(email, pl, network, s.cfg.BaseURL+"/inscription/confirmer/"+token)
 		if err != nil {
 			return err
 		}
@@ -305,10 +367,15 @@ var registrationMailHTML = template.Must(template.New("inscription").Parse(`<!DO
 <html lang="fr"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
 <body>
 <p>Bonjour{{with .Name}} {{.}}{{end}},</p>
-{{- if .Link}}
+{{- if .Child}}
+<p>{{.Child}} demande à s'inscrire aux ressources numériques de {{.Network}} auprès de sa bibliothèque, {{.Library}}, et vous désigne comme son parent ou tuteur légal.</p>
+<p>Avant 15 ans, cette inscription demande votre accord. Cette page vous dit à quoi vous consentez, et vous permet de donner votre accord :</p>
+<p><a href="{{.Link}}">Lire la demande et donner mon accord</a></p>
+<p>Ce lien est valable 48 heures et ne sert qu'une fois. Sans votre accord, l'inscription sera effacée. Si vous ne connaissez pas cet enfant, ignorez ce courriel.</p>
+{{- else if .Link}}
 <p>Vous venez de demander votre inscription aux ressources numériques de {{.Network}}.</p>
 <p><a href="{{.Link}}">Confirmer mon inscription</a></p>
-<p>Ce lien est valable 48 heures. Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.</p>
+<p>Ce lien est valable 48 heures.{{if .Minor}} Comme vous avez moins de 15 ans, nous demanderons ensuite l'accord de votre parent ou tuteur légal par courriel.{{end}} Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.</p>
 {{- else}}
 <p>Quelqu'un, probablement vous, a demandé une inscription aux ressources numériques de {{.Network}} avec cette adresse. Vous avez déjà un compte : inutile de vous inscrire à nouveau.</p>
 <p><a href="{{.Login}}">Me connecter</a></p>
@@ -320,17 +387,39 @@ var registrationMailHTML = template.Must(template.New("inscription").Parse(`<!DO
 
 type registrationMailData struct {
 	Subject, Name, Network, Link, Login, Forgot string
+	Minor                                       bool   // the holder's mail, when a parent's consent comes next
+	Child, Library                              string // the parent's mail
 }
 
 // confirmationMail is the French mail that carries a registration's link.
-func confirmationMail(email, name, network, link string) (mail.Message, error) {
-	d := registrationMailData{Subject: "Confirmez votre inscription — " + network, Name: name, Network: network, Link: link}
+func confirmationMail(email string, pl registrationPayload, network, link string) (mail.Message, error) {
+	name := pl.Name()
+	d := registrationMailData{Subject: "Confirmez votre inscription — " + network, Name: name, Network: network, Link: link, Minor: pl.NeedsParent()}
 	var text strings.Builder
 	text.WriteString("Bonjour " + name + ",\n\n")
 	text.WriteString("Vous venez de demander votre inscription aux ressources numériques de " + network + ".\n\n")
 	text.WriteString("Pour la confirmer, ouvrez ce lien :\n" + link + "\n\n")
-	text.WriteString("Ce lien est valable 48 heures. Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.\n")
+	text.WriteString("Ce lien est valable 48 heures. ")
+	if d.Minor {
+		text.WriteString("Comme vous avez moins de 15 ans, nous demanderons ensuite l'accord de votre parent ou tuteur légal par courriel. ")
+	}
+	text.WriteString("Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.\n")
 	return registrationMail(email, d, text.String())
+}
+
+// parentalConsentMail is the French mail that asks a parent's consent to a
+// registration, with the link to the page where they give it.
+func parentalConsentMail(pl registrationPayload, network, library, link string) (mail.Message, error) {
+	child := pl.Name()
+	d := registrationMailData{Subject: "Accord parental pour l'inscription de " + child + " — " + network,
+		Name: pl.ParentName, Network: network, Link: link, Child: child, Library: library}
+	var text strings.Builder
+	text.WriteString("Bonjour " + pl.ParentName + ",\n\n")
+	text.WriteString(child + " demande à s'inscrire aux ressources numériques de " + network + " auprès de sa bibliothèque, " + library +
+		", et vous désigne comme son parent ou tuteur légal.\n\n")
+	text.WriteString("Avant 15 ans, cette inscription demande votre accord. Pour lire à quoi vous consentez, et donner votre accord, ouvrez ce lien :\n" + link + "\n\n")
+	text.WriteString("Ce lien est valable 48 heures et ne sert qu'une fois. Sans votre accord, l'inscription sera effacée. Si vous ne connaissez pas cet enfant, ignorez ce courriel.\n")
+	return registrationMail(pl.ParentEmail, d, text.String())
 }
 
 // alreadyRegisteredMail tells a known address that it has an account. It
@@ -358,55 +447,129 @@ func registrationMail(email string, d registrationMailData, text string) (mail.M
 
 // confirmationPage is the page a registration's link leads to.
 type confirmationPage struct {
-	Outcome string // "confirmer", "confirmee", "perime" or "compte"
-	Token   string // for the "confirmer" form
+	// "confirmer", "confirmee", "deja", "parent", "parent-attendu", "compte" or "perime"
+	Outcome     string
+	Token       string // for the "confirmer" form
+	Minor       bool   // for "confirmer": a parent's consent comes next
+	ParentEmail string // for "parent" and "parent-attendu"
+}
+
+func (s *Server) showConfirmation(w http.ResponseWriter, r *http.Request, status int, title string, page confirmationPage) {
+	s.render(w, r, status, "inscription_confirmee", layout{Title: title, Section: "inscription", Content: page})
+}
+
+// showUsedLink answers a holder's link that has served: a second press of
+// the button is told what the first one did, not that the link expired.
+func (s *Server) showUsedLink(w http.ResponseWriter, r *http.Request, reg store.Registration) {
+	if !reg.AwaitsParent() {
+		s.showConfirmation(w, r, http.StatusOK, "Inscription déjà confirmée", confirmationPage{Outcome: "deja"})
+		return
+	}
+	pl, err := decodePayload(reg)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.showConfirmation(w, r, http.StatusOK, "Adresse déjà confirmée", confirmationPage{Outcome: "parent-attendu", ParentEmail: pl.ParentEmail})
+}
+
+// holderRegistration reads the registration of the holder's link in the
+// URL. When it reports false, it has answered: the link is unknown,
+// expired, or has served.
+func (s *Server) holderRegistration(w http.ResponseWriter, r *http.Request) (registrationPayload, bool) {
+	reg, err := s.store.RegistrationByHash(r.Context(), auth.HashToken(r.PathValue("token")))
+	var pl registrationPayload
+	switch {
+	case sesame.ErrorCode(err) == sesame.ENotFound:
+	case err != nil:
+		s.fail(w, r, err)
+		return pl, false
+	case reg.Used():
+		s.showUsedLink(w, r, reg)
+		return pl, false
+	case s.cfg.Now().Before(reg.ExpiresAt):
+		if pl, err = decodePayload(reg); err != nil {
+			s.fail(w, r, err)
+			return pl, false
+		}
+		return pl, true
+	}
+	s.showConfirmation(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", confirmationPage{Outcome: "perime"})
+	return pl, false
 }
 
 // confirmRegistrationForm is where the mail's link leads: a page with one
 // button. Following a link changes nothing, so that a mail scanner opening
 // it confirms nobody; only the button, a POST, does.
 func (s *Server) confirmRegistrationForm(w http.ResponseWriter, r *http.Request) {
-	token := r.PathValue("token")
-	reg, err := s.store.RegistrationByHash(r.Context(), auth.HashToken(token))
-	switch {
-	case sesame.ErrorCode(err) == sesame.ENotFound || (err == nil && !s.cfg.Now().Before(reg.ExpiresAt)):
-		s.render(w, r, http.StatusGone, "inscription_confirmee", layout{Title: "Lien expiré ou déjà utilisé", Section: "inscription",
-			Content: confirmationPage{Outcome: "perime"}})
-	case err != nil:
-		s.fail(w, r, err)
-	default:
-		s.render(w, r, http.StatusOK, "inscription_confirmee", layout{Title: "Confirmer mon inscription", Section: "inscription",
-			Content: confirmationPage{Outcome: "confirmer", Token: token}})
+	pl, ok := s.holderRegistration(w, r)
+	if !ok {
+		return
 	}
+	s.showConfirmation(w, r, http.StatusOK, "Confirmer mon inscription",
+		confirmationPage{Outcome: "confirmer", Token: r.PathValue("token"), Minor: pl.NeedsParent()})
 }
 
 // confirmRegistration confirms a registration: the patron is created, À
-// valider, and enters their library's to-do view.
+// valider, and enters their library's to-do view. A patron under 15 has
+// confirmed their address only: the parent is asked next.
 func (s *Server) confirmRegistration(w http.ResponseWriter, r *http.Request) {
-	today := s.today()
-	_, err := s.store.ConfirmRegistration(r.Context(), auth.HashToken(r.PathValue("token")), s.cfg.Now(),
-		func(reg store.Registration) (store.NewPatron, error) {
-			var pl registrationPayload
-			if err := json.Unmarshal([]byte(reg.Payload), &pl); err != nil {
-				return store.NewPatron{}, err
-			}
-			p := sesame.Patron{LibraryID: pl.LibraryID, Status: sesame.StatusToValidate, RegisteredOn: today}
-			if err := pl.Details.Apply(&p, today); err != nil {
-				return store.NewPatron{}, err
-			}
-			return store.NewPatron{Patron: p, PasswordHash: pl.PasswordHash, ResourceIDs: pl.ResourceIDs, GrantState: sesame.GrantPending}, nil
-		})
-	show := func(status int, title, outcome string) {
-		s.render(w, r, status, "inscription_confirmee", layout{Title: title, Section: "inscription", Content: confirmationPage{Outcome: outcome}})
+	pl, ok := s.holderRegistration(w, r)
+	if !ok {
+		return
 	}
+	hash := auth.HashToken(r.PathValue("token"))
+	if pl.NeedsParent() {
+		s.askParentalConsent(w, r, hash, pl)
+		return
+	}
+	today := s.today()
+	_, err := s.store.ConfirmRegistration(r.Context(), hash, s.cfg.Now(),
+		func(reg store.Registration) (store.NewPatron, error) {
+			np, pl, err := s.patronFromRegistration(r, reg, today)
+			if err == nil && pl.NeedsParent() {
+				// The link's payload does not change; this is never reached.
+				err = errors.New("registration needs a parent's consent")
+			}
+			return np, err
+		})
+	s.showConfirmed(w, r, err, hash)
+}
+
+// showConfirmed answers the holder's button, which made a patron or asked
+// a parent, or tried to: err is the store's answer, and the registration of
+// the link hash is read again when it had served.
+func (s *Server) showConfirmed(w http.ResponseWriter, r *http.Request, err error, hash string) {
 	switch {
 	case err == nil:
-		show(http.StatusOK, "Inscription confirmée", "confirmee")
+		s.showConfirmation(w, r, http.StatusOK, "Inscription confirmée", confirmationPage{Outcome: "confirmee"})
+	case errors.Is(err, store.ErrLinkUsed): // a second press, while the first went through
+		reg, ferr := s.store.RegistrationByHash(r.Context(), hash)
+		if ferr != nil {
+			s.fail(w, r, ferr)
+			return
+		}
+		s.showUsedLink(w, r, reg)
 	case sesame.ErrorCode(err) == sesame.ENotFound:
-		show(http.StatusGone, "Lien expiré ou déjà utilisé", "perime")
+		s.showConfirmation(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", confirmationPage{Outcome: "perime"})
 	case sesame.ErrorCode(err) == sesame.EConflict: // store.ErrAlreadyRegistered, or a patron created at the same instant
-		show(http.StatusConflict, "Vous avez déjà un compte", "compte")
+		s.showConfirmation(w, r, http.StatusConflict, "Vous avez déjà un compte", confirmationPage{Outcome: "compte"})
 	default:
 		s.fail(w, r, err)
 	}
+}
+
+// patronFromRegistration makes the patron of a registration, À valider
+// with the resources asked for en attente, and tells their library.
+func (s *Server) patronFromRegistration(r *http.Request, reg store.Registration, today sesame.Date) (store.NewPatron, registrationPayload, error) {
+	pl, err := decodePayload(reg)
+	if err != nil {
+		return store.NewPatron{}, pl, err
+	}
+	p := sesame.Patron{LibraryID: pl.LibraryID, Status: sesame.StatusToValidate, RegisteredOn: today}
+	if err := pl.Details.Apply(&p, today); err != nil {
+		return store.NewPatron{}, pl, err
+	}
+	return store.NewPatron{Patron: p, PasswordHash: pl.PasswordHash, ResourceIDs: pl.ResourceIDs, GrantState: sesame.GrantPending,
+		Then: s.libraryNotice(r.Context(), sesame.RequestRegistration)}, pl, nil
 }

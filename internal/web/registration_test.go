@@ -204,8 +204,8 @@ func TestRegistrationCreatesPatronOnlyOnConfirmation(t *testing.T) {
 	if todo := w.login("fouesnant").get("/abonnes/a-traiter"); !strings.Contains(todo.body, "Le Goff") {
 		t.Errorf("the new patron is not in library A's to-do view")
 	}
-	if again := w.anonymous().post(path, nil); again.status != http.StatusGone || again.byID("lien-perime") == nil {
-		t.Errorf("second use: got status %d, want 410 and the expired-or-used page", again.status)
+	if again := w.anonymous().post(path, nil); again.status != http.StatusOK || again.byID("deja-confirmee") == nil {
+		t.Errorf("second use: got status %d, want 200 and the « already confirmed » page", again.status)
 	}
 }
 

@@ -36,10 +36,14 @@ type staticFile struct {
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
 	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete", "mon_compte", "mon_compte_supprimer",
+	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe",
 	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
 	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
 	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
-	"inscription", "inscription_confirmee",
+	"inscription", "inscription_confirmee", "inscription_accord", "inscription_renvoyer",
+	"acces_refuse", "connector_list", "connector_form", "connector_delete",
+	"stats",
+	"saml_reponse",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -157,6 +161,16 @@ var notices = map[string]string{
 
 	// Self-service deletion of a patron account (RGPD art. 17).
 	"compte-supprime": "Votre compte a été supprimé.",
+
+	// The patron's own changes from "Mon compte".
+	"informations":        "Vos informations ont été enregistrées.",
+	"motdepassechange":    "Votre mot de passe a été changé. Vos autres sessions, sur d'autres appareils, ont été fermées.",
+	"ressourcesdemandees": "Votre demande est envoyée à votre bibliothèque : les ressources demandées sont « en attente » de sa validation.",
+	"dejademandees":       "Ces ressources étaient déjà demandées ou validées : rien n'a changé.",
+
+	// Connectors, for the network admin.
+	"connecteur-ajoute":   "Le connecteur a été ajouté. Sa clé secrète est chiffrée et ne sera plus jamais affichée en entier.",
+	"connecteur-supprime": "Le connecteur a été supprimé : le fournisseur ne peut plus s'en servir.",
 }
 
 // redirect answers a POST with 303 to target, with a notice named by ok.

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/cas"
 )
 
 // route is one line of the site's table: a pattern, who may use it, and its handler.
@@ -34,11 +35,43 @@ func (s *Server) routes() []route {
 		{"POST /inscription", auth.Public, s.register},
 		{"GET /inscription/confirmer/{token}", auth.Public, s.confirmRegistrationForm},
 		{"POST /inscription/confirmer/{token}", auth.Public, s.confirmRegistration},
+		{"GET /inscription/accord/{token}", auth.Public, s.parentalConsentForm},
+		{"POST /inscription/accord/{token}", auth.Public, s.parentalConsent},
+		{"GET /inscription/renvoyer", auth.Public, s.resendForm},
+		{"POST /inscription/renvoyer", auth.Public, s.resend},
 		{"GET /mon-compte", auth.Patron, s.myAccount},
 		{"POST /mon-compte/renouvellement", auth.Patron, s.requestRenewal},
 		{"GET /mon-compte/donnees", auth.Patron, s.myDataDownload},
 		{"GET /mon-compte/supprimer", auth.Patron, s.myAccountDeleteForm},
 		{"POST /mon-compte/supprimer", auth.Patron, s.myAccountDelete},
+		{"GET /mon-compte/informations", auth.Patron, s.myInfoForm},
+		{"POST /mon-compte/informations", auth.Patron, s.myInfoSave},
+		{"GET /mon-compte/changer-adresse-ou-bibliotheque", auth.Patron, s.myAddressHelp},
+		{"GET /mon-compte/mot-de-passe", auth.Patron, s.myPasswordForm},
+		{"POST /mon-compte/mot-de-passe", auth.Patron, s.myPasswordSave},
+		{"POST /mon-compte/ressources", auth.Patron, s.myResourcesRequest},
+		{"POST /acceder/{slug}", auth.Patron, s.launch},
+		{"GET /api/v1/sso/check", auth.Public, s.ssoCheck},
+		{"GET /.well-known/openid-configuration", auth.Public, s.oidcProtocol},
+		{"GET /oauth/authorize", auth.Public, s.oidcAuthorize},
+		{"GET /oauth/login", auth.Public, s.oidcLogin},
+		{"POST /oauth/token", auth.Public, s.oidcProtocol},
+		{"GET /oauth/userinfo", auth.Public, s.oidcProtocol},
+		{"POST /oauth/userinfo", auth.Public, s.oidcProtocol},
+		{"GET /oauth/keys", auth.Public, s.oidcProtocol},
+		{"POST /oauth/revoke", auth.Public, s.oidcProtocol},
+		{"GET /saml/metadata", auth.Public, s.samlMetadata},
+		{"GET /saml/sso", auth.Public, s.samlSSO},
+		{"POST /saml/sso", auth.Public, s.samlSSO},
+		{"GET /saml/continue", auth.Public, s.samlContinue},
+		// The CAS server: public, each handler decides with the patron's session.
+		{"GET /cas/login", auth.Public, s.casLogin},
+		{"GET /cas/logout", auth.Public, s.casLogout},
+		{"GET /cas/validate", auth.Public, s.casValidation(cas.Validate)},
+		{"GET /cas/serviceValidate", auth.Public, s.casValidation(cas.ServiceValidate)},
+		{"GET /cas/proxyValidate", auth.Public, s.casValidation(cas.ProxyValidate)},
+		{"GET /cas/p3/serviceValidate", auth.Public, s.casValidation(cas.P3ServiceValidate)},
+		{"GET /cas/p3/proxyValidate", auth.Public, s.casValidation(cas.P3ProxyValidate)},
 		{"GET /donnees-personnelles", auth.Public, s.privacyNotice},
 		{"GET /accessibilite", auth.Public, s.accessibilityStatement},
 		{"GET /mentions-legales", auth.Public, s.legalNotice},
@@ -64,6 +97,11 @@ func (s *Server) routes() []route {
 		{"POST /admin/ressources/nouvelle", auth.NetworkAdmin, s.resourceCreate},
 		{"GET /admin/ressources/{id}", auth.NetworkAdmin, s.resourceEdit},
 		{"POST /admin/ressources/{id}", auth.NetworkAdmin, s.resourceUpdate},
+		{"GET /admin/connecteurs", auth.NetworkAdmin, s.connectorList},
+		{"GET /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorNew},
+		{"POST /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorCreate},
+		{"GET /admin/connecteurs/{id}/supprimer", auth.NetworkAdmin, s.connectorDeleteForm},
+		{"POST /admin/connecteurs/{id}/supprimer", auth.NetworkAdmin, s.connectorDelete},
 		{"GET /admin/personnel", auth.NetworkAdmin, s.staffList},
 		{"GET /admin/personnel/nouveau", auth.NetworkAdmin, s.staffNew},
 		{"POST /admin/personnel/nouveau", auth.NetworkAdmin, s.staffCreate},
@@ -73,6 +111,12 @@ func (s *Server) routes() []route {
 		{"GET /admin/reseau", auth.NetworkAdmin, s.networkEdit},
 		{"POST /admin/reseau", auth.NetworkAdmin, s.networkUpdate},
 		{"GET /admin/courriels", auth.NetworkAdmin, s.mailList},
+		{"GET /statistiques", auth.LibraryStaff, s.libraryStats(statsHTML)},
+		{"GET /statistiques/export.csv", auth.LibraryStaff, s.libraryStats(statsCSV)},
+		{"GET /statistiques/export.xlsx", auth.LibraryStaff, s.libraryStats(statsXLSX)},
+		{"GET /admin/statistiques", auth.NetworkAdmin, s.networkStats(statsHTML)},
+		{"GET /admin/statistiques/export.csv", auth.NetworkAdmin, s.networkStats(statsCSV)},
+		{"GET /admin/statistiques/export.xlsx", auth.NetworkAdmin, s.networkStats(statsXLSX)},
 	}
 }
 

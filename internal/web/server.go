@@ -11,7 +11,10 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/oidc"
+	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -32,6 +35,9 @@ type Config struct {
 	// BaseURL is the public address without a trailing slash, for the
 	// absolute links sent by mail.
 	BaseURL string
+	// CASTicketTTL is how long a CAS service ticket waits for its
+	// validation; 0 means cas.DefaultTicketTTL.
+	CASTicketTTL time.Duration
 	// DemoLogins, when set, are shown on the login page: the demo only.
 	DemoLogins []DemoLogin
 }
@@ -45,6 +51,8 @@ type Server struct {
 	store    *store.Store
 	log      *slog.Logger
 	pages    *pages
+	gate     *access.Gate
+	oidc     *oidc.Provider // nil without a base URL: no issuer to be
 	draining atomic.Bool
 }
 
@@ -66,7 +74,14 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p}, nil
+	gate := &access.Gate{Store: cfg.Store, Now: cfg.Now, Location: cfg.Location}
+	srv := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p, gate: gate}
+	if cfg.BaseURL != "" {
+		if srv.oidc, err = newOIDCProvider(cfg, gate); err != nil {
+			return nil, err
+		}
+	}
+	return srv, nil
 }
 
 // today is the calendar date now in the network's zone.
@@ -79,6 +94,17 @@ func (s *Server) Handler() http.Handler {
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	protect := http.NewCrossOriginProtection()
+	// A SAML AuthnRequest of the HTTP-POST binding is, by design, a form the
+	// vendor's site posts across sites. It changes nothing by itself: it is
+	// checked (signature included) against the vendor's metadata, and the
+	// answer still needs the patron's login.
+	protect.AddInsecureBypassPattern("POST " + saml.SSOPath)
+	// The OpenID Connect endpoints that take a POST authenticate the vendor
+	// (client secret, PKCE) or the bearer token, never a cookie: a
+	// single-page vendor posts to them from its own origin.
+	for _, path := range oidcPostPaths {
+		protect.AddInsecureBypassPattern("POST " + path)
+	}
 	protect.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.log.Warn("requête inter-sites refusée", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 		s.renderError(w, r, http.StatusForbidden, "Requête refusée : elle ne vient pas de ce site. Rechargez la page et recommencez.")

@@ -126,6 +126,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.clearCookie(w)
 	}
+	if p := patronFrom(r.Context()); p != nil {
+		if err := s.endPatronSSO(r, p.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if c, err := r.Cookie(s.patronCookieName()); err == nil {
 		if err := s.store.DeletePatronSession(r.Context(), auth.HashToken(c.Value)); err != nil {
 			s.fail(w, r, err)

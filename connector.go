@@ -1,0 +1,208 @@
+package sesame
+
+import (
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+)
+
+// ConnectorKind says how Sésame vouches for a patron to a resource's vendor.
+type ConnectorKind string
+
+const (
+	ConnectorOIDC       ConnectorKind = "oidc"        // Sésame is the OpenID provider
+	ConnectorCAS        ConnectorKind = "cas"         // Sésame is the CAS server
+	ConnectorSAML       ConnectorKind = "saml"        // Sésame is the SAML identity provider
+	ConnectorSignedLink ConnectorKind = "signed-link" // a URL the vendor checks with a shared secret
+)
+
+// ConnectorKinds lists the kinds in the order the admin screens offer them.
+var ConnectorKinds = []ConnectorKind{ConnectorOIDC, ConnectorCAS, ConnectorSAML, ConnectorSignedLink}
+
+// Label is the kind as the admin screens show it.
+func (k ConnectorKind) Label() string {
+	switch k {
+	case ConnectorOIDC:
+		return "OpenID Connect"
+	case ConnectorCAS:
+		return "CAS"
+	case ConnectorSAML:
+		return "SAML 2.0"
+	case ConnectorSignedLink:
+		return "Lien signé"
+	}
+	return string(k)
+}
+
+// ParseConnectorKind reads a kind as typed on the command line or sent by a form.
+func ParseConnectorKind(s string) (ConnectorKind, bool) {
+	for _, k := range ConnectorKinds {
+		if string(k) == s {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+// Connector is one way into one resource. A resource may have several, one
+// per vendor platform or protocol. Secret is held in clear only in memory:
+// the store keeps it encrypted.
+type Connector struct {
+	ID         int64
+	ResourceID int64
+	Kind       ConnectorKind
+	Secret     string // OIDC client secret, signed-link key; empty for public OIDC clients, CAS and SAML
+	// SecretUnreadable is set when the stored secret cannot be opened with
+	// this instance's SESAME_SECRET_KEY: the connector cannot be used.
+	SecretUnreadable bool
+	OIDC             OIDCSettings
+	CAS              CASSettings
+	SAML             SAMLSettings
+	Link             SignedLinkSettings
+	CreatedAt        time.Time
+}
+
+// OIDCSettings describe a vendor that is an OpenID Connect relying party.
+type OIDCSettings struct {
+	ClientID     string   `json:"client_id,omitempty"`
+	RedirectURIs []string `json:"redirect_uris,omitempty"`
+	// ReleaseEmail allows the e-mail claim, for a vendor whose contract needs it.
+	ReleaseEmail bool `json:"release_email,omitempty"`
+	// IDTokenSignedResponseAlg is the ID token's signature, as the vendor
+	// registered it: "" or "RS256" (the default), or "ES256".
+	IDTokenSignedResponseAlg string `json:"id_token_signed_response_alg,omitempty"`
+}
+
+// CASSettings describe a vendor that is a CAS client.
+type CASSettings struct {
+	// ServicePrefix is the URL prefix the vendor's service URLs start with:
+	// scheme, host and port exactly, then a path prefix on a "/" boundary.
+	ServicePrefix string `json:"service_prefix,omitempty"`
+	// ReleaseEmail adds the e-mail to the CAS 3.0 attributes, for a vendor
+	// whose contract needs it.
+	ReleaseEmail bool `json:"release_email,omitempty"`
+}
+
+// SAMLSettings describe a vendor that is a SAML service provider.
+type SAMLSettings struct {
+	EntityID string `json:"entity_id,omitempty"`
+	Metadata string `json:"metadata,omitempty"` // the SP's metadata XML
+	// Attributes lists the attributes released to this SP, by the names of
+	// SAMLAttributes; empty means SAMLDefaultAttributes.
+	Attributes []string `json:"attributes,omitempty"`
+}
+
+// SAMLAttributes are the attributes a SAML connector may release, by the
+// names its settings use. The e-mail is never released by default: only to
+// a vendor whose contract needs it.
+var SAMLAttributes = []string{"nom", "prenom", "bibliotheque", "fin_validite", "email"}
+
+// SAMLDefaultAttributes are released when a connector lists none: the
+// names, the library code and the end of validity.
+var SAMLDefaultAttributes = []string{"nom", "prenom", "bibliotheque", "fin_validite"}
+
+// Released is the list of attributes this vendor receives.
+func (s SAMLSettings) Released() []string {
+	if len(s.Attributes) == 0 {
+		return SAMLDefaultAttributes
+	}
+	return s.Attributes
+}
+
+// Label names the connector in lists: its kind and what identifies the vendor.
+func (c *Connector) Label() string {
+	switch c.Kind {
+	case ConnectorOIDC:
+		return c.Kind.Label() + " · " + c.OIDC.ClientID
+	case ConnectorCAS:
+		return c.Kind.Label() + " · " + c.CAS.ServicePrefix
+	case ConnectorSAML:
+		return c.Kind.Label() + " · " + c.SAML.EntityID
+	case ConnectorSignedLink:
+		return c.Kind.Label() + " · " + c.Link.Preset
+	}
+	return c.Kind.Label()
+}
+
+// MaskedSecret is what screens show of a secret once it is saved: never
+// more than its last four characters.
+func (c *Connector) MaskedSecret() string {
+	if c.SecretUnreadable {
+		return "illisible avec la clé SESAME_SECRET_KEY actuelle"
+	}
+	if c.Secret == "" {
+		return ""
+	}
+	if len(c.Secret) < 16 {
+		return "••••"
+	}
+	return "••••" + c.Secret[len(c.Secret)-4:]
+}
+
+// Validate checks a connector before it is saved, with French messages keyed
+// by form field.
+func (c *Connector) Validate() error {
+	errs := FieldErrors{}
+	if c.ResourceID == 0 {
+		errs.Add("resource", "Ressource : choisissez la ressource que ce connecteur ouvre.")
+	}
+	switch c.Kind {
+	case ConnectorOIDC:
+		if c.OIDC.ClientID == "" || len(c.OIDC.ClientID) > 200 || strings.ContainsAny(c.OIDC.ClientID, " \t\r\n") {
+			errs.Add("client_id", "Identifiant client : obligatoire, 200 caractères au plus, sans espace.")
+		}
+		if len(c.OIDC.RedirectURIs) == 0 {
+			errs.Add("redirect_uris", "Adresses de retour : donnez au moins une adresse (redirect_uri).")
+		}
+		for _, u := range c.OIDC.RedirectURIs {
+			if msg := checkAbsoluteURL(u); msg != "" {
+				errs.Add("redirect_uris", "Adresses de retour : « "+u+" » "+msg)
+				break
+			}
+		}
+		if a := c.OIDC.IDTokenSignedResponseAlg; a != "" && a != "RS256" && a != "ES256" {
+			errs.Add("id_token_signed_response_alg", "Signature du jeton d'identité : RS256 ou ES256.")
+		}
+	case ConnectorCAS:
+		if msg := checkAbsoluteURL(c.CAS.ServicePrefix); msg != "" {
+			errs.Add("service_prefix", "Préfixe du service : "+msg)
+		} else if u, _ := url.Parse(c.CAS.ServicePrefix); strings.Contains(c.CAS.ServicePrefix, "?") || u.User != nil {
+			// The CAS server matches scheme, host and path only.
+			errs.Add("service_prefix", "Préfixe du service : donnez le début de l'adresse jusqu'au chemin, sans paramètres (?…) ni identifiant (…@).")
+		}
+	case ConnectorSAML:
+		if c.SAML.EntityID == "" {
+			errs.Add("metadata", "Métadonnées : donnez les métadonnées SAML du fournisseur de service (entityID introuvable).")
+		}
+		for _, a := range c.SAML.Attributes {
+			if !slices.Contains(SAMLAttributes, a) {
+				errs.Add("attributes", "Attributs transmis : « "+a+" » est inconnu. Possibles : "+strings.Join(SAMLAttributes, ", ")+".")
+				break
+			}
+		}
+	case ConnectorSignedLink:
+		for field, msg := range c.Link.Check() {
+			errs.Add(field, msg)
+		}
+		if len(c.Secret) < 8 {
+			errs.Add("secret", "Clé secrète : 8 caractères au moins, telle que le fournisseur l'a donnée.")
+		}
+	default:
+		errs.Add("kind", "Type : choisissez OpenID Connect, CAS, SAML 2.0 ou lien signé.")
+	}
+	return errs.Err()
+}
+
+// checkAbsoluteURL returns a French complaint, or "" for an http(s) URL
+// with a host.
+func checkAbsoluteURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return "doit être une adresse complète commençant par https://."
+	}
+	if u.Fragment != "" {
+		return "ne doit pas contenir de fragment (#…)."
+	}
+	return ""
+}

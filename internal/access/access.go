@@ -1,0 +1,92 @@
+// Package access holds the one rule every way into a resource obeys: Sésame
+// vouches for a patron only while the account is Validé, not past its end
+// date, and that resource's grant is validée. The launch route, the OpenID
+// provider, the CAS server, the SAML identity provider and the callback
+// check all ask the Gate.
+package access
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// Gate decides and records. Location is the network's civil time zone, in
+// which an end date is a day.
+type Gate struct {
+	Store    *store.Store
+	Now      func() time.Time
+	Location *time.Location
+}
+
+// Grantee is a patron who may open a resource, with what connectors tell
+// the vendor about them.
+type Grantee struct {
+	Patron   *sesame.Patron
+	Library  *sesame.Library
+	Resource *sesame.Resource
+}
+
+// Check reports whether the patron may open the resource now. An account
+// found past its end date is expired and saved, as at login (the tutorial's
+// rule). A refusal is a sesame.Error with code EForbidden and a French
+// message that says what to do; a patron or resource that no longer exists
+// is ENotFound.
+func (g *Gate) Check(ctx context.Context, patronID, resourceID int64) (*Grantee, error) {
+	today := sesame.DateOf(g.Now(), g.Location)
+	p, err := g.Store.Patron(ctx, store.NetworkScope(), patronID)
+	if err != nil {
+		return nil, fmt.Errorf("check patron %d: %w", patronID, err)
+	}
+	if expiring := *p; expiring.AttemptAccess(today) {
+		// Only then write: most checks are reads, and SQLite has one writer.
+		p, err = g.Store.UpdatePatron(ctx, store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
+			func(p *sesame.Patron) (store.Change, error) {
+				if !p.AttemptAccess(today) {
+					return store.Change{}, nil
+				}
+				return store.Change{Action: "expiration",
+					Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée lors de l'accès à une ressource."}, nil
+			})
+		if err != nil {
+			return nil, fmt.Errorf("expire patron %d: %w", patronID, err)
+		}
+	}
+	res, err := g.Store.Resource(ctx, resourceID)
+	if err != nil {
+		return nil, fmt.Errorf("check resource %d: %w", resourceID, err)
+	}
+	if res.Disabled {
+		return nil, sesame.Errorf(sesame.EForbidden, "La ressource « %s » n'est plus proposée par le réseau.", res.Name)
+	}
+	grant, err := g.Store.PatronGrant(ctx, patronID, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	if err := sesame.CanOpen(p, grant, today); err != nil {
+		return nil, err
+	}
+	lib, err := g.Store.Library(ctx, p.LibraryID)
+	if err != nil {
+		return nil, fmt.Errorf("check library %d: %w", p.LibraryID, err)
+	}
+	return &Grantee{Patron: p, Library: lib, Resource: res}, nil
+}
+
+// Open is Check, then records the launch through connectorID (0 for the
+// resource's own page), for the usage statistics.
+func (g *Gate) Open(ctx context.Context, patronID, resourceID, connectorID int64) (*Grantee, error) {
+	who, err := g.Check(ctx, patronID, resourceID)
+	if err != nil {
+		return nil, err
+	}
+	err = g.Store.RecordLaunch(ctx, store.Launch{At: g.Now(), PatronID: patronID, LibraryID: who.Patron.LibraryID,
+		ResourceID: resourceID, ConnectorID: connectorID})
+	if err != nil {
+		return nil, err
+	}
+	return who, nil
+}

@@ -1,0 +1,62 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// KindFoldLaunches counts each month over into the anonymous usage
+// statistics, deletes the launches past their retention, then schedules
+// itself for the next night.
+const KindFoldLaunches = "statistiques"
+
+// foldHour is when, in the network's calendar, the fold runs: at night,
+// when nobody reads the statistics.
+const foldHour = 3
+
+// FoldLaunches is the job's handler. The launches of the last
+// retentionMonths months, to the day in loc, are kept; older ones are
+// deleted, their month counted long before. Two instances running it the
+// same day do the work once: the store counts a month once, and the
+// cutoff is the same all day.
+func FoldLaunches(st *store.Store, now func() time.Time, loc *time.Location, retentionMonths int) Handler {
+	return Handler{Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
+		t := now()
+		if _, err := st.FoldLaunchesTx(ctx, tx, LaunchCutoff(t, loc, retentionMonths), loc); err != nil {
+			return err
+		}
+		return st.ScheduleJobTx(ctx, tx, KindFoldLaunches, nextFold(t, loc))
+	}}
+}
+
+// LaunchCutoff is the first instant whose launches are kept at now: the
+// start of the same day retentionMonths months ago.
+func LaunchCutoff(now time.Time, loc *time.Location, retentionMonths int) time.Time {
+	d := sesame.DateOf(now, loc).AddMonths(-retentionMonths)
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
+}
+
+// nextFold is the first foldHour o'clock of the network's calendar after now.
+func nextFold(now time.Time, loc *time.Location) time.Time {
+	t := now.In(loc)
+	at := time.Date(t.Year(), t.Month(), t.Day(), foldHour, 0, 0, 0, loc)
+	if !at.After(now) {
+		at = time.Date(t.Year(), t.Month(), t.Day()+1, foldHour, 0, 0, 0, loc)
+	}
+	return at
+}
+
+// EnsureFoldLaunches schedules the fold, to run at once, when no instance
+// has yet. Two instances starting together may both schedule it: the
+// second run of the day folds nothing, and the two schedule one next run.
+func EnsureFoldLaunches(ctx context.Context, st *store.Store, now time.Time) error {
+	pending, err := st.HasPendingJob(ctx, KindFoldLaunches)
+	if err != nil || pending {
+		return err
+	}
+	return st.Enqueue(ctx, KindFoldLaunches, "", now)
+}

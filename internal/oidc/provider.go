@@ -1,0 +1,252 @@
+// Package oidc is Sésame's OpenID Connect provider, built on
+// github.com/zitadel/oidc/v3's op package: Sésame tells a vendor who the
+// patron is, and only while the patron may open that vendor's resource.
+//
+// What it offers, and only that: the authorization code flow, PKCE with
+// S256 (required of public clients), client secrets by HTTP Basic or in the
+// form, ID tokens signed RS256 (ES256 when the vendor registered it),
+// userinfo, token revocation, pairwise subjects. Requests, codes, tokens
+// and keys are in the database, shared by every instance.
+//
+// The flow: /oauth/authorize saves the request and sends the browser to
+// the login step (Provider.Resume), which the web layer serves: there the
+// patron's session is read, the access gate decides, and a code goes back
+// to the vendor, or a French page says why not.
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/rs/cors"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+	"golang.org/x/text/language"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/access"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// Lifetimes. A code lives a minute (RFC 6749 says ten at most): the vendor
+// exchanges it at once. Access tokens are short because the gate is not
+// asked again at userinfo.
+const (
+	loginTTL       = 30 * time.Minute // from /oauth/authorize to the patron let through: time to log in
+	codeTTL        = time.Minute
+	accessTokenTTL = 10 * time.Minute
+	idTokenTTL     = 10 * time.Minute
+)
+
+// DefaultKeyRotation is how long a signing key signs before the next one.
+const DefaultKeyRotation = 30 * 24 * time.Hour
+
+// The provider's paths. LoginPath is Sésame's own step between
+// /oauth/authorize and the code.
+const (
+	DiscoveryPath = "/.well-known/openid-configuration"
+	AuthorizePath = "/oauth/authorize"
+	LoginPath     = "/oauth/login"
+	TokenPath     = "/oauth/token"
+	UserinfoPath  = "/oauth/userinfo"
+	KeysPath      = "/oauth/keys"
+	RevokePath    = "/oauth/revoke"
+)
+
+// Config is what the provider needs from the wiring.
+type Config struct {
+	Store  *store.Store
+	Gate   *access.Gate
+	Issuer string // the public base URL, without a trailing slash
+	Now    func() time.Time
+	Random io.Reader
+	Logger *slog.Logger
+	// KeyRotation is how long a signing key signs; DefaultKeyRotation when zero.
+	KeyRotation time.Duration
+}
+
+// Provider is the OpenID Connect provider: an http.Handler for the
+// protocol's paths, and Resume for the login step.
+type Provider struct {
+	store   *store.Store
+	gate    *access.Gate
+	now     func() time.Time
+	random  io.Reader
+	log     *slog.Logger
+	keys    *keyring
+	op      op.OpenIDProvider
+	handler http.Handler
+}
+
+// New builds the provider. It reads nothing from the database: keys are
+// read, or made, when first needed.
+func New(cfg Config) (*Provider, error) {
+	if cfg.Issuer == "" {
+		return nil, errors.New("oidc: no issuer (SESAME_BASE_URL)")
+	}
+	if cfg.KeyRotation == 0 {
+		cfg.KeyRotation = DefaultKeyRotation
+	}
+	if cfg.KeyRotation < time.Hour {
+		return nil, fmt.Errorf("oidc: key rotation %s is shorter than an hour", cfg.KeyRotation)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
+	}
+	p := &Provider{store: cfg.Store, gate: cfg.Gate, now: cfg.Now, random: cfg.Random, log: cfg.Logger}
+	p.keys = &keyring{store: cfg.Store, now: cfg.Now, random: cfg.Random, rotation: cfg.KeyRotation}
+
+	config := &op.Config{
+		CodeMethodS256:     true,
+		AuthMethodPost:     true,
+		SupportedUILocales: []language.Tag{language.French},
+		SupportedScopes:    []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail},
+		SupportedClaims: []string{"sub", "iss", "aud", "exp", "iat", "nonce", "at_hash", "c_hash", "amr", "azp",
+			"name", "family_name", "given_name", "email", "library", "valid_until"},
+	}
+	opts := []op.Option{op.WithCrypto(tokenCrypto{p.keys})}
+	if strings.HasPrefix(cfg.Issuer, "http://") {
+		opts = append(opts, op.WithAllowInsecure()) // a base URL on plain http: development only
+	}
+	provider, err := op.NewProvider(config, storage{p}, op.StaticIssuer(cfg.Issuer), opts...)
+	if err != nil {
+		return nil, fmt.Errorf("oidc: %w", err)
+	}
+	p.op = provider
+	endpoints := op.Endpoints{
+		Authorization: op.NewEndpoint(AuthorizePath),
+		Token:         op.NewEndpoint(TokenPath),
+		Userinfo:      op.NewEndpoint(UserinfoPath),
+		Revocation:    op.NewEndpoint(RevokePath),
+		JwksURI:       op.NewEndpoint(KeysPath),
+	}
+	srv := &server{op.NewLegacyServer(provider, endpoints)}
+	// No credentials across origins: no protocol endpoint reads a cookie
+	// through CORS; the browser comes to /oauth/authorize by navigation.
+	corsOpts := &cors.Options{
+		AllowedOrigins: []string{"*"},
+		AllowedMethods: []string{http.MethodGet, http.MethodPost},
+		AllowedHeaders: []string{"Authorization", "Content-Type"},
+	}
+	p.handler = op.RegisterServer(srv, endpoints,
+		op.WithHTTPMiddleware(op.NewIssuerInterceptor(provider.IssuerFromRequest).Handler),
+		op.WithServerCORSOptions(corsOpts))
+	return p, nil
+}
+
+// ServeHTTP answers the protocol's paths.
+func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path != DiscoveryPath && r.URL.Path != KeysPath {
+		// Tokens and what they say of a patron are never cached (RFC 6749 §5.1).
+		w.Header().Set("Cache-Control", "no-store")
+		w.Header().Set("Pragma", "no-cache")
+	}
+	p.handler.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), clientsKey, clients{})))
+}
+
+// ErrLoginNeeded is Resume's answer when nobody is logged in: the web layer
+// sends the patron to log in, then back.
+var ErrLoginNeeded = errors.New("oidc: the patron must log in")
+
+// Refusal is Resume's answer when the gate refuses the patron: no code, a
+// page that says why. Err is the gate's sesame.Error, with its French message.
+type Refusal struct {
+	Resource string // the resource's name
+	Err      error
+}
+
+func (e *Refusal) Error() string { return "oidc: refused: " + e.Err.Error() }
+func (e *Refusal) Unwrap() error { return e.Err }
+
+// Resume is the login step, at LoginPath?id=…: patronID is the patron
+// logged in, 0 for none. When the gate lets the patron through, the browser
+// is sent back to the vendor with a code and Resume returns nil. Otherwise
+// nothing is written and Resume returns ErrLoginNeeded, a *Refusal, or a
+// sesame.Error ENotFound for a request unknown, too old or already used;
+// except for prompt=none, where the vendor asked for no page: it gets
+// login_required or access_denied at its redirect_uri, and Resume returns nil.
+func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64) error {
+	ctx := r.Context()
+	req, err := p.store.OIDCAuthRequest(ctx, r.URL.Query().Get("id"))
+	if err == nil && req.PatronID != 0 {
+		err = sesame.Errorf(sesame.ENotFound, "Demande de connexion introuvable.")
+	}
+	if sesame.ErrorCode(err) == sesame.ENotFound {
+		return sesame.Errorf(sesame.ENotFound,
+			"Cette demande de connexion n'est plus valable. Retournez sur le site de la ressource et recommencez.")
+	}
+	if err != nil {
+		return err
+	}
+	silent := slices.Contains(req.Prompt, oidc.PromptNone)
+	if patronID == 0 {
+		if silent {
+			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrLoginRequired(), p.op)
+			return nil
+		}
+		return ErrLoginNeeded
+	}
+	c, err := p.store.Connector(ctx, req.ConnectorID)
+	if err != nil {
+		return err
+	}
+	who, err := p.gate.Open(ctx, patronID, c.ResourceID, c.ID)
+	if sesame.ErrorCode(err) == sesame.EForbidden {
+		p.log.Info("accès OpenID Connect refusé", "patron", patronID, "client_id", req.ClientID, "reason", sesame.ErrorMessage(err))
+		if silent {
+			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrAccessDenied(), p.op)
+			return nil
+		}
+		res, rerr := p.store.Resource(ctx, c.ResourceID)
+		if rerr != nil {
+			return rerr
+		}
+		return &Refusal{Resource: res.Name, Err: err}
+	}
+	if err != nil {
+		return err
+	}
+	pairwise, err := p.keys.secret(ctx, pairwiseKeySlot)
+	if err != nil {
+		return err
+	}
+	released, err := jsonString(releasedClaims(who, c.OIDC.ReleaseEmail, req.Scopes))
+	if err != nil {
+		return err
+	}
+	req.PatronID, req.Subject, req.Claims = patronID, pairwiseSubject(pairwise, patronID, req.ClientID), released
+	code, err := op.BuildAuthRequestCode(authRequest{req}, p.op.Crypto())
+	if err != nil {
+		return err
+	}
+	// One write lets the patron through and stores the code: the request
+	// can be granted once only.
+	err = p.store.GrantOIDCAuthRequest(ctx, req.ID, store.OIDCGrant{PatronID: patronID, Subject: req.Subject, Claims: released,
+		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL)})
+	if err != nil {
+		return err
+	}
+	target, err := op.AuthResponseURL(req.RedirectURI, oidc.ResponseTypeCode, oidc.ResponseMode(req.ResponseMode),
+		&op.CodeResponseType{Code: code, State: req.State}, p.op.Encoder())
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Cache-Control", "no-store")
+	http.Redirect(w, r, target, http.StatusFound)
+	return nil
+}

@@ -1,0 +1,268 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// connectorSettings is the settings column: the kind's own part only.
+func connectorSettings(c *sesame.Connector) (lookupKey string, settings []byte, err error) {
+	var v any
+	switch c.Kind {
+	case sesame.ConnectorOIDC:
+		lookupKey, v = c.OIDC.ClientID, c.OIDC
+	case sesame.ConnectorCAS:
+		lookupKey, v = c.CAS.ServicePrefix, c.CAS
+	case sesame.ConnectorSAML:
+		lookupKey, v = c.SAML.EntityID, c.SAML
+	case sesame.ConnectorSignedLink:
+		v = c.Link
+	}
+	settings, err = json.Marshal(v)
+	if err != nil {
+		return "", nil, fmt.Errorf("connector settings: %w", err)
+	}
+	return lookupKey, settings, nil
+}
+
+func secretContext(id int64) string { return "connector:" + strconv.FormatInt(id, 10) }
+
+// CreateConnector saves a new connector, its secret sealed, and returns its id.
+func (s *Store) CreateConnector(ctx context.Context, c sesame.Connector, actor sesame.Actor) (int64, error) {
+	if err := c.Validate(); err != nil {
+		return 0, err
+	}
+	key, settings, err := connectorSettings(&c)
+	if err != nil {
+		return 0, err
+	}
+	if c.Secret != "" && s.secrets == nil {
+		return 0, sesame.Errorf(sesame.EInvalid, "La clé de chiffrement SESAME_SECRET_KEY n'est pas réglée : le secret du fournisseur ne peut pas être enregistré.")
+	}
+	var id int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		err := tx.QueryRowContext(ctx, `
+			INSERT INTO connectors (resource_id, kind, lookup_key, settings, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+			c.ResourceID, string(c.Kind), key, string(settings), s.Now()).Scan(&id)
+		if err != nil {
+			return dbError(err, "Connecteur", "Un connecteur "+c.Kind.Label()+" porte déjà cet identifiant.")
+		}
+		if c.Secret != "" {
+			sealed, err := s.secrets.Seal(c.Secret, secretContext(id))
+			if err != nil {
+				return fmt.Errorf("seal connector secret: %w", err)
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE connectors SET secret = $1 WHERE id = $2`, sealed, id); err != nil {
+				return fmt.Errorf("save connector secret: %w", err)
+			}
+		}
+		c.ID = id
+		return audit(ctx, tx, s.Now(), actor, 0, 0, "connecteur", fmt.Sprintf("Connecteur n° %d ajouté : %s.", id, c.Label()))
+	})
+	return id, err
+}
+
+// DeleteConnector removes a connector; its one-off tokens go with it.
+func (s *Store) DeleteConnector(ctx context.Context, id int64, actor sesame.Actor) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		c, err := s.scanConnector(tx.QueryRowContext(ctx, connectorSelect+` WHERE id = $1`, id))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM connectors WHERE id = $1`, id); err != nil {
+			return fmt.Errorf("delete connector: %w", err)
+		}
+		return audit(ctx, tx, s.Now(), actor, 0, 0, "connecteur", fmt.Sprintf("Connecteur n° %d supprimé : %s.", id, c.Label()))
+	})
+}
+
+const connectorSelect = `SELECT id, resource_id, kind, settings, secret, created_at FROM connectors`
+
+// scanConnector reads one connector and opens its secret. A secret that
+// cannot be opened (no key, or another key) leaves Secret empty with
+// SecretUnreadable set, so that lists still show the connector.
+func (s *Store) scanConnector(row interface{ Scan(...any) error }) (*sesame.Connector, error) {
+	var c sesame.Connector
+	var kind, settings, sealed string
+	if err := row.Scan(&c.ID, &c.ResourceID, &kind, &settings, &sealed, &c.CreatedAt); err != nil {
+		return nil, dbError(err, "Connecteur", "")
+	}
+	c.Kind = sesame.ConnectorKind(kind)
+	var target any
+	switch c.Kind {
+	case sesame.ConnectorOIDC:
+		target = &c.OIDC
+	case sesame.ConnectorCAS:
+		target = &c.CAS
+	case sesame.ConnectorSAML:
+		target = &c.SAML
+	case sesame.ConnectorSignedLink:
+		target = &c.Link
+	default:
+		return nil, fmt.Errorf("connector %d: unknown kind %q", c.ID, kind)
+	}
+	if err := json.Unmarshal([]byte(settings), target); err != nil {
+		return nil, fmt.Errorf("connector %d settings: %w", c.ID, err)
+	}
+	if sealed != "" {
+		plain, err := s.secrets.Open(sealed, secretContext(c.ID))
+		c.Secret, c.SecretUnreadable = plain, err != nil
+	}
+	return &c, nil
+}
+
+func (s *Store) connectors(ctx context.Context, where string, args ...any) ([]*sesame.Connector, error) {
+	rows, err := s.read.QueryContext(ctx, connectorSelect+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list connectors: %w", err)
+	}
+	defer rows.Close()
+	var out []*sesame.Connector
+	for rows.Next() {
+		c, err := s.scanConnector(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list connectors: %w", err)
+	}
+	return out, nil
+}
+
+// Connectors lists every connector, in creation order.
+func (s *Store) Connectors(ctx context.Context) ([]*sesame.Connector, error) {
+	return s.connectors(ctx, "")
+}
+
+// ConnectorsOfKind lists the connectors of one kind, such as every CAS
+// service to match a service URL against.
+func (s *Store) ConnectorsOfKind(ctx context.Context, kind sesame.ConnectorKind) ([]*sesame.Connector, error) {
+	return s.connectors(ctx, ` WHERE kind = $1`, string(kind))
+}
+
+// ResourceConnectors lists a resource's connectors.
+func (s *Store) ResourceConnectors(ctx context.Context, resourceID int64) ([]*sesame.Connector, error) {
+	return s.connectors(ctx, ` WHERE resource_id = $1`, resourceID)
+}
+
+// Connector returns one connector.
+func (s *Store) Connector(ctx context.Context, id int64) (*sesame.Connector, error) {
+	return s.scanConnector(s.read.QueryRowContext(ctx, connectorSelect+` WHERE id = $1`, id))
+}
+
+// ConnectorByLookup finds the OIDC connector of a client_id, or the SAML
+// connector of an entityID.
+func (s *Store) ConnectorByLookup(ctx context.Context, kind sesame.ConnectorKind, key string) (*sesame.Connector, error) {
+	return s.scanConnector(s.read.QueryRowContext(ctx, connectorSelect+` WHERE kind = $1 AND lookup_key = $2`, string(kind), key))
+}
+
+// Launch is one patron sent to one resource.
+type Launch struct {
+	At          time.Time
+	PatronID    int64
+	LibraryID   int64
+	ResourceID  int64
+	ConnectorID int64 // 0 when the patron was sent to the resource's page
+}
+
+// RecordLaunch saves a launch, for the usage statistics.
+func (s *Store) RecordLaunch(ctx context.Context, l Launch) error {
+	var connector any
+	if l.ConnectorID != 0 {
+		connector = l.ConnectorID
+	}
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO launches (at, patron_id, library_id, resource_id, connector_id) VALUES ($1, $2, $3, $4, $5)`,
+		l.At.UTC().Truncate(time.Microsecond), l.PatronID, l.LibraryID, l.ResourceID, connector)
+	if err != nil {
+		return fmt.Errorf("record launch: %w", err)
+	}
+	return nil
+}
+
+// SaveSSOToken keeps the hash of a one-off token a signed link carries, for
+// the vendor's callback check.
+func (s *Store) SaveSSOToken(ctx context.Context, tokenHash string, patronID, connectorID int64, expiresAt time.Time) error {
+	_, err := s.write.ExecContext(ctx, `INSERT INTO sso_tokens (token_hash, patron_id, connector_id, expires_at) VALUES ($1, $2, $3, $4)`,
+		tokenHash, patronID, connectorID, expiresAt.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("save sso token: %w", err)
+	}
+	return nil
+}
+
+// SSOToken is what a callback token stands for.
+type SSOToken struct {
+	PatronID    int64
+	ConnectorID int64
+	ExpiresAt   time.Time
+}
+
+// SSOTokenByHash finds a callback token, expired or not.
+func (s *Store) SSOTokenByHash(ctx context.Context, tokenHash string) (SSOToken, error) {
+	var t SSOToken
+	err := s.read.QueryRowContext(ctx, `SELECT patron_id, connector_id, expires_at FROM sso_tokens WHERE token_hash = $1`, tokenHash).
+		Scan(&t.PatronID, &t.ConnectorID, &t.ExpiresAt)
+	if err != nil {
+		return SSOToken{}, dbError(err, "Jeton", "")
+	}
+	return t, nil
+}
+
+// PatronGrant returns the patron's grant on one resource, or nil when they
+// never asked for it.
+func (s *Store) PatronGrant(ctx context.Context, patronID, resourceID int64) (*sesame.Grant, error) {
+	g := sesame.Grant{PatronID: patronID, ResourceID: resourceID}
+	var state string
+	err := s.read.QueryRowContext(ctx, `SELECT state, updated_at FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID).
+		Scan(&state, &g.UpdatedAt)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read grant: %w", err)
+	}
+	g.State = sesame.GrantState(state)
+	return &g, nil
+}
+
+// ResourceBySlug returns the resource of that short name.
+func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resource, error) {
+	var r sesame.Resource
+	if err := scanResource(s.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
+		return nil, dbError(err, "Ressource", "")
+	}
+	return &r, nil
+}
+
+// PatronLaunches lists the patron's launches still kept, newest first: they
+// belong in the patron's data export.
+func (s *Store) PatronLaunches(ctx context.Context, patronID int64) ([]Launch, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT at, library_id, resource_id, COALESCE(connector_id, 0) FROM launches WHERE patron_id = $1 ORDER BY at DESC, id DESC`, patronID)
+	if err != nil {
+		return nil, fmt.Errorf("list launches: %w", err)
+	}
+	defer rows.Close()
+	var out []Launch
+	for rows.Next() {
+		l := Launch{PatronID: patronID}
+		if err := rows.Scan(&l.At, &l.LibraryID, &l.ResourceID, &l.ConnectorID); err != nil {
+			return nil, fmt.Errorf("scan launch: %w", err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// CanSealSecrets reports whether SESAME_SECRET_KEY is set, so that
+// connectors with a secret can be saved.
+func (s *Store) CanSealSecrets() bool { return s.secrets != nil }

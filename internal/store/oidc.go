@@ -1,0 +1,307 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// OIDCAuthRequest is an OpenID Connect authorization request: it waits for
+// the patron, then holds its code until the vendor exchanges it. Scopes and
+// Prompt are as the vendor sent them, after the provider's checks.
+type OIDCAuthRequest struct {
+	ID                  string
+	ConnectorID         int64
+	ClientID            string
+	RedirectURI         string
+	Scopes              []string
+	State               string
+	Nonce               string
+	ResponseMode        string
+	Prompt              []string
+	CodeChallenge       string
+	CodeChallengeMethod string
+	// Set when the patron is let through: 0 and "" until then.
+	PatronID int64
+	Subject  string
+	Claims   string // JSON of what the vendor is told
+	CodeUsed bool
+	// CreatedAt is when the vendor asked.
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// OIDCGrant is what a request gets when the patron is let through: the
+// code (its hash only) and what the vendor will be told.
+type OIDCGrant struct {
+	PatronID      int64
+	Subject       string
+	Claims        string
+	CodeHash      string
+	CodeExpiresAt time.Time
+}
+
+const oidcRequestColumns = `id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
+	code_challenge, code_challenge_method, COALESCE(patron_id, 0), subject, claims, code_used_at IS NOT NULL, created_at, expires_at`
+
+func scanOIDCRequest(row interface{ Scan(...any) error }) (*OIDCAuthRequest, error) {
+	var r OIDCAuthRequest
+	var scopes, prompt string
+	err := row.Scan(&r.ID, &r.ConnectorID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseMode, &prompt,
+		&r.CodeChallenge, &r.CodeChallengeMethod, &r.PatronID, &r.Subject, &r.Claims, &r.CodeUsed, &r.CreatedAt, &r.ExpiresAt)
+	if err != nil {
+		return nil, dbError(err, "Demande de connexion", "")
+	}
+	r.Scopes, r.Prompt = strings.Fields(scopes), strings.Fields(prompt)
+	return &r, nil
+}
+
+// CreateOIDCAuthRequest saves a new authorization request, to wait for the
+// patron until r.ExpiresAt.
+func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest) error {
+	_, err := s.write.ExecContext(ctx, `
+		INSERT INTO oidc_auth_requests (id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
+			code_challenge, code_challenge_method, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+		r.ID, r.ConnectorID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseMode,
+		strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), r.ExpiresAt.UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return fmt.Errorf("create oidc auth request: %w", err)
+	}
+	return nil
+}
+
+// OIDCAuthRequest returns a request whose code is not used yet and whose
+// time is not over; any other is not found.
+func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthRequest, error) {
+	return scanOIDCRequest(s.read.QueryRowContext(ctx, `SELECT `+oidcRequestColumns+` FROM oidc_auth_requests
+		WHERE id = $1 AND code_used_at IS NULL AND expires_at > $2`, id, s.Now()))
+}
+
+// GrantOIDCAuthRequest lets the patron through a request still waiting for
+// them, with its code. A request already granted, or too old, is not found.
+func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant) error {
+	res, err := s.write.ExecContext(ctx, `
+		UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5
+		WHERE id = $6 AND patron_id IS NULL AND expires_at > $7`,
+		g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
+	if err != nil {
+		return fmt.Errorf("grant oidc auth request: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return sesame.Errorf(sesame.ENotFound, "Demande de connexion introuvable.")
+	}
+	return nil
+}
+
+// SaveOIDCCode gives a code to a request already granted and still without one.
+func (s *Store) SaveOIDCCode(ctx context.Context, id, codeHash string, expiresAt time.Time) error {
+	res, err := s.write.ExecContext(ctx, `
+		UPDATE oidc_auth_requests SET code_hash = $1, expires_at = $2
+		WHERE id = $3 AND patron_id IS NOT NULL AND code_hash IS NULL AND expires_at > $4`,
+		codeHash, expiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
+	if err != nil {
+		return fmt.Errorf("save oidc code: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return sesame.Errorf(sesame.ENotFound, "Demande de connexion introuvable.")
+	}
+	return nil
+}
+
+// ErrOIDCCodeReplayed is UseOIDCCode's answer to a code already used: the
+// tokens it produced have just been revoked.
+var ErrOIDCCodeReplayed = errors.New("oidc code already used: its tokens are revoked")
+
+// UseOIDCCode takes the request of a code, once: the first call marks it
+// used and keeps it until keepUntil, when the tokens it produces expire.
+// Any later call with the same code revokes those tokens and returns
+// ErrOIDCCodeReplayed. An unknown or expired code is not found.
+func (s *Store) UseOIDCCode(ctx context.Context, codeHash string, keepUntil time.Time) (*OIDCAuthRequest, error) {
+	now := s.Now()
+	var r *OIDCAuthRequest
+	replayed := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		r, err = scanOIDCRequest(tx.QueryRowContext(ctx, `
+			UPDATE oidc_auth_requests SET code_used_at = $1, expires_at = $2
+			WHERE code_hash = $3 AND code_used_at IS NULL AND expires_at > $1
+			RETURNING `+oidcRequestColumns, now, keepUntil.UTC().Truncate(time.Microsecond), codeHash))
+		if sesame.ErrorCode(err) != sesame.ENotFound {
+			return err
+		}
+		var id string
+		err = tx.QueryRowContext(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash).Scan(&id)
+		if err != nil {
+			return dbError(err, "Code", "")
+		}
+		// RFC 6749 §4.1.2: a code used twice was stolen, by one side or the
+		// other; what the first use produced is no longer trusted, nor what
+		// it may still produce (CreateOIDCToken checks the mark).
+		if _, err := tx.ExecContext(ctx, `UPDATE oidc_auth_requests SET replayed_at = $1 WHERE id = $2`, now, id); err != nil {
+			return fmt.Errorf("mark a replayed code: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE auth_request_id = $1`, id); err != nil {
+			return fmt.Errorf("revoke tokens of a replayed code: %w", err)
+		}
+		replayed = true
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if replayed {
+		return nil, ErrOIDCCodeReplayed
+	}
+	return r, nil
+}
+
+// OIDCToken is an access token, known by the hash of the id it carries.
+type OIDCToken struct {
+	IDHash        string
+	AuthRequestID string
+	PatronID      int64
+	ConnectorID   int64
+	ClientID      string
+	Subject       string
+	Scopes        []string
+	Claims        string
+	ExpiresAt     time.Time
+}
+
+// CreateOIDCToken saves an access token for the request of a code, unless
+// that code was replayed meanwhile: then ErrOIDCCodeReplayed.
+func (s *Store) CreateOIDCToken(ctx context.Context, t OIDCToken) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// Locks the request's row: a replay at this very moment either waits
+		// for this token, and revokes it, or marked the request first.
+		res, err := tx.ExecContext(ctx, `UPDATE oidc_auth_requests SET replayed_at = NULL WHERE id = $1 AND replayed_at IS NULL`, t.AuthRequestID)
+		if err != nil {
+			return fmt.Errorf("create oidc token: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrOIDCCodeReplayed
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO oidc_tokens (id_hash, auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+			t.IDHash, t.AuthRequestID, t.PatronID, t.ConnectorID, t.ClientID, t.Subject, strings.Join(t.Scopes, " "), t.Claims,
+			s.Now(), t.ExpiresAt.UTC().Truncate(time.Microsecond))
+		if err != nil {
+			return fmt.Errorf("create oidc token: %w", err)
+		}
+		return nil
+	})
+}
+
+// OIDCToken returns an access token not revoked and not expired.
+func (s *Store) OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error) {
+	t := OIDCToken{IDHash: idHash}
+	var scopes string
+	err := s.read.QueryRowContext(ctx, `
+		SELECT auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, expires_at
+		FROM oidc_tokens WHERE id_hash = $1 AND expires_at > $2`, idHash, s.Now()).
+		Scan(&t.AuthRequestID, &t.PatronID, &t.ConnectorID, &t.ClientID, &t.Subject, &scopes, &t.Claims, &t.ExpiresAt)
+	if err != nil {
+		return nil, dbError(err, "Jeton", "")
+	}
+	t.Scopes = strings.Fields(scopes)
+	return &t, nil
+}
+
+// RevokeOIDCToken revokes an access token of one client: a vendor revokes
+// only its own tokens. An unknown token is not an error (RFC 7009 §2.2).
+func (s *Store) RevokeOIDCToken(ctx context.Context, idHash, clientID string) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE id_hash = $1 AND client_id = $2`, idHash, clientID); err != nil {
+		return fmt.Errorf("revoke oidc token: %w", err)
+	}
+	return nil
+}
+
+// EndPatronOIDC revokes every access token of the patron and drops their
+// requests, codes not yet exchanged included: when the patron logs out,
+// no vendor may go on learning who they are.
+func (s *Store) EndPatronOIDC(ctx context.Context, patronID int64) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE patron_id = $1`, patronID); err != nil {
+			return fmt.Errorf("revoke patron's oidc tokens: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_auth_requests WHERE patron_id = $1`, patronID); err != nil {
+			return fmt.Errorf("drop patron's oidc requests: %w", err)
+		}
+		return nil
+	})
+}
+
+// OIDCKey is one of the provider's keys. Private is in clear in memory only:
+// the store keeps it sealed. Slot is unique: two instances that create the
+// key of one slot at once keep the first.
+type OIDCKey struct {
+	ID        string
+	Slot      string
+	Algorithm string
+	PublicJWK string
+	Private   string
+	CreatedAt time.Time
+	ExpiresAt time.Time // zero: never
+}
+
+func oidcKeyContext(id string) string { return "oidc-key:" + id }
+
+// AddOIDCKey saves a key with its private part sealed, unless its slot
+// already has one.
+func (s *Store) AddOIDCKey(ctx context.Context, k OIDCKey) error {
+	if s.secrets == nil {
+		return sesame.Errorf(sesame.EInvalid, "La clé de chiffrement SESAME_SECRET_KEY n'est pas réglée : les clés OpenID Connect ne peuvent pas être enregistrées.")
+	}
+	sealed, err := s.secrets.Seal(k.Private, oidcKeyContext(k.ID))
+	if err != nil {
+		return fmt.Errorf("seal oidc key: %w", err)
+	}
+	var expires any
+	if !k.ExpiresAt.IsZero() {
+		expires = k.ExpiresAt.UTC().Truncate(time.Microsecond)
+	}
+	_, err = s.write.ExecContext(ctx, `
+		INSERT INTO oidc_keys (id, slot, algorithm, public_jwk, private_key, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slot) DO NOTHING`,
+		k.ID, k.Slot, k.Algorithm, k.PublicJWK, sealed, s.Now(), expires)
+	if err != nil {
+		return fmt.Errorf("add oidc key: %w", err)
+	}
+	return nil
+}
+
+// OIDCKeys returns the keys not expired, their private parts opened.
+func (s *Store) OIDCKeys(ctx context.Context) ([]OIDCKey, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT id, slot, algorithm, public_jwk, private_key, created_at, expires_at FROM oidc_keys
+		WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at, id`, s.Now())
+	if err != nil {
+		return nil, fmt.Errorf("list oidc keys: %w", err)
+	}
+	defer rows.Close()
+	var out []OIDCKey
+	for rows.Next() {
+		var k OIDCKey
+		var sealed string
+		var expires sql.NullTime
+		if err := rows.Scan(&k.ID, &k.Slot, &k.Algorithm, &k.PublicJWK, &sealed, &k.CreatedAt, &expires); err != nil {
+			return nil, fmt.Errorf("scan oidc key: %w", err)
+		}
+		if k.Private, err = s.secrets.Open(sealed, oidcKeyContext(k.ID)); err != nil {
+			return nil, fmt.Errorf("open oidc key %s: %w", k.ID, err)
+		}
+		k.ExpiresAt = expires.Time
+		out = append(out, k)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list oidc keys: %w", err)
+	}
+	return out, nil
+}

@@ -1,0 +1,676 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Usage statistics. A launch names its patron, so launches are kept for a
+// few months only. Once a month is over, CountMonthsTx counts its launches
+// and account events into anonymous tables (migrations 0013_stats.sql),
+// once and for all; the launches are deleted later, when their retention
+// ends. A month's figures are read from those tables once it is counted,
+// from the launches and the audit trail before: counting or deleting
+// changes no figure.
+//
+// A patron is counted in each library where they launched something: a
+// network figure is the sum of its libraries' figures. A deleted patron's
+// launches stay, without the patron: they count as launches, no longer as
+// a user, unless their month was counted before.
+
+// The account events the statistics count, as the audit trail names them.
+const (
+	ActionRegistration = "creation"     // a new account, made by a confirmed registration or by staff
+	ActionValidation   = "validation"   // À valider (or Refusé) → Validé
+	ActionRefusal      = "refus"        // À valider or À revalider → Refusé
+	ActionRenewal      = "revalidation" // À revalider → Validé, or a Validé account given a later end date
+	ActionExpiry       = "expiration"   // Validé → Expiré, seen at login or at a launch
+)
+
+// statsActions is the list the partial indexes of 0013_stats.sql are built
+// on: SQLite uses them only for a query that repeats it word for word.
+const statsActions = `('creation', 'validation', 'refus', 'revalidation', 'expiration')`
+
+// Month is a month of the network's calendar, with the instants it spans.
+type Month struct {
+	Year  int
+	Month time.Month
+	Start time.Time // its first instant, in the network's zone
+	End   time.Time // the next month's first instant
+}
+
+// MonthOf is the month of the network's calendar (loc) that t falls in.
+func MonthOf(t time.Time, loc *time.Location) Month {
+	t = t.In(loc)
+	start := time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, loc)
+	return Month{Year: start.Year(), Month: start.Month(), Start: start, End: start.AddDate(0, 1, 0)}
+}
+
+// NewMonth is month m of year y in loc.
+func NewMonth(y int, m time.Month, loc *time.Location) Month {
+	return MonthOf(time.Date(y, m, 1, 12, 0, 0, 0, loc), loc)
+}
+
+// Next is the month after m.
+func (m Month) Next() Month { return MonthOf(m.End, m.End.Location()) }
+
+// Key is how the tables name the month: "2025-03".
+func (m Month) Key() string { return fmt.Sprintf("%04d-%02d", m.Year, int(m.Month)) }
+
+// String is the month as French pages and exports write it: "03/2025".
+func (m Month) String() string { return fmt.Sprintf("%02d/%04d", int(m.Month), m.Year) }
+
+// Months lists the months from first to last, both included.
+func Months(first, last Month) []Month {
+	var out []Month
+	for m := first; !m.Start.After(last.Start); m = m.Next() {
+		out = append(out, m)
+	}
+	return out
+}
+
+// statsScope is the library condition of a statistics query: "" for the
+// network, else " AND <column> = $n" with the library appended to args.
+func statsScope(sc Scope, column string, args *[]any) string {
+	if sc.Network {
+		return ""
+	}
+	*args = append(*args, sc.LibraryID)
+	return fmt.Sprintf(" AND %s = $%d", column, len(*args))
+}
+
+// statsState is where the daily job stands.
+type statsState struct {
+	// countedUntil: the months that end at or before it are in the stats
+	// tables, and only there. Not valid before the first run.
+	countedUntil sql.NullTime
+	// keptSince: the launches before it are deleted.
+	keptSince sql.NullTime
+}
+
+func (s *Store) statsState(ctx context.Context) (statsState, error) {
+	var st statsState
+	err := s.read.QueryRowContext(ctx, `SELECT counted_until, kept_since FROM stats_fold WHERE id = 1`).Scan(&st.countedUntil, &st.keptSince)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, fmt.Errorf("statistics state: %w", err)
+	}
+	return st, nil
+}
+
+// counted reports whether month m is read from the stats tables.
+func (st statsState) counted(m Month) bool {
+	return st.countedUntil.Valid && !m.End.After(st.countedUntil.Time)
+}
+
+// live is the first instant from t on whose launches and events are not
+// counted yet, and so are read as they are.
+func (st statsState) live(t time.Time) time.Time {
+	if st.countedUntil.Valid && st.countedUntil.Time.After(t) {
+		return st.countedUntil.Time
+	}
+	return t
+}
+
+// LaunchMonth is one resource's launches in one month.
+type LaunchMonth struct {
+	Month      string // Month.Key
+	ResourceID int64
+	Launches   int
+	// Users is the number of patrons who launched the resource that month,
+	// counted in each library and summed over the libraries in scope.
+	Users int
+}
+
+// LaunchesByMonth returns, for each month of months (in order) and each
+// resource launched in it within scope, the launches and the month's users.
+func (s *Store) LaunchesByMonth(ctx context.Context, sc Scope, months []Month) ([]LaunchMonth, error) {
+	if len(months) == 0 {
+		return nil, nil
+	}
+	state, err := s.statsState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []LaunchMonth
+	// The months counted: the stats tables hold those only.
+	args := []any{months[0].Key(), months[len(months)-1].Key()}
+	lib := statsScope(sc, "library_id", &args)
+	table := "stats_months"
+	if sc.Network {
+		table = "stats_network_months"
+	}
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT month, resource_id, SUM(launches), SUM(users)
+		FROM `+table+`
+		WHERE month >= $1 AND month <= $2`+lib+`
+		GROUP BY month, resource_id`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("counted launches: %w", err)
+	}
+	err = scanEach(rows, func(r *sql.Rows) error {
+		var l LaunchMonth
+		if err := r.Scan(&l.Month, &l.ResourceID, &l.Launches, &l.Users); err != nil {
+			return err
+		}
+		out = append(out, l)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counted launches: %w", err)
+	}
+	// The others, from the launches.
+	for _, m := range months {
+		if state.counted(m) {
+			continue
+		}
+		byResource := map[int64]Usage{}
+		if err := s.liveLaunches(ctx, sc, "resource_id", m.Start.UTC(), m.End.UTC(), byResource); err != nil {
+			return nil, fmt.Errorf("launches of %s: %w", m.Key(), err)
+		}
+		if err := s.liveUsers(ctx, sc, m.Start.UTC(), m.End.UTC(), byResource, nil); err != nil {
+			return nil, fmt.Errorf("users of %s: %w", m.Key(), err)
+		}
+		for id, u := range byResource {
+			out = append(out, LaunchMonth{Month: m.Key(), ResourceID: id, Launches: u.Launches, Users: u.Users})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Month != out[j].Month {
+			return out[i].Month < out[j].Month
+		}
+		return out[i].ResourceID < out[j].ResourceID
+	})
+	return out, nil
+}
+
+// Usage is what was launched over a period, and by how many patrons.
+type Usage struct {
+	Launches int
+	Users    int
+}
+
+// PeriodUsage is a period's usage by resource and by library, within scope.
+type PeriodUsage struct {
+	// UsersKnown is false when the period starts before the launches kept
+	// and is not a calendar year: counted launches tell their patrons
+	// apart within a month or a year only. Users are 0 then.
+	UsersKnown bool
+	// KeptSince is the first instant whose launches are all kept; zero
+	// when none was ever deleted.
+	KeptSince  time.Time
+	ByResource map[int64]Usage
+	ByLibrary  map[int64]Usage
+	Total      Usage // users: the sum of the libraries'
+}
+
+// UsageOver returns the launches and active users, a patron who launched
+// at least once from the start of first to the end of last, by resource
+// and by library within scope.
+func (s *Store) UsageOver(ctx context.Context, sc Scope, first, last Month) (PeriodUsage, error) {
+	u := PeriodUsage{ByResource: map[int64]Usage{}, ByLibrary: map[int64]Usage{}}
+	state, err := s.statsState(ctx)
+	if err != nil {
+		return u, err
+	}
+	if state.keptSince.Valid {
+		u.KeptSince = state.keptSince.Time
+	}
+	from, to := first.Start.UTC(), last.End.UTC()
+	live := state.live(from).UTC()
+
+	launches := func(table, group string, into map[int64]Usage) error {
+		if sc.Network && table == "stats_months" {
+			table = "stats_network_months"
+		}
+		args := []any{first.Key(), last.Key(), live, to}
+		lib := statsScope(sc, "library_id", &args)
+		return s.statsGroups(ctx, into, true, `
+			SELECT `+group+`, SUM(launches)
+			FROM (
+				SELECT `+group+`, launches FROM `+table+`
+				WHERE month >= $1 AND month <= $2`+lib+`
+				UNION ALL
+				SELECT `+group+`, COUNT(*) FROM launches
+				WHERE at >= $3 AND at < $4`+lib+`
+				GROUP BY `+group+`
+			) AS both_parts
+			GROUP BY `+group, args...)
+	}
+	if err := launches("stats_months", "resource_id", u.ByResource); err != nil {
+		return u, fmt.Errorf("launches by resource: %w", err)
+	}
+	if err := launches("stats_library_months", "library_id", u.ByLibrary); err != nil {
+		return u, fmt.Errorf("launches by library: %w", err)
+	}
+
+	wholeYear := first.Year == last.Year && first.Month == time.January && last.Month == time.December
+	switch {
+	case wholeYear:
+		u.UsersKnown = true
+		if err := s.yearUsers(ctx, sc, first.Year, live, to, u.ByResource, u.ByLibrary); err != nil {
+			return u, err
+		}
+	case !state.keptSince.Valid || !from.Before(state.keptSince.Time):
+		u.UsersKnown = true
+		if err := s.liveUsers(ctx, sc, from, to, u.ByResource, u.ByLibrary); err != nil {
+			return u, err
+		}
+	}
+	for _, v := range u.ByLibrary {
+		u.Total.Launches += v.Launches
+		u.Total.Users += v.Users
+	}
+	return u, nil
+}
+
+// liveLaunches counts the launches of [from, to) by group, a column of
+// launches, into the map.
+func (s *Store) liveLaunches(ctx context.Context, sc Scope, group string, from, to time.Time, into map[int64]Usage) error {
+	args := []any{from, to}
+	lib := statsScope(sc, "library_id", &args)
+	return s.statsGroups(ctx, into, true, `
+		SELECT `+group+`, COUNT(*)
+		FROM launches
+		WHERE at >= $1 AND at < $2`+lib+`
+		GROUP BY `+group, args...)
+}
+
+// liveUsers counts the users of [from, to) from the launches, by resource
+// and, unless byLibrary is nil, by library.
+//
+// COUNT(DISTINCT) sorts. Telling the patrons apart with SELECT DISTINCT,
+// then counting, lets PostgreSQL hash, twice as fast on 2 million
+// launches; but on (library, patron), where the library follows from the
+// patron, its parallel hash aggregate took minutes instead of one second.
+func (s *Store) liveUsers(ctx context.Context, sc Scope, from, to time.Time, byResource, byLibrary map[int64]Usage) error {
+	args := []any{from, to}
+	lib := statsScope(sc, "library_id", &args)
+	err := s.statsGroups(ctx, byResource, false, `
+		SELECT resource_id, SUM(users)
+		FROM (
+			SELECT library_id, resource_id, COUNT(DISTINCT patron_id) AS users
+			FROM launches
+			WHERE at >= $1 AND at < $2`+lib+`
+			GROUP BY library_id, resource_id
+		) AS per_library
+		GROUP BY resource_id`, args...)
+	if err != nil || byLibrary == nil {
+		return err
+	}
+	return s.statsGroups(ctx, byLibrary, false, `
+		SELECT library_id, COUNT(DISTINCT patron_id)
+		FROM launches
+		WHERE at >= $1 AND at < $2`+lib+`
+		GROUP BY library_id`, args...)
+}
+
+// yearUsers counts the users of year: those of its months counted, plus
+// those of its launches not counted yet, [live, to), who are not already
+// among them.
+func (s *Store) yearUsers(ctx context.Context, sc Scope, year int, live, to time.Time, byResource, byLibrary map[int64]Usage) error {
+	args := []any{year, live, to}
+	lib := statsScope(sc, "library_id", &args)
+	libL := ""
+	if lib != "" {
+		libL = fmt.Sprintf(" AND l.library_id = $%d", len(args))
+	}
+	err := s.statsGroups(ctx, byResource, false, `
+		SELECT resource_id, SUM(users)
+		FROM (
+			SELECT library_id, resource_id, users FROM stats_years
+			WHERE year = $1`+lib+`
+			UNION ALL
+			SELECT l.library_id, l.resource_id, COUNT(DISTINCT l.patron_id)
+			FROM launches l
+			WHERE l.at >= $2 AND l.at < $3`+libL+`
+				AND NOT EXISTS (
+					SELECT 1 FROM stats_year_patrons f
+					WHERE f.year = $1 AND f.library_id = l.library_id AND f.patron_id = l.patron_id AND f.resource_id = l.resource_id)
+			GROUP BY l.library_id, l.resource_id
+		) AS both_parts
+		GROUP BY resource_id`, args...)
+	if err != nil {
+		return fmt.Errorf("users of %d by resource: %w", year, err)
+	}
+	err = s.statsGroups(ctx, byLibrary, false, `
+		SELECT library_id, SUM(users)
+		FROM (
+			SELECT library_id, users FROM stats_library_years
+			WHERE year = $1`+lib+`
+			UNION ALL
+			SELECT l.library_id, COUNT(DISTINCT l.patron_id)
+			FROM launches l
+			WHERE l.at >= $2 AND l.at < $3`+libL+`
+				AND NOT EXISTS (
+					SELECT 1 FROM stats_year_patrons f
+					WHERE f.year = $1 AND f.library_id = l.library_id AND f.patron_id = l.patron_id)
+			GROUP BY l.library_id
+		) AS both_parts
+		GROUP BY library_id`, args...)
+	if err != nil {
+		return fmt.Errorf("users of %d by library: %w", year, err)
+	}
+	return nil
+}
+
+// statsGroups reads (id, n) rows into Launches (launches) or Users.
+func (s *Store) statsGroups(ctx context.Context, into map[int64]Usage, launches bool, query string, args ...any) error {
+	rows, err := s.read.QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	return scanEach(rows, func(r *sql.Rows) error {
+		var id int64
+		var n int
+		if err := r.Scan(&id, &n); err != nil {
+			return err
+		}
+		v := into[id]
+		if launches {
+			v.Launches += n
+		} else {
+			v.Users += n
+		}
+		into[id] = v
+		return nil
+	})
+}
+
+// AccountMonth is one month's account events within scope.
+type AccountMonth struct {
+	Month         string // Month.Key
+	Registrations int
+	Validations   int
+	Refusals      int
+	Renewals      int
+	Expiries      int
+}
+
+// accountCounts is the SELECT list that counts the account events of
+// audit_events by kind, in the order of stats_account_months.
+const accountCounts = `
+	SUM(CASE WHEN action = 'creation' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = 'validation' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = 'refus' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = 'revalidation' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = 'expiration' THEN 1 ELSE 0 END)`
+
+// AccountEventsByMonth counts, for each month of months, the account
+// events of the audit trail, by the library the account belonged to then.
+func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Month) ([]AccountMonth, error) {
+	if len(months) == 0 {
+		return nil, nil
+	}
+	state, err := s.statsState(ctx)
+	if err != nil {
+		return nil, err
+	}
+	counted := map[string]AccountMonth{}
+	args := []any{months[0].Key(), months[len(months)-1].Key()}
+	lib := statsScope(sc, "library_id", &args)
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT month, SUM(registrations), SUM(validations), SUM(refusals), SUM(renewals), SUM(expiries)
+		FROM stats_account_months
+		WHERE month >= $1 AND month <= $2`+lib+`
+		GROUP BY month`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("counted account events: %w", err)
+	}
+	err = scanEach(rows, func(r *sql.Rows) error {
+		var a AccountMonth
+		if err := r.Scan(&a.Month, &a.Registrations, &a.Validations, &a.Refusals, &a.Renewals, &a.Expiries); err != nil {
+			return err
+		}
+		counted[a.Month] = a
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("counted account events: %w", err)
+	}
+	out := make([]AccountMonth, 0, len(months))
+	for _, m := range months {
+		if state.counted(m) {
+			a := counted[m.Key()]
+			a.Month = m.Key()
+			out = append(out, a)
+			continue
+		}
+		a := AccountMonth{Month: m.Key()}
+		args := []any{m.Start.UTC(), m.End.UTC()}
+		lib := statsScope(sc, "library_id", &args)
+		var n [5]sql.NullInt64 // SUM of no row is NULL
+		err := s.read.QueryRowContext(ctx, `
+			SELECT `+accountCounts+`
+			FROM audit_events
+			WHERE action IN `+statsActions+` AND at >= $1 AND at < $2`+lib, args...).Scan(&n[0], &n[1], &n[2], &n[3], &n[4])
+		if err != nil {
+			return nil, fmt.Errorf("account events of %s: %w", m.Key(), err)
+		}
+		a.Registrations, a.Validations, a.Refusals, a.Renewals, a.Expiries =
+			int(n[0].Int64), int(n[1].Int64), int(n[2].Int64), int(n[3].Int64), int(n[4].Int64)
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// StatsFirstYear is the year of the oldest figure the statistics hold, or
+// that of now when there is none.
+func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, error) {
+	first := s.Now()
+	// ORDER BY … LIMIT 1 rather than MIN(at): SQLite gives back an
+	// aggregate's time as text, a column's as a time.
+	for _, q := range []string{
+		`SELECT at FROM launches ORDER BY at LIMIT 1`,
+		`SELECT at FROM audit_events WHERE action IN ` + statsActions + ` ORDER BY at LIMIT 1`,
+	} {
+		var at time.Time
+		err := s.read.QueryRowContext(ctx, q).Scan(&at)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("first statistics year: %w", err)
+		}
+		if err == nil && at.Before(first) {
+			first = at
+		}
+	}
+	var month sql.NullString
+	if err := s.read.QueryRowContext(ctx, `SELECT MIN(month) FROM stats_months`).Scan(&month); err != nil {
+		return 0, fmt.Errorf("first statistics year: %w", err)
+	}
+	year := first.In(loc).Year()
+	var y int
+	if month.Valid {
+		if _, err := fmt.Sscanf(month.String, "%d-", &y); err == nil && y < year {
+			year = y
+		}
+	}
+	return year, nil
+}
+
+// FoldReport says what a run of the daily job did.
+type FoldReport struct {
+	Months   int // months counted into the stats tables
+	Launches int // launches deleted, their retention over
+}
+
+// Done reports whether the run changed anything.
+func (r FoldReport) Done() bool { return r.Months > 0 || r.Launches > 0 }
+
+// FoldLaunchesTx is the daily job's work, in tx: it counts every month
+// over (before the store's now) not counted yet, then deletes the launches
+// before cutoff, their retention over. It is idempotent and, across
+// instances, done once: its first statement locks the row that says how
+// far it went until tx ends. Months are those of loc.
+func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time, loc *time.Location) (FoldReport, error) {
+	var report FoldReport
+	if _, err := tx.ExecContext(ctx, `INSERT INTO stats_fold (id) VALUES (1) ON CONFLICT (id) DO NOTHING`); err != nil {
+		return report, fmt.Errorf("fold: %w", err)
+	}
+	var state statsState
+	err := tx.QueryRowContext(ctx, `UPDATE stats_fold SET last_run_at = $1 WHERE id = 1 RETURNING counted_until, kept_since`, s.Now()).
+		Scan(&state.countedUntil, &state.keptSince)
+	if err != nil {
+		return report, fmt.Errorf("fold: lock: %w", err)
+	}
+
+	current := MonthOf(s.Now(), loc)
+	var first Month
+	switch {
+	case state.countedUntil.Valid:
+		first = MonthOf(state.countedUntil.Time, loc)
+	default:
+		// The first run counts every month there is something to count in.
+		oldest, err := oldestFigure(ctx, tx)
+		if err != nil {
+			return report, err
+		}
+		first = current
+		if !oldest.IsZero() && oldest.Before(current.Start) {
+			first = MonthOf(oldest, loc)
+		}
+	}
+	for m := first; m.Start.Before(current.Start); m = m.Next() {
+		if err := countMonth(ctx, tx, m); err != nil {
+			return report, err
+		}
+		report.Months++
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE stats_fold SET counted_until = $1 WHERE id = 1`, current.Start.UTC()); err != nil {
+		return report, fmt.Errorf("fold: %w", err)
+	}
+
+	// Only counted launches may go.
+	cutoff = cutoff.UTC().Truncate(time.Microsecond)
+	if cutoff.After(current.Start) {
+		cutoff = current.Start.UTC()
+	}
+	if state.keptSince.Valid && !state.keptSince.Time.Before(cutoff) {
+		return report, nil
+	}
+	res, err := tx.ExecContext(ctx, `DELETE FROM launches WHERE at < $1`, cutoff)
+	if err != nil {
+		return report, fmt.Errorf("fold: delete the launches past their retention: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	report.Launches = int(n)
+	if _, err := tx.ExecContext(ctx, `UPDATE stats_fold SET kept_since = $1 WHERE id = 1`, cutoff); err != nil {
+		return report, fmt.Errorf("fold: %w", err)
+	}
+	return report, nil
+}
+
+// oldestFigure is the time of the oldest launch or account event, zero
+// when there is none.
+func oldestFigure(ctx context.Context, tx *sql.Tx) (time.Time, error) {
+	var oldest time.Time
+	for _, q := range []string{
+		`SELECT at FROM launches ORDER BY at LIMIT 1`,
+		`SELECT at FROM audit_events WHERE action IN ` + statsActions + ` ORDER BY at LIMIT 1`,
+	} {
+		var at time.Time
+		err := tx.QueryRowContext(ctx, q).Scan(&at)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return oldest, fmt.Errorf("fold: oldest figure: %w", err)
+		}
+		if err == nil && (oldest.IsZero() || at.Before(oldest)) {
+			oldest = at
+		}
+	}
+	return oldest, nil
+}
+
+// countMonth counts month m, which is over, into the stats tables: its
+// launches and users by library and resource, by library, and by resource
+// for the whole network; the users
+// of its year not counted yet, who are then remembered until the year is
+// over; its account events.
+func countMonth(ctx context.Context, tx *sql.Tx, m Month) error {
+	from, to := m.Start.UTC(), m.End.UTC()
+	for _, q := range []struct{ what, sql string }{
+		{"launches", `
+			INSERT INTO stats_months (month, library_id, resource_id, launches, users)
+			SELECT $1, library_id, resource_id, COUNT(*), COUNT(DISTINCT patron_id)
+			FROM launches
+			WHERE at >= $2 AND at < $3
+			GROUP BY library_id, resource_id`},
+		{"launches by library", `
+			INSERT INTO stats_library_months (month, library_id, launches, users)
+			SELECT $1, library_id, COUNT(*), COUNT(DISTINCT patron_id)
+			FROM launches
+			WHERE at >= $2 AND at < $3
+			GROUP BY library_id`},
+		{"account events", `
+			INSERT INTO stats_account_months (month, library_id, registrations, validations, refusals, renewals, expiries)
+			SELECT $1, COALESCE(library_id, 0),` + accountCounts + `
+			FROM audit_events
+			WHERE action IN ` + statsActions + ` AND at >= $2 AND at < $3
+			GROUP BY COALESCE(library_id, 0)`},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, m.Key(), from, to); err != nil {
+			return fmt.Errorf("count %s, %s: %w", m.Key(), q.what, err)
+		}
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO stats_network_months (month, resource_id, launches, users)
+		SELECT month, resource_id, SUM(launches), SUM(users)
+		FROM stats_months
+		WHERE month = $1
+		GROUP BY month, resource_id`, m.Key())
+	if err != nil {
+		return fmt.Errorf("count %s, launches of the network: %w", m.Key(), err)
+	}
+	for _, q := range []struct{ what, sql string }{
+		{"users of the year by resource", `
+			INSERT INTO stats_years (year, library_id, resource_id, users)
+			SELECT CAST($1 AS INTEGER), l.library_id, l.resource_id, COUNT(DISTINCT l.patron_id)
+			FROM launches l
+			WHERE l.at >= $2 AND l.at < $3 AND l.patron_id IS NOT NULL
+				AND NOT EXISTS (
+					SELECT 1 FROM stats_year_patrons f
+					WHERE f.year = $1 AND f.library_id = l.library_id AND f.patron_id = l.patron_id AND f.resource_id = l.resource_id)
+			GROUP BY l.library_id, l.resource_id
+			ON CONFLICT (year, library_id, resource_id) DO UPDATE SET users = stats_years.users + excluded.users`},
+		{"users of the year by library", `
+			INSERT INTO stats_library_years (year, library_id, users)
+			SELECT CAST($1 AS INTEGER), l.library_id, COUNT(DISTINCT l.patron_id)
+			FROM launches l
+			WHERE l.at >= $2 AND l.at < $3 AND l.patron_id IS NOT NULL
+				AND NOT EXISTS (
+					SELECT 1 FROM stats_year_patrons f
+					WHERE f.year = $1 AND f.library_id = l.library_id AND f.patron_id = l.patron_id)
+			GROUP BY l.library_id
+			ON CONFLICT (year, library_id) DO UPDATE SET users = stats_library_years.users + excluded.users`},
+		{"patrons of the year", `
+			INSERT INTO stats_year_patrons (year, library_id, patron_id, resource_id)
+			SELECT DISTINCT CAST($1 AS INTEGER), library_id, patron_id, resource_id
+			FROM launches
+			WHERE at >= $2 AND at < $3 AND patron_id IS NOT NULL
+			ON CONFLICT (year, library_id, patron_id, resource_id) DO NOTHING`},
+	} {
+		if _, err := tx.ExecContext(ctx, q.sql, m.Year, from, to); err != nil {
+			return fmt.Errorf("count %s, %s: %w", m.Key(), q.what, err)
+		}
+	}
+	// December counted, the year's figures are final: who was in them
+	// need not be known any more.
+	if m.Month == time.December {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM stats_year_patrons WHERE year <= $1`, m.Year); err != nil {
+			return fmt.Errorf("count %s, forget the year's patrons: %w", m.Key(), err)
+		}
+	}
+	return nil
+}
+
+// scanEach calls fn on each row, then closes rows.
+func scanEach(rows *sql.Rows, fn func(*sql.Rows) error) error {
+	defer rows.Close()
+	for rows.Next() {
+		if err := fn(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

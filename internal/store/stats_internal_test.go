@@ -1,0 +1,62 @@
+package store
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestStatsIndexesUsed: SQLite uses a partial index only for a query that
+// repeats its WHERE word for word, so the account events' list must be the
+// migration's; and the library's queries go through the library's indexes.
+func TestStatsIndexesUsed(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		body, err := migrationFiles.ReadFile("migrations/" + dialect + "/0013_stats.sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(body), "WHERE action IN "+statsActions); n != 2 {
+			t.Errorf("%s: the list of account events appears %d times in 0013_stats.sql, want 2 (both partial indexes)", dialect, n)
+		}
+	}
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	now := time.Now().UTC()
+	tests := []struct {
+		query string
+		args  []any
+		index string
+	}{
+		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND at < $2 AND library_id = $3`,
+			[]any{now, now, 1}, "audit_stats_by_library"},
+		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND at < $2`,
+			[]any{now, now}, "audit_stats_by_time"},
+		{`SELECT COUNT(*) FROM launches WHERE at >= $1 AND at < $2 AND library_id = $3`, []any{now, now, 1}, "launches_by_library"},
+		{`SELECT SUM(launches) FROM stats_months WHERE month >= $1 AND month <= $2 AND library_id = $3`, []any{"2026-01", "2026-12", 1}, "stats_months_by_library"},
+	}
+	for _, tt := range tests {
+		rows, err := s.readDB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if got := strings.Join(plan, "; "); !strings.Contains(got, tt.index) {
+			t.Errorf("%s\nplan: %s\nwant it to use %s", tt.query, got, tt.index)
+		}
+	}
+}

@@ -1,0 +1,115 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// An address may ask for resendMaxPerEmail new links per registrationWindow,
+// so that the form cannot flood an inbox; a client address, for as many as
+// it may register.
+const resendMaxPerEmail = 3
+
+// resendSent is the one answer to "Renvoyer le lien de confirmation",
+// whether the address has a pending registration, an account, or nothing.
+const resendSent = "Si une inscription attend d'être confirmée avec cette adresse, un nouveau lien vient d'être envoyé, valable 48 heures : " +
+	"à cette adresse, ou à votre parent ou tuteur légal si c'est son accord qui est attendu. Le lien précédent ne fonctionne plus."
+
+// KindRegistrationResend is the job that sends a registration's link again,
+// when a registration of the address it carries is pending.
+const KindRegistrationResend = "inscription-renvoi"
+
+type resendPage struct {
+	Form form
+	Sent string
+}
+
+func (s *Server) renderResend(w http.ResponseWriter, r *http.Request, status int, page resendPage) {
+	s.render(w, r, status, "inscription_renvoyer", layout{Title: formTitle("Renvoyer le lien de confirmation", page.Form),
+		Section: "inscription", Content: page})
+}
+
+func (s *Server) resendForm(w http.ResponseWriter, r *http.Request) {
+	s.renderResend(w, r, http.StatusOK, resendPage{Form: form{Values: url.Values{}}})
+}
+
+// resend sends a fresh link for the pending registration of the address
+// typed, if any. The page is the same whatever the address, and whether or
+// not a quota is exceeded.
+func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	if !s.parseForm(w, r) {
+		return
+	}
+	typed := strings.TrimSpace(r.PostForm.Get(sesame.FieldEmail))
+	page := resendPage{Form: form{Values: url.Values{sesame.FieldEmail: {typed}}, Errors: sesame.FieldErrors{}}}
+	if msg := sesame.CheckEmail(typed); msg != "" {
+		page.Form.Errors.Add(sesame.FieldEmail, msg)
+		s.renderResend(w, r, http.StatusUnprocessableEntity, page)
+		return
+	}
+	email := sesame.NormalizeEmail(typed)
+	byClient, err := s.withinQuota(ctx, "inscription-renvoi:"+s.clientAddress(r), registrationMaxRequests, registrationWindow)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	byEmail, err := s.withinQuota(ctx, "inscription-renvoi-adresse:"+email, resendMaxPerEmail, registrationWindow)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if byClient && byEmail {
+		// Whether a registration is pending is decided later, by a job:
+		// the answer then takes the same time for every address.
+		err = s.store.Enqueue(ctx, KindRegistrationResend, email, s.cfg.Now())
+	} else {
+		s.log.Warn("renvoi de lien d'inscription ignoré : trop de demandes", "addr", s.clientAddress(r))
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page.Sent = resendSent
+	s.renderResend(w, r, http.StatusOK, page)
+}
+
+// resendRegistrationJob gives the pending registration of the job's
+// address, if any, a new link, and writes its mail in the job's transaction:
+// to the holder while they have not confirmed, to the parent once they have.
+func (s *Server) resendRegistrationJob(ctx context.Context, job store.Job, tx *sql.Tx) error {
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		return err
+	}
+	now := s.cfg.Now()
+	reg, err := s.store.RenewRegistrationLinkTx(ctx, tx, job.Payload, auth.HashToken(token), now, now.Add(registrationValidity))
+	if sesame.ErrorCode(err) == sesame.ENotFound {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pl, err := decodePayload(reg)
+	if err != nil {
+		return err
+	}
+	if reg.AwaitsParent() {
+		s.log.Info("lien d'accord parental renvoyé")
+		return s.enqueueParentalConsentMail(ctx, tx, pl, token)
+	}
+	s.log.Info("lien de confirmation d'inscription renvoyé")
+	m, err := confirmationMail(reg.Email, pl, s.networkName(ctx), s.cfg.BaseURL+"/inscription/confirmer/"+token)
+	if err != nil {
+		return err
+	}
+	return mail.Enqueue(ctx, s.store, tx, m)
+}
