@@ -9,6 +9,7 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -341,4 +342,11 @@ func (w *world) runJobs() {
 	if _, err := r.RunOnce(context.Background()); err != nil {
 		w.t.Fatalf("run jobs: %v", err)
 	}
+}
+
+// TestMain quiets zitadel/oidc, which logs each route it registers through
+// slog's default logger only, so that benchmark lines stay readable.
+func TestMain(m *testing.M) {
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	os.Exit(m.Run())
 }
