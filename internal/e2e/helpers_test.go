@@ -34,7 +34,6 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
-	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/storetest"
 )
 
@@ -81,7 +80,7 @@ func startAppEnv(t testing.TB, today sesame.Date, env map[string]string) string 
 		t.Fatalf("listen: %v", err)
 	}
 	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": testDatabase(t), "SESAME_BASE_URL": base,
+	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": storetest.DSN(t), "SESAME_BASE_URL": base,
 		"SESAME_SHUTDOWN_DELAY": "0s"} // no load balancer to drain in a test
 	for k, v := range env {
 		vars[k] = v
@@ -123,24 +122,6 @@ func startAppEnv(t testing.TB, today sesame.Date, env map[string]string) string 
 	return base
 }
 
-// testDatabase is a fresh database on the engine storetest.EngineEnv names,
-// migrated as "sesame migrate" would.
-func testDatabase(t testing.TB) string {
-	t.Helper()
-	if os.Getenv(storetest.EngineEnv) != "postgres" {
-		return filepath.Join(t.TempDir(), "e2e.db")
-	}
-	dsn := storetest.PostgresDSN(t)
-	st, err := store.Open(context.Background(), dsn, store.Options{})
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	defer st.Close()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return dsn
-}
 
 // browser is a headless Chromium tab on the app, with the checks people and
 // assistive technologies make: elements are found by role and accessible

@@ -102,7 +102,7 @@ func startSesame(t testing.TB) *sesameApp {
 	base := "http://" + ln.Addr().String()
 	key := make([]byte, 32)
 	rand.Read(key)
-	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": testDatabase(t), "SESAME_BASE_URL": base,
+	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": storetest.DSN(t), "SESAME_BASE_URL": base,
 		"SESAME_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "SESAME_SHUTDOWN_DELAY": "0s"}
 	fs := flag.NewFlagSet("ssotest", flag.ContinueOnError)
 	cfg := config.Bind(fs, func(k string) string { return vars[k] }, config.DefaultDB)
@@ -146,24 +146,6 @@ func startSesame(t testing.TB) *sesameApp {
 	return s
 }
 
-// testDatabase is a fresh database on the engine storetest.EngineEnv names,
-// migrated as "sesame migrate" would.
-func testDatabase(t testing.TB) string {
-	t.Helper()
-	if os.Getenv(storetest.EngineEnv) != "postgres" {
-		return filepath.Join(t.TempDir(), "sesame.db")
-	}
-	dsn := storetest.PostgresDSN(t)
-	st, err := store.Open(context.Background(), dsn, store.Options{})
-	if err != nil {
-		t.Fatalf("open postgres: %v", err)
-	}
-	defer st.Close()
-	if err := st.Migrate(context.Background()); err != nil {
-		t.Fatalf("migrate: %v", err)
-	}
-	return dsn
-}
 
 func (s *sesameApp) today() sesame.Date { return sesame.DateOf(time.Now(), s.paris) }
 

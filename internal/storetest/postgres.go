@@ -128,3 +128,24 @@ func TestSecrets(t testing.TB) *secret.Box {
 	}
 	return box
 }
+
+// DSN returns a fresh database on the engine EngineEnv names, for tests
+// that start the whole app: a SQLite file path in the test's directory (the
+// app migrates it), or a PostgreSQL schema migrated as "sesame migrate"
+// would.
+func DSN(t testing.TB) string {
+	t.Helper()
+	if os.Getenv(EngineEnv) != "postgres" {
+		return filepath.Join(t.TempDir(), "sesame.db")
+	}
+	dsn := PostgresDSN(t)
+	st, err := store.Open(context.Background(), dsn, store.Options{})
+	if err != nil {
+		t.Fatalf("open postgres: %v", err)
+	}
+	defer st.Close()
+	if err := st.Migrate(context.Background()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return dsn
+}
