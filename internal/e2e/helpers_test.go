@@ -122,7 +122,6 @@ func startAppEnv(t testing.TB, today sesame.Date, env map[string]string) string 
 	return base
 }
 
-
 // browser is a headless Chromium tab on the app, with the checks people and
 // assistive technologies make: elements are found by role and accessible
 // name, as a screen reader announces them, never by CSS class or id.

@@ -205,7 +205,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	if err != nil {
 		return err
 	}
-	who, err := p.gate.Open(ctx, patronID, c.ResourceID, c.ID)
+	who, err := p.gate.Check(ctx, patronID, c.ResourceID)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
 		p.log.Info("accès OpenID Connect refusé", "patron", patronID, "client_id", req.ClientID, "reason", sesame.ErrorMessage(err))
 		if silent {
@@ -234,10 +234,11 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	if err != nil {
 		return err
 	}
-	// One write lets the patron through and stores the code: the request
-	// can be granted once only.
+	// One write lets the patron through, stores the code and counts the
+	// launch: the request can be granted once only.
 	err = p.store.GrantOIDCAuthRequest(ctx, req.ID, store.OIDCGrant{PatronID: patronID, Subject: req.Subject, Claims: released,
-		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL)})
+		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL),
+		Launch: store.Launch{At: p.now(), PatronID: patronID, LibraryID: who.Patron.LibraryID, ResourceID: c.ResourceID, ConnectorID: c.ID}})
 	if err != nil {
 		return err
 	}

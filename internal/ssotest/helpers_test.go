@@ -146,7 +146,6 @@ func startSesame(t testing.TB) *sesameApp {
 	return s
 }
 
-
 func (s *sesameApp) today() sesame.Date { return sesame.DateOf(time.Now(), s.paris) }
 
 // addResource creates a resource and returns its id.

@@ -175,11 +175,15 @@ type Launch struct {
 
 // RecordLaunch saves a launch, for the usage statistics.
 func (s *Store) RecordLaunch(ctx context.Context, l Launch) error {
+	return recordLaunch(ctx, s.write, l)
+}
+
+func recordLaunch(ctx context.Context, q queryer, l Launch) error {
 	var connector any
 	if l.ConnectorID != 0 {
 		connector = l.ConnectorID
 	}
-	_, err := s.write.ExecContext(ctx, `
+	_, err := q.ExecContext(ctx, `
 		INSERT INTO launches (at, patron_id, library_id, resource_id, connector_id) VALUES ($1, $2, $3, $4, $5)`,
 		l.At.UTC().Truncate(time.Microsecond), l.PatronID, l.LibraryID, l.ResourceID, connector)
 	if err != nil {

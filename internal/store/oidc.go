@@ -44,6 +44,9 @@ type OIDCGrant struct {
 	Claims        string
 	CodeHash      string
 	CodeExpiresAt time.Time
+	// Launch is recorded in the same transaction: a launch is counted when,
+	// and only when, the vendor gets its code.
+	Launch Launch
 }
 
 const oidcRequestColumns = `id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
@@ -86,17 +89,19 @@ func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthReques
 // GrantOIDCAuthRequest lets the patron through a request still waiting for
 // them, with its code. A request already granted, or too old, is not found.
 func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant) error {
-	res, err := s.write.ExecContext(ctx, `
-		UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5
-		WHERE id = $6 AND patron_id IS NULL AND expires_at > $7`,
-		g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
-	if err != nil {
-		return fmt.Errorf("grant oidc auth request: %w", err)
-	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return sesame.Errorf(sesame.ENotFound, "Demande de connexion introuvable.")
-	}
-	return nil
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5
+			WHERE id = $6 AND patron_id IS NULL AND expires_at > $7`,
+			g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
+		if err != nil {
+			return fmt.Errorf("grant oidc auth request: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return sesame.Errorf(sesame.ENotFound, "Demande de connexion introuvable.")
+		}
+		return recordLaunch(ctx, tx, g.Launch)
+	})
 }
 
 // SaveOIDCCode gives a code to a request already granted and still without one.

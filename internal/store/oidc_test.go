@@ -69,10 +69,16 @@ func (f *oidcFixture) grantedRequest(t testing.TB, id, codeHash string) {
 		t.Fatal(err)
 	}
 	err = f.st.GrantOIDCAuthRequest(ctx, id, store.OIDCGrant{PatronID: f.patron, Subject: "sub", Claims: "{}",
-		CodeHash: codeHash, CodeExpiresAt: f.clock().Add(time.Minute)})
+		CodeHash: codeHash, CodeExpiresAt: f.clock().Add(time.Minute), Launch: f.launch()})
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// launch is the launch a grant records: the fixture's patron at its clock.
+func (f *oidcFixture) launch() store.Launch {
+	p, _ := f.st.Patron(context.Background(), store.NetworkScope(), f.patron)
+	return store.Launch{At: f.clock(), PatronID: f.patron, LibraryID: p.LibraryID, ResourceID: 1, ConnectorID: f.connector}
 }
 
 func (f *oidcFixture) token(t testing.TB, idHash, requestID string, expires time.Time) {
@@ -89,8 +95,11 @@ func TestOIDCRequestLifecycle(t *testing.T) {
 	f := newOIDCFixture(t)
 	f.grantedRequest(t, "req-1", "code-1")
 	if err := f.st.GrantOIDCAuthRequest(ctx, "req-1", store.OIDCGrant{PatronID: f.patron, CodeHash: "code-1b",
-		CodeExpiresAt: f.clock().Add(time.Minute)}); sesame.ErrorCode(err) != sesame.ENotFound {
+		CodeExpiresAt: f.clock().Add(time.Minute), Launch: f.launch()}); sesame.ErrorCode(err) != sesame.ENotFound {
 		t.Errorf("granted twice: got %v, want ENotFound", err)
+	}
+	if l, err := f.st.PatronLaunches(ctx, f.patron); err != nil || len(l) != 1 {
+		t.Errorf("launches after one grant and one refused: %d (%v), want 1", len(l), err)
 	}
 	r, err := f.st.UseOIDCCode(ctx, "code-1", f.clock().Add(10*time.Minute))
 	if err != nil {
