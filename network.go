@@ -10,6 +10,9 @@ type Network struct {
 	Name           string
 	ContactEmail   string
 	ValidityMonths int // how long a validated account stays open; 12 by default
+	// StaffMFARequired sends staff without a second factor to set one up
+	// right after login, and lets them do nothing else until then.
+	StaffMFARequired bool
 }
 
 // DefaultValidityMonths is the tutorial's "Les comptes de vos usagers sont valides 1 an".

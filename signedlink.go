@@ -2,8 +2,8 @@ package sesame
 
 import (
 	"crypto/hmac"
-	"crypto/md5"  //nolint:gosec // vendors such as Tout apprendre specify md5; the secret, not the hash, is what protects the link
-	"crypto/sha1" //nolint:gosec // same: a vendor's choice, kept for compatibility
+	"crypto/md5"  // #nosec G501 -- vendors such as Tout apprendre specify md5; the secret, not the hash, is what protects the link
+	"crypto/sha1" // #nosec G505 -- same: a vendor's choice, kept for compatibility
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -245,9 +245,9 @@ func (s SignedLinkSettings) digest(signed, secret string) string {
 	var h hash.Hash
 	switch s.Hash {
 	case "md5":
-		h = md5.New() //nolint:gosec // see the import
+		h = md5.New() // #nosec G401 -- see the import
 	case "sha1":
-		h = sha1.New() //nolint:gosec // see the import
+		h = sha1.New() // #nosec G401 -- see the import
 	case "hmac-sha256":
 		h = hmac.New(sha256.New, []byte(secret))
 	default:

@@ -102,8 +102,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	go http.Serve(ln, handler)
-	go http.Serve(helloLn, hello)
+	// A client that never finishes its headers must not hold a connection forever.
+	go (&http.Server{Handler: handler, ReadHeaderTimeout: time.Minute}).Serve(ln)
+	go (&http.Server{Handler: hello, ReadHeaderTimeout: time.Minute}).Serve(helloLn)
 	base, helloBase := "http://"+ln.Addr().String(), "http://"+helloLn.Addr().String()
 
 	cookies, err := login(base, "fouesnant", demo.Password)

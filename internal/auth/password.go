@@ -26,6 +26,9 @@ var DefaultParams = Params{Time: 2, Memory: 19 * 1024, Threads: 1}
 const (
 	saltLen = 16
 	keyLen  = 32
+	// maxKeyLen bounds the key length a stored hash may ask for: argon2
+	// computes as many bytes as it is told, and no key of ours is longer.
+	maxKeyLen = 64
 )
 
 // Hasher hashes passwords with argon2id, salting from Random.
@@ -62,10 +65,11 @@ func (h Hasher) Verify(password, phc string) (ok, rehash bool) {
 	enc := base64.RawStdEncoding
 	salt, err1 := enc.DecodeString(parts[4])
 	want, err2 := enc.DecodeString(parts[5])
-	if err1 != nil || err2 != nil || len(want) == 0 {
+	n := len(want)
+	if err1 != nil || err2 != nil || n == 0 || n > maxKeyLen {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(len(want)))
+	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(n))
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return false, false
 	}

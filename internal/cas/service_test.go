@@ -183,7 +183,7 @@ func FuzzServiceMatch(f *testing.F) {
 			}
 			return ""
 		}
-		if strings.ToLower(p.Scheme) != strings.ToLower(s.Scheme) || !strings.EqualFold(p.Hostname(), s.Hostname()) || port(p) != port(s) {
+		if !strings.EqualFold(p.Scheme, s.Scheme) || !strings.EqualFold(p.Hostname(), s.Hostname()) || port(p) != port(s) {
 			t.Fatalf("Match(%q, %q): scheme, host or port differ: %s://%s:%s and %s://%s:%s",
 				prefix, service, p.Scheme, p.Hostname(), port(p), s.Scheme, s.Hostname(), port(s))
 		}

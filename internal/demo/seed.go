@@ -12,7 +12,7 @@ import (
 )
 
 // Password is the password of every demo account, printed by the demo.
-const Password = "sesame-demo-29"
+const Password = "sesame-demo-29" // #nosec G101 -- the demo's published password, printed at start; no real account has it
 
 // Accounts are the demo logins, as the demo prints them.
 var Accounts = []struct{ Login, Role string }{
@@ -51,7 +51,7 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 	if opts.Patrons == 0 {
 		opts.Patrons = 3000
 	}
-	rng := rand.New(rand.NewPCG(opts.Seed, 29))
+	rng := rand.New(rand.NewPCG(opts.Seed, 29)) // #nosec G404 -- demo data must be the same for a given seed; it protects nothing
 	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12}, actor); err != nil {
 		return false, err
 	}

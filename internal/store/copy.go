@@ -17,9 +17,10 @@ import (
 // one transaction that skips the rows the target already holds, so that a
 // copy can be run again: an interrupted one resumes, a finished one writes
 // nothing. patron_counts is computed again on the target from the copied
-// patrons; sessions, patron_sessions, login_throttle, password_resets and registrations are not copied (see notCopied). At the
-// end, the rows of every table are counted on both sides, and any difference
-// is an error.
+// patrons; sessions, logins waiting for their code, failed-login counters,
+// and links and tickets that last minutes or hours are not copied (see
+// notCopied). At the end, the rows of every table are counted on both
+// sides, and any difference is an error.
 //
 // progress, when not nil, is called at the start of each table, after each
 // page, and last with done == total.
@@ -109,12 +110,12 @@ func (r CopyReport) Written() int {
 	return n
 }
 
-// notCopied are the tables a copy leaves behind: sessions, password reset
-// links, pending registrations and failed-login counters last minutes or
-// hours (a pending registration is sent again), and everyone signs in again
-// on the new database.
+// notCopied are the tables a copy leaves behind: sessions, staff logins
+// waiting for their code, password reset links, pending registrations and
+// failed-login counters last minutes or hours (a pending registration is
+// sent again), and everyone signs in again on the new database.
 var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations", "sso_tokens",
-	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests"}
+	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests", "staff_pending_logins"}
 
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000
@@ -159,6 +160,7 @@ type copyTable struct {
 var copyTables = []copyTable{
 	{name: "network", key: []string{"id"}, columns: []copyColumn{
 		{"id", intColumn}, {"name", textColumn}, {"contact_email", textColumn}, {"validity_months", intColumn},
+		{"staff_mfa_required", boolColumn},
 	}},
 	{name: "libraries", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"code", textColumn}, {"name", textColumn}, {"town", textColumn},
@@ -171,6 +173,12 @@ var copyTables = []copyTable{
 	{name: "staff", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"login", textColumn}, {"name", textColumn}, {"role", textColumn},
 		{"library_id", nullIntColumn}, {"password_hash", textColumn}, {"disabled", boolColumn}, {"created_at", timeColumn},
+		// The second factor goes along: its secret is sealed with the
+		// staff id as context, which the copy keeps.
+		{"totp_secret", textColumn}, {"totp_last_step", intColumn}, {"totp_enabled_at", nullTimeColumn},
+	}},
+	{name: "staff_recovery_codes", key: []string{"staff_id", "code_hash"}, columns: []copyColumn{
+		{"staff_id", intColumn}, {"code_hash", textColumn}, {"created_at", timeColumn},
 	}},
 	{name: "patrons", key: []string{"id"}, identity: true, columns: []copyColumn{
 		{"id", intColumn}, {"library_id", intColumn}, {"last_name", textColumn}, {"first_name", textColumn},
@@ -362,6 +370,7 @@ func (t copyTable) readPage(ctx context.Context, src *sql.Tx, after []any) ([][]
 		where = fmt.Sprintf(" WHERE (%s) > (%s)", strings.Join(t.key, ", "), placeholders(1, len(t.key)))
 	}
 	args = append(args, copyBatch)
+	// #nosec G201 -- table and column names come from copyTables, values are placeholders.
 	query := fmt.Sprintf(`SELECT %s FROM %s%s ORDER BY %s LIMIT $%d`,
 		strings.Join(names, ", "), t.name, where, strings.Join(t.key, ", "), len(args))
 	rows, err := src.QueryContext(ctx, query, args...)
@@ -649,6 +658,7 @@ func (s *Store) moveSequences(ctx context.Context) error {
 		if !t.identity {
 			continue
 		}
+		// #nosec G201 -- t.name comes from copyTables.
 		query := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM %[1]s`, t.name)
 		if _, err := s.write.ExecContext(ctx, query); err != nil {
 			return fmt.Errorf("copy %s: move the id sequence: %w", t.name, err)

@@ -58,7 +58,7 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 			t.Fatal(err)
 		}
 	}
-	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18}, copyActor))
+	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18, StaffMFARequired: true}, copyActor))
 	for i, code := range []string{"FOUESNANT", "QUIMPER", "ERGUE"} {
 		id, err := st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: code, ContactEmail: fmt.Sprintf("lib%d@example.org", i)}, copyActor)
 		must(err)
@@ -163,6 +163,15 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	_, err = db.Exec(`INSERT INTO saml_identity (id, certificate, private_key, pairwise_salt, created_at) VALUES (1, 'PEM', 'v1:clé', 'v1:sel', $1)`,
 		time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	must(err)
+	// The admin's second factor, sealed as kept, and their recovery codes,
+	// copied; a login waiting for its code, left behind.
+	_, err = db.Exec(`UPDATE staff SET totp_secret = 'v1:clé', totp_last_step = 59012345, totp_enabled_at = $1 WHERE id = $2`,
+		time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC), admin)
+	must(err)
+	_, err = db.Exec(`INSERT INTO staff_recovery_codes (staff_id, code_hash, created_at) VALUES ($1, 'code-1', $2), ($1, 'code-2', $2)`,
+		admin, time.Date(2026, 3, 1, 9, 30, 0, 0, time.UTC))
+	must(err)
+	must(st.CreatePendingLogin(ctx, store.PendingLogin{TokenHash: "pending-hash", StaffID: admin, ExpiresAt: time.Now().Add(5 * time.Minute)}))
 	// The OpenID Connect keys, sealed as kept: a signing key that expires
 	// and a secret that never does.
 	_, err = db.Exec(`INSERT INTO oidc_keys (id, slot, algorithm, public_jwk, private_key, created_at, expires_at)
@@ -237,7 +246,7 @@ func TestCopy(t *testing.T) {
 			if !report.Counted {
 				t.Error("the report has no counts of the target")
 			}
-			want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1, "cas_users": 1, "saml_identity": 1, "oidc_keys": 2}
+			want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1, "cas_users": 1, "saml_identity": 1, "oidc_keys": 2, "staff_recovery_codes": 2}
 			for _, tc := range report.Tables {
 				if tc.Source != tc.Target || tc.Written != tc.Source {
 					t.Errorf("%s: got source %d, written %d, target %d; want all equal", tc.Table, tc.Source, tc.Written, tc.Target)
@@ -250,10 +259,10 @@ func TestCopy(t *testing.T) {
 			for _, tc := range report.Tables {
 				tables = append(tables, tc.Table)
 			}
-			if got, want := strings.Join(tables, " "), "network libraries resources staff patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
+			if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
 				t.Errorf("tables: got %s, want %s", got, want)
 			}
-			if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests"; got != want {
+			if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests staff_pending_logins"; got != want {
 				t.Errorf("not copied: got %q, want %q", got, want)
 			}
 			if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {
@@ -292,6 +301,9 @@ func TestCopy(t *testing.T) {
 			// Sessions are not copied.
 			if _, err := dst.SessionByHash(ctx, "token-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
 				t.Errorf("session on the target: got %v, want not found", err)
+			}
+			if _, err := dst.PendingLoginByHash(ctx, "pending-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
+				t.Errorf("login waiting for its code on the target: got %v, want not found", err)
 			}
 
 			// New rows get new ids: the sequences moved past the copied ones.
@@ -344,7 +356,7 @@ func TestCopyAgain(t *testing.T) {
 			for i, wantWritten := range []func(table string, source int) int{
 				func(table string, source int) int { // resumed: the patrons are there
 					switch table {
-					case "network", "libraries", "resources", "staff", "patrons", "patron_counts":
+					case "network", "libraries", "resources", "staff", "staff_recovery_codes", "patrons", "patron_counts":
 						return 0
 					}
 					return source
@@ -543,6 +555,8 @@ func checkSameRows(t *testing.T, srcPath, dstDSN string) {
 		`SELECT month, library_id, registrations, validations, refusals, renewals, expiries FROM stats_account_months ORDER BY month, library_id`,
 		`SELECT id, counted_until, kept_since, last_run_at FROM stats_fold`,
 		`SELECT id, at, COALESCE(patron_id, 0), library_id, resource_id FROM launches ORDER BY id`,
+		`SELECT id, totp_secret, totp_last_step, totp_enabled_at FROM staff ORDER BY id`,
+		`SELECT staff_id, code_hash, created_at FROM staff_recovery_codes ORDER BY staff_id, code_hash`,
 	}
 	for _, q := range queries {
 		want := readRows(t, srcPath, q)

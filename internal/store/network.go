@@ -30,8 +30,8 @@ func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 		return s.networkCache.network, nil
 	}
 	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths}
-	err := s.read.QueryRowContext(ctx, `SELECT name, contact_email, validity_months FROM network WHERE id = 1`).
-		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths)
+	err := s.read.QueryRowContext(ctx, `SELECT name, contact_email, validity_months, staff_mfa_required FROM network WHERE id = 1`).
+		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths, &n.StaffMFARequired)
 	if err != nil && err != sql.ErrNoRows {
 		return n, fmt.Errorf("read network: %w", err)
 	}
@@ -43,13 +43,19 @@ func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.Actor) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO network (id, name, contact_email, validity_months) VALUES (1, $1, $2, $3)
-			ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months`,
-			n.Name, n.ContactEmail, n.ValidityMonths)
+			INSERT INTO network (id, name, contact_email, validity_months, staff_mfa_required) VALUES (1, $1, $2, $3, $4)
+			ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months,
+				staff_mfa_required = excluded.staff_mfa_required`,
+			n.Name, n.ContactEmail, n.ValidityMonths, n.StaffMFARequired)
 		if err != nil {
 			return fmt.Errorf("save network: %w", err)
 		}
-		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois.", n.Name, n.ContactEmail, n.ValidityMonths)
+		mfa := "facultative"
+		if n.StaffMFARequired {
+			mfa = "obligatoire"
+		}
+		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois, double authentification du personnel %s.",
+			n.Name, n.ContactEmail, n.ValidityMonths, mfa)
 		return audit(ctx, tx, s.Now(), actor, 0, 0, "reseau", detail)
 	})
 	s.networkCache.mu.Lock()

@@ -107,6 +107,7 @@ func addDigestPatrons(ctx context.Context, tx *sql.Tx, reqs []DigestRequest) err
 		for i, id := range chunk {
 			args[i], marks[i] = id, fmt.Sprintf("$%d", i+1)
 		}
+		// #nosec G202 -- marks are placeholders ($1, $2…), the ids are arguments.
 		rows, err := tx.QueryContext(ctx, `SELECT id, library_id, last_name, first_name, status FROM patrons WHERE id IN (`+strings.Join(marks, ", ")+`)`, args...)
 		if err != nil {
 			return fmt.Errorf("read digest patrons: %w", err)

@@ -112,9 +112,7 @@ func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesa
 			c.SAML = settings
 			c.SAML.Metadata = metadata
 		}
-		for _, a := range strings.Fields(v.Get("attributes")) {
-			c.SAML.Attributes = append(c.SAML.Attributes, a)
-		}
+		c.SAML.Attributes = append(c.SAML.Attributes, strings.Fields(v.Get("attributes"))...)
 	case sesame.ConnectorSignedLink:
 		c.Link = sesame.SignedLinkSettings{Preset: v.Get("preset"), URL: strings.TrimSpace(v.Get("url")),
 			Hash: v.Get("hash"), Signed: strings.TrimSpace(v.Get("signed")), TimeFormat: strings.TrimSpace(v.Get("time_format")),

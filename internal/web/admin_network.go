@@ -14,6 +14,7 @@ const (
 	fieldNetName     = "nom"
 	fieldNetEmail    = "email"
 	fieldNetValidity = "validite"
+	fieldNetStaffMFA = "double_authentification"
 )
 
 type adminNetworkPage struct {
@@ -25,8 +26,9 @@ type adminNetworkPage struct {
 func validateNetwork(v url.Values) (sesame.Network, sesame.FieldErrors) {
 	errs := sesame.FieldErrors{}
 	n := sesame.Network{
-		Name:         adminText(v, fieldNetName),
-		ContactEmail: sesame.NormalizeEmail(v.Get(fieldNetEmail)),
+		Name:             adminText(v, fieldNetName),
+		ContactEmail:     sesame.NormalizeEmail(v.Get(fieldNetEmail)),
+		StaffMFARequired: adminCheckbox(v, fieldNetStaffMFA),
 	}
 	if msg := sesame.CheckRequiredText("Nom du réseau", n.Name, 100); msg != "" {
 		errs.Add(fieldNetName, msg)
@@ -58,6 +60,7 @@ func (s *Server) networkEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderNetworkForm(w, r, http.StatusOK, adminNetworkPage{Form: form{Values: url.Values{
 		fieldNetName: {n.Name}, fieldNetEmail: {n.ContactEmail}, fieldNetValidity: {strconv.Itoa(n.ValidityMonths)},
+		fieldNetStaffMFA: {adminBool(n.StaffMFARequired)},
 	}}})
 }
 
@@ -67,6 +70,10 @@ func (s *Server) networkUpdate(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	n, errs := validateNetwork(r.PostForm)
+	if n.StaffMFARequired && !s.store.CanSealSecrets() {
+		errs.Add(fieldNetStaffMFA, "Double authentification obligatoire : impossible tant que la clé de chiffrement SESAME_SECRET_KEY du serveur n'est pas réglée ; "+
+			"demandez-la à la personne qui installe Sésame.")
+	}
 	if len(errs) > 0 {
 		s.renderNetworkForm(w, r, http.StatusUnprocessableEntity, adminNetworkPage{Form: form{Values: adminTyped(r.PostForm), Errors: errs}})
 		return

@@ -7,6 +7,7 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // Staff form field names.
@@ -44,6 +45,7 @@ type adminStaffPage struct {
 	Self      bool   // the admin's own account
 	Form      form
 	Libraries []sesame.Library
+	TOTP      store.StaffTOTP // of an edited account
 }
 
 // adminPasswordPage shows a new password, once.
@@ -144,6 +146,10 @@ func (s *Server) renderStaffForm(w http.ResponseWriter, r *http.Request, status 
 	title := "Nouveau compte du personnel"
 	if p.ID != 0 {
 		title = "Compte " + p.Login
+		if p.TOTP, err = s.store.StaffTOTPStatus(r.Context(), p.ID); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	s.render(w, r, status, "staff_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
@@ -281,4 +287,20 @@ func (s *Server) staffResetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.renderStaffPassword(w, r, adminPasswordPage{Staff: st, Password: password})
+}
+
+// staffDisableTOTP turns off the second factor of a staff member who lost
+// their phone: they log in with their password alone, and may set up a new one.
+func (s *Server) staffDisableTOTP(w http.ResponseWriter, r *http.Request) {
+	st := s.loadStaff(w, r)
+	if st == nil {
+		return
+	}
+	ctx := r.Context()
+	if err := s.store.DisableStaffTOTP(ctx, st.ID, actorOf(staffFrom(ctx))); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("double authentification désactivée par l'administration", "login", st.Login, "par", staffFrom(ctx).Login)
+	redirect(w, r, "/admin/personnel/"+strconv.FormatInt(st.ID, 10), "double-authentification-desactivee")
 }

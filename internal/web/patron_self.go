@@ -42,6 +42,8 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status in
 }
 
 // Field names of the patron's own forms.
+//
+// #nosec G101 -- names of form fields, no credential.
 const (
 	fieldResource        = "ressource"
 	fieldCurrentPassword = "mot_de_passe_actuel"

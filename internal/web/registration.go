@@ -34,7 +34,7 @@ const registrationSent = "Vérifiez votre messagerie : nous vous avons envoyé u
 
 // Fields of the registration form that the domain does not name.
 const (
-	fieldPassword  = "mot_de_passe"
+	fieldPassword  = "mot_de_passe" // #nosec G101 -- a form field's name, no credential
 	fieldResources = "ressources"
 	fieldNotice    = "notice"
 	fieldHoneypot  = "site_web" // hidden from people: only robots fill it

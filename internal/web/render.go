@@ -44,6 +44,7 @@ var pageNames = []string{
 	"acces_refuse", "connector_list", "connector_form", "connector_delete",
 	"stats",
 	"saml_reponse",
+	"securite_compte", "connexion_verification",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -144,6 +145,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 }
 
 // notices are the messages shown after a redirect, named in its ?ok= parameter.
+//
+// #nosec G101 -- French UI sentences that mention "mot de passe", no credential.
 var notices = map[string]string{
 	"enregistre":       "Les modifications ont été enregistrées.",
 	"active":           "Les ressources cochées ont été activées.",
@@ -167,6 +170,9 @@ var notices = map[string]string{
 	"motdepassechange":    "Votre mot de passe a été changé. Vos autres sessions, sur d'autres appareils, ont été fermées.",
 	"ressourcesdemandees": "Votre demande est envoyée à votre bibliothèque : les ressources demandées sont « en attente » de sa validation.",
 	"dejademandees":       "Ces ressources étaient déjà demandées ou validées : rien n'a changé.",
+
+	// Staff two-factor authentication.
+	"double-authentification-desactivee": "La double authentification est désactivée.",
 
 	// Connectors, for the network admin.
 	"connecteur-ajoute":   "Le connecteur a été ajouté. Sa clé secrète est chiffrée et ne sera plus jamais affichée en entier.",

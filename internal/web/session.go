@@ -80,7 +80,9 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		hash = st.PasswordHash
 	}
-	ok, wait, rehash, err := s.verifyLogin(r, auth.AccountKey(login), password, hash, usable)
+	// The failures are not cleared yet: for an account with a second
+	// factor, a right password followed by wrong codes must still add up.
+	ok, wait, rehash, err := s.checkPassword(r, auth.AccountKey(login), password, hash, usable)
 	switch {
 	case err != nil:
 		s.fail(w, r, err)
@@ -100,19 +102,44 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	err = s.startSession(w, r, s.cookieName(), s.store.DeleteSession,
+	secondFactor, err := s.store.StaffHasTOTP(ctx, st.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if secondFactor {
+		s.beginSecondFactor(w, r, st, page.Next)
+		return
+	}
+	if err := s.clearThrottles(r, auth.AccountKey(login)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.finishStaffLogin(w, r, st, page.Next, "Connexion réussie.")
+}
+
+// finishStaffLogin gives st a new session and sends them on: to next, or
+// to their landing page; to the set-up of a second factor first when the
+// network requires one they do not have.
+func (s *Server) finishStaffLogin(w http.ResponseWriter, r *http.Request, st *sesame.Staff, next, detail string) {
+	ctx := r.Context()
+	err := s.startSession(w, r, s.cookieName(), s.store.DeleteSession,
 		func(ctx context.Context, hash string) error { return s.store.CreateSession(ctx, hash, st.ID) })
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, "connexion", "Connexion réussie."); err != nil {
+	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, "connexion", detail); err != nil {
 		s.log.Error("audit", "err", err)
 	}
-	s.log.Info("connexion", "login", login)
-	next := page.Next
+	s.log.Info("connexion", "login", st.Login)
 	if next == "" {
 		next = s.landing(st)
+	}
+	if enrol, err := s.mustEnrol(ctx, st); err != nil {
+		s.log.Error("double authentification", "err", err)
+	} else if enrol {
+		next = mfaPath
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -170,17 +197,18 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, cookie str
 // against a dummy hash all the same, so that the answer takes as long and
 // says nothing of which accounts exist. wait is set when a throttle blocks.
 func (s *Server) verifyLogin(r *http.Request, accountKey, password, hash string, usable bool) (ok bool, wait time.Duration, rehash bool, err error) {
-	ctx := r.Context()
-	now := s.cfg.Now()
-	keys := []string{accountKey, auth.AddressKey(s.clientAddress(r))}
-	for _, key := range keys {
-		t, err := s.store.ThrottleOf(ctx, key)
-		if err != nil {
-			return false, 0, false, err
-		}
-		if wait := t.BlockedUntil.Sub(now); wait > 0 {
-			return false, wait, false, nil
-		}
+	ok, wait, rehash, err = s.checkPassword(r, accountKey, password, hash, usable)
+	if ok {
+		err = s.clearThrottles(r, accountKey)
+	}
+	return ok && err == nil, wait, rehash, err
+}
+
+// checkPassword is verifyLogin without the clearing of the failures after
+// a success, which is the caller's to do.
+func (s *Server) checkPassword(r *http.Request, accountKey, password, hash string, usable bool) (ok bool, wait time.Duration, rehash bool, err error) {
+	if wait, err := s.throttled(r, accountKey); wait > 0 || err != nil {
+		return false, wait, false, err
 	}
 	if len(password) > auth.MaxPasswordLen {
 		password = password[:auth.MaxPasswordLen]
@@ -190,19 +218,51 @@ func (s *Server) verifyLogin(r *http.Request, accountKey, password, hash string,
 	}
 	ok, rehash = s.cfg.Hasher.Verify(password, hash)
 	if !ok || !usable {
-		for _, key := range keys {
-			if _, err := s.store.RecordFailure(ctx, key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
-				return false, 0, false, err
-			}
-		}
-		return false, 0, false, nil
-	}
-	for _, key := range keys {
-		if err := s.store.ClearThrottle(ctx, key); err != nil {
-			return false, 0, false, err
-		}
+		return false, 0, false, s.recordLoginFailure(r, accountKey)
 	}
 	return true, 0, rehash, nil
+}
+
+// loginKeys are the two throttles of a login: the account's and the client address's.
+func (s *Server) loginKeys(r *http.Request, accountKey string) []string {
+	return []string{accountKey, auth.AddressKey(s.clientAddress(r))}
+}
+
+// throttled is how long either throttle still blocks, 0 when neither does.
+func (s *Server) throttled(r *http.Request, accountKey string) (time.Duration, error) {
+	now := s.cfg.Now()
+	for _, key := range s.loginKeys(r, accountKey) {
+		t, err := s.store.ThrottleOf(r.Context(), key)
+		if err != nil {
+			return 0, err
+		}
+		if wait := t.BlockedUntil.Sub(now); wait > 0 {
+			return wait, nil
+		}
+	}
+	return 0, nil
+}
+
+// recordLoginFailure counts a failed attempt, a wrong password or a wrong
+// code, on both throttles.
+func (s *Server) recordLoginFailure(r *http.Request, accountKey string) error {
+	now := s.cfg.Now()
+	for _, key := range s.loginKeys(r, accountKey) {
+		if _, err := s.store.RecordFailure(r.Context(), key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// clearThrottles forgets the failures of both throttles, once the login succeeded.
+func (s *Server) clearThrottles(r *http.Request, accountKey string) error {
+	for _, key := range s.loginKeys(r, accountKey) {
+		if err := s.store.ClearThrottle(r.Context(), key); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // clientAddress is the address the request came from, without its port:
