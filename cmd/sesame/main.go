@@ -36,6 +36,7 @@ Commands:
   migrate       bring the database schema up to date
   jobs ping     enqueue check jobs: each running instance's worker records one audit event per job
   admin create  create a network admin account (--login; password from standard input, or generated)
+  admin disable-2fa  turn off a staff member's two-factor login, for one who lost both phone and recovery codes (--login)
   backup        write a consistent copy of the SQLite database while it runs (--db, --out)
   connector     add, list or remove the connectors that open resources (OpenID Connect, CAS, SAML, signed links)
   copy          copy a whole network between databases, SQLite to PostgreSQL above all (--from, --to)
@@ -69,10 +70,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "migrate":
 		return migrate(ctx, args[1:], stdout, env)
 	case "admin":
-		if len(args) < 2 || args[1] != "create" {
-			return errors.New(`usage: sesame admin create --db PATH --login LOGIN`)
+		switch {
+		case len(args) >= 2 && args[1] == "create":
+			return adminCreate(ctx, args[2:], stdin, stdout, env)
+		case len(args) >= 2 && args[1] == "disable-2fa":
+			return adminDisable2FA(ctx, args[2:], stdout, env)
 		}
-		return adminCreate(ctx, args[2:], stdin, stdout, env)
+		return errors.New(`usage: sesame admin create --db PATH --login LOGIN, or sesame admin disable-2fa --db PATH --login LOGIN`)
 	case "backup":
 		return backup(ctx, args[1:], stdout, env)
 	case "jobs":
@@ -214,6 +218,32 @@ func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	if generated {
 		fmt.Fprintf(stdout, "Password: %s\n", password)
 	}
+	return nil
+}
+
+// adminDisable2FA turns off a staff member's second factor from the
+// server: the way back in for the last network admin who lost both their
+// phone and their recovery codes, or after SESAME_SECRET_KEY was lost.
+func adminDisable2FA(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
+	fs := flag.NewFlagSet("admin disable-2fa", flag.ContinueOnError)
+	cfg := config.Bind(fs, env, config.DefaultDB)
+	login := fs.String("login", "", "login of the staff member")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	staff, err := st.StaffByLogin(ctx, sesame.NormalizeLogin(*login))
+	if err != nil {
+		return fmt.Errorf("--login %q: %w", *login, err)
+	}
+	if err := st.DisableStaffTOTP(ctx, staff.ID, sesame.Actor{Label: "ligne de commande"}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Two-factor login of %q turned off; they log in with their password and may set it up again.\n", staff.Login)
 	return nil
 }
 

@@ -181,3 +181,33 @@ func TestPostgresServeWaitsForMigrate(t *testing.T) {
 		t.Errorf("serve after migrate: %v", err)
 	}
 }
+
+func TestAdminDisable2FA(t *testing.T) {
+	ctx := context.Background()
+	db := filepath.Join(t.TempDir(), "s.db")
+	var out bytes.Buffer
+	if err := run(ctx, []string{"admin", "create", "--db", db, "--login", "chef"}, strings.NewReader("une phrase de passe assez longue\n"), &out, &out, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, db, store.Options{Secrets: storetest.TestSecrets(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	chef, err := st.StaffByLogin(ctx, "chef")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnableStaffTOTP(ctx, chef.ID, "JBSWY3DPEHPK3PXP", 1, []string{"hash"}, sesame.Actor{Label: "test"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := run(ctx, []string{"admin", "disable-2fa", "--db", db, "--login", "inconnu"}, nil, &out, &out, noEnv); err == nil {
+		t.Error("unknown login: want an error")
+	}
+	if err := run(ctx, []string{"admin", "disable-2fa", "--db", db, "--login", "chef"}, nil, &out, &out, noEnv); err != nil {
+		t.Fatal(err)
+	}
+	if on, err := st.StaffHasTOTP(ctx, chef.ID); err != nil || on {
+		t.Errorf("two-factor still on (%v)", err)
+	}
+}

@@ -94,8 +94,8 @@ func (s *Store) UpdateStaff(ctx context.Context, st sesame.Staff, actor sesame.A
 			return sesame.Errorf(sesame.ENotFound, "Compte introuvable.")
 		}
 		if st.Disabled {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE staff_id = $1`, st.ID); err != nil {
-				return fmt.Errorf("end sessions: %w", err)
+			if err := endStaffSessions(ctx, tx, st.ID); err != nil {
+				return err
 			}
 		}
 		return audit(ctx, tx, s.Now(), actor, st.LibraryID, 0, "personnel", "Compte modifié : "+st.Login+".")
@@ -114,11 +114,23 @@ func (s *Store) SetStaffPassword(ctx context.Context, id int64, hash string, end
 			return sesame.Errorf(sesame.ENotFound, "Compte introuvable.")
 		}
 		if endSessions {
-			if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE staff_id = $1`, id); err != nil {
-				return fmt.Errorf("end sessions: %w", err)
+			if err := endStaffSessions(ctx, tx, id); err != nil {
+				return err
 			}
 			return audit(ctx, tx, s.Now(), actor, 0, 0, "personnel", fmt.Sprintf("Mot de passe réinitialisé (compte n° %d).", id))
 		}
 		return nil
 	})
+}
+
+// endStaffSessions ends a staff member's sessions, and the logins waiting
+// for their second factor: a disabled account or a reset password must not
+// be finished by a code typed afterwards.
+func endStaffSessions(ctx context.Context, tx *sql.Tx, staffID int64) error {
+	for _, q := range []string{`DELETE FROM sessions WHERE staff_id = $1`, `DELETE FROM staff_pending_logins WHERE staff_id = $1`} {
+		if _, err := tx.ExecContext(ctx, q, staffID); err != nil {
+			return fmt.Errorf("end staff sessions: %w", err)
+		}
+	}
+	return nil
 }

@@ -376,23 +376,35 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, st *sesa
 	return true
 }
 
-// mfaDisable turns st's own second factor off.
-func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
+// confirmedMFAChange returns the staff member changing their own second
+// factor, once it is on and they have given a current code or their
+// password; otherwise it has answered and returns nil.
+func (s *Server) confirmedMFAChange(w http.ResponseWriter, r *http.Request) *sesame.Staff {
 	if !s.parseForm(w, r) {
-		return
+		return nil
 	}
 	ctx := r.Context()
 	st := staffFrom(ctx)
 	p, err := s.mfaPageFor(ctx, st, "")
 	if err != nil {
 		s.fail(w, r, err)
-		return
+		return nil
 	}
 	if !p.Status.Enabled {
 		redirect(w, r, mfaPath, "inchange")
-		return
+		return nil
 	}
 	if !s.reauthenticate(w, r, st, p) {
+		return nil
+	}
+	return st
+}
+
+// mfaDisable turns st's own second factor off.
+func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	st := s.confirmedMFAChange(w, r)
+	if st == nil {
 		return
 	}
 	if err := s.store.DisableStaffTOTP(ctx, st.ID, actorOf(st)); err != nil {
@@ -405,21 +417,9 @@ func (s *Server) mfaDisable(w http.ResponseWriter, r *http.Request) {
 
 // mfaNewRecoveryCodes replaces st's recovery codes, shown once.
 func (s *Server) mfaNewRecoveryCodes(w http.ResponseWriter, r *http.Request) {
-	if !s.parseForm(w, r) {
-		return
-	}
 	ctx := r.Context()
-	st := staffFrom(ctx)
-	p, err := s.mfaPageFor(ctx, st, "")
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if !p.Status.Enabled {
-		redirect(w, r, mfaPath, "inchange")
-		return
-	}
-	if !s.reauthenticate(w, r, st, p) {
+	st := s.confirmedMFAChange(w, r)
+	if st == nil {
 		return
 	}
 	codes, hashes, err := newRecoveryCodes(s.cfg.Random)
@@ -431,7 +431,8 @@ func (s *Server) mfaNewRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if p, err = s.mfaPageFor(ctx, st, ""); err != nil {
+	p, err := s.mfaPageFor(ctx, st, "")
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -411,6 +411,24 @@ func TestMFAPendingLoginExpires(t *testing.T) {
 	}
 }
 
+// A login waiting for its code ends with the account's sessions: a code
+// typed after the admin reset the password, or disabled the account, opens
+// nothing.
+func TestMFAPendingLoginEndsWithSessions(t *testing.T) {
+	w := newWorld(t)
+	secret, _ := w.enrol(w.login("fouesnant"))
+	w.clock.Advance(30 * time.Second)
+	c := w.anonymous()
+	c.passwordStep("fouesnant")
+	if res := w.login("admin").post("/admin/personnel/"+itoa(w.staffID("fouesnant"))+"/mot-de-passe", url.Values{}); res.status != http.StatusOK {
+		t.Fatalf("password reset by the admin: got %d", res.status)
+	}
+	c.post("/connexion/verification", url.Values{"code": {codeAt(t, secret, w.clock.Now())}})
+	if c.loggedIn() {
+		t.Error("a code typed after the password reset opened a session")
+	}
+}
+
 func TestMFADisable(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
