@@ -134,6 +134,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	defer a.Close()
 	if isDemo {
 		demoOpts.Today = sesame.DateOf(time.Now(), app.Paris())
+		demoOpts.UsageMonths = 8
 		start := time.Now()
 		seeded, err := demo.Seed(ctx, a.Store, app.Hasher(), demoOpts)
 		if err != nil {

@@ -270,3 +270,41 @@ func (s *Store) PatronLaunches(ctx context.Context, patronID int64) ([]Launch, e
 // CanSealSecrets reports whether SESAME_SECRET_KEY is set, so that
 // connectors with a secret can be saved.
 func (s *Store) CanSealSecrets() bool { return s.secrets != nil }
+
+// ValidatedGrant is a resource a Validé patron may open.
+type ValidatedGrant struct {
+	PatronID, LibraryID, ResourceID int64
+}
+
+// ValidatedGrants lists the validated grants of Validé patrons, in patron
+// order: the demo draws its past launches from them.
+func (s *Store) ValidatedGrants(ctx context.Context) ([]ValidatedGrant, error) {
+	rows, err := s.read.QueryContext(ctx, `
+		SELECT g.patron_id, p.library_id, g.resource_id FROM grants g JOIN patrons p ON p.id = g.patron_id
+		WHERE g.state = $1 AND p.status = $2 ORDER BY g.patron_id, g.resource_id`, string(sesame.GrantValidated), string(sesame.StatusValidated))
+	if err != nil {
+		return nil, fmt.Errorf("list validated grants: %w", err)
+	}
+	defer rows.Close()
+	var out []ValidatedGrant
+	for rows.Next() {
+		var g ValidatedGrant
+		if err := rows.Scan(&g.PatronID, &g.LibraryID, &g.ResourceID); err != nil {
+			return nil, fmt.Errorf("scan grant: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// RecordLaunches saves many launches in one transaction.
+func (s *Store) RecordLaunches(ctx context.Context, launches []Launch) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, l := range launches {
+			if err := recordLaunch(ctx, tx, l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
