@@ -557,6 +557,22 @@ func TestOIDCLogoutRevokesTokens(t *testing.T) {
 	}
 }
 
+func TestOIDCPasswordChangeRevokesTokens(t *testing.T) {
+	w := newWorld(t)
+	w.givePassword(w.patronB)
+	v := w.oidcVendor(w.res[0], sesame.OIDCSettings{ClientID: "vendor-a"}, "secret-du-fournisseur-1234")
+	c := w.anonymous()
+	l := v.login(c, w.patronB)
+	fresh := "un tout nouveau mot de passe"
+	res := c.post("/mon-compte/mot-de-passe", url.Values{"mot_de_passe_actuel": {testPassword}, "nouveau_mot_de_passe": {fresh}, "confirmation": {fresh}})
+	if res.status != http.StatusSeeOther {
+		t.Fatalf("password change: got %d", res.status)
+	}
+	if _, err := v.provider.UserInfo(v.ctx, oauth2.StaticTokenSource(l.token)); err == nil {
+		t.Error("userinfo still answers after the patron changed their password")
+	}
+}
+
 func TestOIDCRevocation(t *testing.T) {
 	w := newWorld(t)
 	w.givePassword(w.patronB)

@@ -226,6 +226,10 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// As its sessions, what vendors were given for the account ends.
+	if err := s.endPatronSSO(r, rs.PatronID); err != nil {
+		s.log.Error("fin des accès SSO après réinitialisation", "patron", rs.PatronID, "err", err)
+	}
 	s.log.Info("mot de passe usager réinitialisé", "patron", rs.PatronID)
 	redirect(w, r, "/connexion", "motdepasseusager")
 }

@@ -354,6 +354,10 @@ func (s *Server) myPasswordSave(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	// Whoever knew the old password may hold a vendor's token or ticket too.
+	if err := s.endPatronSSO(r, p.ID); err != nil {
+		s.log.Error("fin des accès SSO après changement de mot de passe", "patron", p.ID, "err", err)
+	}
 	s.log.Info("mot de passe usager changé", "patron", p.ID)
 	redirect(w, r, "/mon-compte", "motdepassechange")
 }
