@@ -81,8 +81,9 @@ func (s *Store) RequestGrants(ctx context.Context, sc Scope, patronID int64, res
 // ChangePatronPassword sets the password hash of a patron who proved their
 // current password, in one transaction: the patron's unused reset links are
 // voided, every session of theirs but keepSession (the hash of the one that
-// asked) is closed, and the change is audited.
-func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwordHash, keepSession string, actor sesame.Actor) error {
+// asked) is closed, and the change is audited; then, when set, is called in
+// the same transaction.
+func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwordHash, keepSession string, actor sesame.Actor, then AfterWrite) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		p, err := findPatron(ctx, tx, NetworkScope(), patronID)
 		if err != nil {
@@ -98,7 +99,13 @@ func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwo
 		if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE patron_id = $1 AND token_hash <> $2`, patronID, keepSession); err != nil {
 			return fmt.Errorf("close patron sessions: %w", err)
 		}
-		return audit(ctx, tx, now, actor, p.LibraryID, patronID, "mot de passe",
-			"Mot de passe changé par l'usager depuis « Mon compte » ; ses autres sessions sont fermées.")
+		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, "mot de passe",
+			"Mot de passe changé par l'usager depuis « Mon compte » ; ses autres sessions sont fermées."); err != nil {
+			return err
+		}
+		if then != nil {
+			return then(tx, p)
+		}
+		return nil
 	})
 }

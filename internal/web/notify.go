@@ -210,6 +210,19 @@ func (s *Server) resourcesMail(ctx context.Context) store.AfterGrants {
 	}
 }
 
+// passwordChangedMail returns the AfterWrite that tells the patron, in the
+// transaction of the change, that their password changed: if it was not
+// them, they learn it at once and know what to do.
+func (s *Server) passwordChangedMail(ctx context.Context) store.AfterWrite {
+	return func(tx *sql.Tx, p *sesame.Patron) error {
+		l := s.patronLetter(p, "Votre mot de passe a été changé")
+		l.add(block{Text: "Le mot de passe de votre compte de ressources numériques vient d'être changé depuis « Mon compte ». Vos autres sessions ont été fermées."})
+		l.add(block{Text: "Si ce n'est pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié ? », puis prévenez votre bibliothèque."})
+		l.add(block{Link: "Choisir un nouveau mot de passe", URL: s.cfg.BaseURL + "/mot-de-passe-oublie"})
+		return s.enqueueLetter(ctx, tx, l)
+	}
+}
+
 // patronLetter starts a mail to the patron, greeted as "Prénom NOM".
 func (s *Server) patronLetter(p *sesame.Patron, subject string) letter {
 	name := strings.TrimSpace(p.FirstName + " " + p.LastName)

@@ -350,7 +350,7 @@ func (s *Server) myPasswordSave(w http.ResponseWriter, r *http.Request) {
 	if c, err := r.Cookie(s.patronCookieName()); err == nil {
 		keep = auth.HashToken(c.Value)
 	}
-	if err := s.store.ChangePatronPassword(ctx, p.ID, hash, keep, patronActor(p)); err != nil {
+	if err := s.store.ChangePatronPassword(ctx, p.ID, hash, keep, patronActor(p), s.passwordChangedMail(ctx)); err != nil {
 		s.fail(w, r, err)
 		return
 	}

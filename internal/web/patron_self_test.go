@@ -668,6 +668,19 @@ func TestMyPasswordChange(t *testing.T) {
 	if got := here.get("/mon-compte"); got.status != http.StatusOK {
 		t.Errorf("the session that changed the password: got status %d, want 200", got.status)
 	}
+	mails, err := w.store.RecentMail(context.Background(), 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	told := false
+	for _, m := range mails {
+		if m.To == "anne.lefevre@example.org" && m.Subject == "Votre mot de passe a été changé" && strings.Contains(m.Text, "/mot-de-passe-oublie") {
+			told = true
+		}
+	}
+	if !told {
+		t.Error("the patron got no mail saying their password changed, with the way to take the account back")
+	}
 	if got := elsewhere.get("/mon-compte"); got.status != http.StatusSeeOther {
 		t.Errorf("the patron's other session: got status %d, want 303 to the login page", got.status)
 	}
