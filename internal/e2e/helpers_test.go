@@ -12,10 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
-	"log/slog"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -31,10 +28,9 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/app"
+	"github.com/bdf29/sesame/internal/apptest"
 	"github.com/bdf29/sesame/internal/auth"
-	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
-	"github.com/bdf29/sesame/internal/storetest"
 )
 
 // The tools the browser tests need. Debian's chromium package installs the
@@ -75,49 +71,11 @@ func startApp(t testing.TB, today sesame.Date) string {
 // for links in mail, is the one the app listens on.
 func startAppEnv(t testing.TB, today sesame.Date, env map[string]string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	base := "http://" + ln.Addr().String()
-	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": storetest.DSN(t), "SESAME_BASE_URL": base,
-		"SESAME_SHUTDOWN_DELAY": "0s"} // no load balancer to drain in a test
-	for k, v := range env {
-		vars[k] = v
-	}
-	fs := flag.NewFlagSet("e2e", flag.ContinueOnError)
-	cfg := config.Bind(fs, func(k string) string { return vars[k] }, config.DefaultDB)
-	if err := fs.Parse(nil); err != nil {
-		ln.Close()
-		t.Fatalf("flags: %v", err)
-	}
-
-	ctx, cancel := context.WithCancel(context.Background())
 	// A cheap hasher: the production parameters cost a second per hash.
 	hasher := auth.Hasher{Params: auth.Params{Time: 1, Memory: 8 * 1024, Threads: 1}, Random: rand.Reader}
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, *cfg, app.Options{Hasher: &hasher, Logger: logger})
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("open app: %v", err)
-	}
-	if _, err := demo.Seed(ctx, a.Store, hasher, demo.Options{Patrons: 300, Today: today}); err != nil {
-		cancel()
-		ln.Close()
-		a.Close()
-		t.Fatalf("seed demo: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("close app: %v", err)
-		}
+	_, base := apptest.Serve(t, env, hasher, func(ctx context.Context, a *app.App) error {
+		_, err := demo.Seed(ctx, a.Store, hasher, demo.Options{Patrons: 300, Today: today})
+		return err
 	})
 	return base
 }

@@ -5,10 +5,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -27,10 +25,9 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/app"
+	"github.com/bdf29/sesame/internal/apptest"
 	"github.com/bdf29/sesame/internal/auth"
-	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/store"
-	"github.com/bdf29/sesame/internal/storetest"
 )
 
 // Where Debian's apache2 package and the modules' packages install them.
@@ -95,44 +92,14 @@ type sesameApp struct {
 // engine storetest.EngineEnv names, holding one library.
 func startSesame(t testing.TB) *sesameApp {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatalf("listen: %v", err)
-	}
-	base := "http://" + ln.Addr().String()
 	key := make([]byte, 32)
 	rand.Read(key)
-	vars := map[string]string{"SESAME_ADDR": ln.Addr().String(), "SESAME_DB": storetest.DSN(t), "SESAME_BASE_URL": base,
-		"SESAME_SECRET_KEY": base64.StdEncoding.EncodeToString(key), "SESAME_SHUTDOWN_DELAY": "0s"}
-	fs := flag.NewFlagSet("ssotest", flag.ContinueOnError)
-	cfg := config.Bind(fs, func(k string) string { return vars[k] }, config.DefaultDB)
-	if err := fs.Parse(nil); err != nil {
-		ln.Close()
-		t.Fatalf("flags: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	hasher := testHasher
-	a, err := app.Open(ctx, *cfg, app.Options{Hasher: &hasher, Logger: logger})
-	if err != nil {
-		cancel()
-		ln.Close()
-		t.Fatalf("open app: %v", err)
-	}
-	served := make(chan error, 1)
-	go func() { served <- a.Serve(ctx, ln) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-served; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-		if err := a.Close(); err != nil {
-			t.Errorf("close app: %v", err)
-		}
-	})
+	a, base := apptest.Serve(t, map[string]string{"SESAME_SECRET_KEY": base64.StdEncoding.EncodeToString(key)}, testHasher, nil)
+	ctx := context.Background()
 
 	s := &sesameApp{t: t, base: base, store: a.Store, paris: app.Paris()}
 	sys := sesame.Actor{Label: "test"}
+	var err error
 	if err := s.store.SaveNetwork(ctx, sesame.Network{Name: "Réseau de test", ContactEmail: "reseau@example.org", ValidityMonths: 12}, sys); err != nil {
 		t.Fatal(err)
 	}
