@@ -33,9 +33,9 @@ SESAME_DB is the postgres:// address Sésame runs with. See docs/backup.md.
 // may be running, or explains pg_dump for PostgreSQL.
 func backup(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("backup", flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
 	out := fs.String("out", "", "file to write, which must not exist (default sesame-backup-YYYYMMDD-HHMMSS.db, UTC, in the current directory)")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(fs, args, env, config.DefaultDB)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {

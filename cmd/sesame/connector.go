@@ -13,7 +13,6 @@ import (
 	"text/tabwriter"
 
 	"github.com/bdf29/sesame"
-	"github.com/bdf29/sesame/internal/app"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
@@ -40,7 +39,6 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 		return errors.New(connectorUsage)
 	}
 	fs := flag.NewFlagSet("connector "+args[0], flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
 	var c sesame.Connector
 	var resource, kind, metadataFile string
 	var redirects, attributes multiFlag
@@ -68,17 +66,11 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	default:
 		return errors.New(connectorUsage)
 	}
-	if err := fs.Parse(args[1:]); err != nil {
-		return err
-	}
-	if err := cfg.Validate(); err != nil {
-		return err
-	}
-	box, err := app.Secrets(*cfg)
+	cfg, err := config.Load(fs, args[1:], env, config.DefaultDB)
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{Secrets: box})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -24,7 +24,6 @@ import (
 	"github.com/bdf29/sesame/internal/demo"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/secret"
-	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
 
@@ -102,23 +101,23 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		name, defaultDB = "demo", config.DefaultDemoDB
 	}
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	cfg := config.Bind(fs, env, defaultDB)
 	var demoOpts demo.Options
 	if isDemo {
 		fs.IntVar(&demoOpts.Patrons, "patrons", 3000, "patrons to generate in an empty database")
 		fs.IntVar(&demoOpts.Libraries, "libraries", 0, "libraries to generate (at least the demo's real towns)")
 		fs.IntVar(&demoOpts.Largest, "largest", 0, "patrons of FOUESNANT, the largest library (0: spread evenly)")
 	}
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(fs, args, env, defaultDB)
+	if err != nil {
 		return err
 	}
-	opts := app.Options{Logger: logger, TrustProxy: env("SESAME_TRUST_PROXY") == "1"}
+	opts := app.Options{Logger: logger}
 	if isDemo {
 		for _, a := range demo.Accounts {
 			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
 		}
 	}
-	if isDemo && env("SESAME_SECRET_KEY") == "" {
+	if isDemo && len(cfg.SecretKey) == 0 {
 		// The demo must run with no setting; its connectors' secrets then
 		// last as long as the process.
 		cfg.SecretKey = make([]byte, secret.KeySize)
@@ -127,7 +126,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		}
 		fmt.Fprintln(stdout, "SESAME_SECRET_KEY is unset: the demo seals vendor secrets with a key that lasts until it stops.")
 	}
-	a, err := app.Open(ctx, *cfg, opts)
+	a, err := app.Open(ctx, cfg, opts)
 	if err != nil {
 		return err
 	}
@@ -161,12 +160,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(flag.NewFlagSet("migrate", flag.ContinueOnError), args, env, config.DefaultDB)
+	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -184,10 +182,10 @@ func migrate(ctx context.Context, args []string, stdout io.Writer, env config.En
 
 func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("admin create", flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
 	login := fs.String("login", "", "login of the new network admin")
 	name := fs.String("name", "Administration du réseau", "name shown for the account")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(fs, args, env, config.DefaultDB)
+	if err != nil {
 		return err
 	}
 	*login = sesame.NormalizeLogin(*login)
@@ -205,7 +203,7 @@ func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.
 	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -227,12 +225,12 @@ func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.
 // phone and their recovery codes, or after SESAME_SECRET_KEY was lost.
 func adminDisable2FA(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("admin disable-2fa", flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
 	login := fs.String("login", "", "login of the staff member")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(fs, args, env, config.DefaultDB)
+	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}
@@ -273,12 +271,12 @@ func isTerminal(f *os.File) bool {
 // workers run: each one leaves an audit event "Tâche de vérification exécutée".
 func jobsPing(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("jobs ping", flag.ContinueOnError)
-	cfg := config.Bind(fs, env, config.DefaultDB)
 	count := fs.Int("count", 1, "how many check jobs to enqueue")
-	if err := fs.Parse(args); err != nil {
+	cfg, err := config.Load(fs, args, env, config.DefaultDB)
+	if err != nil {
 		return err
 	}
-	st, err := store.Open(ctx, cfg.DB, store.Options{})
+	st, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
 	}

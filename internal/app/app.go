@@ -39,9 +39,6 @@ type Options struct {
 	Logger     *slog.Logger
 	DemoLogins []web.DemoLogin
 	Hasher     *auth.Hasher
-	// TrustProxy takes the client address from X-Forwarded-For, as set by
-	// the reverse proxy in front; never set it without one.
-	TrustProxy bool
 }
 
 // TuneGC lets the heap grow to five times its live size between collections
@@ -75,11 +72,9 @@ func Secrets(cfg config.Config) (*secret.Box, error) {
 	return secret.NewBox(cfg.SecretKey, rand.Reader)
 }
 
-// Open opens the database (migrating it) and builds the web server.
+// Open opens the database (migrating it) and builds the web server, with
+// the settings config.Load returned.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -111,7 +106,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
-		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: opts.TrustProxy,
+		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: cfg.TrustProxy,
 		BaseURL: cfg.BaseURL, CASTicketTTL: cfg.CASTicketTTL,
 	})
 	if err != nil {

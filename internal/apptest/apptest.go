@@ -34,15 +34,14 @@ func Serve(t testing.TB, vars map[string]string, hasher auth.Hasher, seed func(c
 	for k, v := range vars {
 		env[k] = v
 	}
-	fs := flag.NewFlagSet("apptest", flag.ContinueOnError)
-	cfg := config.Bind(fs, func(k string) string { return env[k] }, config.DefaultDB)
-	if err := fs.Parse(nil); err != nil {
+	cfg, err := config.Load(flag.NewFlagSet("apptest", flag.ContinueOnError), nil, func(k string) string { return env[k] }, config.DefaultDB)
+	if err != nil {
 		ln.Close()
-		t.Fatalf("flags: %v", err)
+		t.Fatalf("settings: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, *cfg, app.Options{Hasher: &hasher, Logger: logger})
+	a, err := app.Open(ctx, cfg, app.Options{Hasher: &hasher, Logger: logger})
 	if err != nil {
 		cancel()
 		ln.Close()

@@ -24,8 +24,7 @@ func TestCASTicketTTL(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.env, func(t *testing.T) {
 			env := map[string]string{"SESAME_CAS_TICKET_TTL": tt.env}
-			c := Bind(flag.NewFlagSet("test", flag.ContinueOnError), func(k string) string { return env[k] }, "s.db")
-			err := c.Validate()
+			c, err := Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] }, "s.db")
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("got %v, want error %v", err, tt.wantErr)
 			}

@@ -23,6 +23,11 @@ type Config struct {
 	jobLease string
 
 	BaseURL string // SESAME_BASE_URL: the public address, for links in mail and SSO
+	// TrustProxy takes the client address from the last X-Forwarded-For
+	// entry, as set by the reverse proxy in front (SESAME_TRUST_PROXY=1);
+	// never set it without one.
+	TrustProxy bool
+	trustProxy string
 	// JobLease is how long a background job stays with the instance that took
 	// it before another may take it again (SESAME_JOB_LEASE, default 1m).
 	JobLease time.Duration
@@ -86,9 +91,23 @@ const (
 // Env reads a variable; tests pass their own.
 type Env func(string) string
 
-// Bind declares the common flags on fs, with defaults from env, and returns
+// Load declares the common flags on fs, beside those the command declared,
+// parses args, and returns the settings checked and complete. It is the one
+// place that reads SESAME_* variables: commands read their settings here.
+func Load(fs *flag.FlagSet, args []string, env Env, defaultDB string) (Config, error) {
+	c := bind(fs, env, defaultDB)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return *c, nil
+}
+
+// bind declares the common flags on fs, with defaults from env, and returns
 // the config they fill once fs is parsed.
-func Bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
+func bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	if env == nil {
 		env = os.Getenv
 	}
@@ -96,6 +115,7 @@ func Bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	fs.StringVar(&c.Addr, "addr", or(env("SESAME_ADDR"), DefaultAddr), "address to listen on (SESAME_ADDR)")
 	fs.StringVar(&c.DB, "db", or(env("SESAME_DB"), defaultDB), "database: a SQLite file path, or a postgres:// URL (SESAME_DB)")
 	c.BaseURL = env("SESAME_BASE_URL")
+	c.trustProxy = env("SESAME_TRUST_PROXY")
 	c.jobLease = env("SESAME_JOB_LEASE")
 	c.secretKey = env("SESAME_SECRET_KEY")
 	c.launchRetention = env("SESAME_LAUNCH_RETENTION")
@@ -119,6 +139,14 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("SESAME_BASE_URL %q: want an absolute http(s) URL such as https://ressources.example.fr", c.BaseURL)
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
+	switch c.trustProxy {
+	case "", "0":
+		c.TrustProxy = false
+	case "1":
+		c.TrustProxy = true
+	default:
+		return fmt.Errorf("SESAME_TRUST_PROXY %q: want 1 behind a reverse proxy, or leave it unset", c.trustProxy)
+	}
 	c.JobLease = time.Minute
 	if c.jobLease != "" {
 		d, err := time.ParseDuration(c.jobLease)

@@ -344,11 +344,10 @@ func TestSMTPSettings(t *testing.T) {
 			for k, v := range tc.env {
 				env[k] = v
 			}
-			cfg := config.Bind(flag.NewFlagSet("test", flag.ContinueOnError), func(k string) string { return env[k] }, "sesame.db")
-			err := cfg.Validate()
+			cfg, err := config.Load(flag.NewFlagSet("test", flag.ContinueOnError), nil, func(k string) string { return env[k] }, "sesame.db")
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("Validate: got %v, want an error with %q", err, tc.wantErr)
+					t.Fatalf("Load: got %v, want an error with %q", err, tc.wantErr)
 				}
 				if strings.Contains(err.Error(), secret) {
 					t.Errorf("the error shows the password: %v", err)
@@ -356,7 +355,7 @@ func TestSMTPSettings(t *testing.T) {
 				return
 			}
 			if err != nil {
-				t.Fatalf("Validate: %v", err)
+				t.Fatalf("Load: %v", err)
 			}
 			got := cfg.SMTP
 			if got.Password != env["SESAME_SMTP_PASSWORD"] {
@@ -366,7 +365,7 @@ func TestSMTPSettings(t *testing.T) {
 			if got.String() != tc.want.String() || got.Port != tc.want.Port {
 				t.Errorf("SMTP: got %v, want %v", got, tc.want)
 			}
-			for _, printed := range []string{cfg.SMTP.String(), fmt.Sprintf("%v", cfg.SMTP), fmt.Sprintf("%+v", *cfg)} {
+			for _, printed := range []string{cfg.SMTP.String(), fmt.Sprintf("%v", cfg.SMTP), fmt.Sprintf("%+v", cfg)} {
 				if strings.Contains(printed, secret) {
 					t.Errorf("printed settings show the password: %s", printed)
 				}
