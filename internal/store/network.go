@@ -25,7 +25,7 @@ type networkCache struct {
 func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 	s.networkCache.mu.Lock()
 	defer s.networkCache.mu.Unlock()
-	now := time.Now()
+	now := s.Now()
 	if now.Before(s.networkCache.until) {
 		return s.networkCache.network, nil
 	}

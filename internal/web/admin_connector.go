@@ -107,7 +107,7 @@ func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesa
 		if metadata := strings.TrimSpace(v.Get("metadata")); metadata != "" {
 			settings, err := saml.ReadMetadata([]byte(metadata))
 			if err != nil {
-				errs.Add("metadata", "Métadonnées : "+err.Error())
+				errs.Add("metadata", sesame.ErrorMessage(err))
 			}
 			c.SAML = settings
 			c.SAML.Metadata = metadata

@@ -71,6 +71,32 @@ func TestAdminAddsSignedLinkConnector(t *testing.T) {
 	}
 }
 
+// The admin reads why the vendor's metadata was refused in French, never a
+// Go error's code or wording.
+func TestAdminSAMLMetadataErrorsAreFrench(t *testing.T) {
+	w := newWorld(t)
+	admin := w.login("admin")
+	tests := []struct {
+		name, metadata, want string
+	}{
+		{"not XML", "pas du XML <", "Métadonnées SAML : ce n'est pas un document XML lisible."},
+		{"a federation bundle", `<EntitiesDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`, "Métadonnées SAML : le document doit être un EntityDescriptor"},
+		{"no entityID", `<EntityDescriptor xmlns="urn:oasis:names:tc:SAML:2.0:metadata"/>`, "Métadonnées SAML : l'entityID du fournisseur manque."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := admin.post("/admin/connecteurs/nouveau?type=saml", url.Values{"resource": {itoa(w.res[2])}, "metadata": {tt.metadata}})
+			if res.status != http.StatusUnprocessableEntity {
+				t.Fatalf("got %d, want 422", res.status)
+			}
+			msg := res.fieldError("metadata")
+			if !strings.HasPrefix(msg, tt.want) || strings.Contains(msg, "invalid") {
+				t.Errorf("message next to the metadata: %q, want it to start with %q", msg, tt.want)
+			}
+		})
+	}
+}
+
 func TestConnectorPagesAreForTheNetworkAdmin(t *testing.T) {
 	w := newWorld(t)
 	staff := w.login("fouesnant")
