@@ -17,21 +17,6 @@ const (
 	Patron
 )
 
-// String names the permission in route tables and test failures.
-func (p Permission) String() string {
-	switch p {
-	case Public:
-		return "public"
-	case LibraryStaff:
-		return "personnel de bibliothèque"
-	case NetworkAdmin:
-		return "administration du réseau"
-	case Patron:
-		return "usager"
-	}
-	return "aucune"
-}
-
 // Allows reports whether a staff member (nil when none is logged in) or a
 // patron (nil likewise) may use a route of permission p.
 func (p Permission) Allows(staff *sesame.Staff, patron *sesame.Patron) bool {

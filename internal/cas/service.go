@@ -134,24 +134,6 @@ func unreserved(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
 
-// Match reports whether service falls under a registered prefix. Scheme,
-// host and port must be equal, exactly: the prefix "https://v.example" does
-// not match "https://v.example.evil.org/". The path must start with the
-// prefix's on a segment boundary: "/app" matches "/app", "/app/x" and
-// "/app?x", not "/application"; "/app/" matches "/app" too. A prefix with a
-// query or a fragment matches nothing (Validate refuses them).
-func Match(prefix, service string) bool {
-	p, err := parseService(prefix)
-	if err != nil || p.query != "" || strings.Contains(prefix, "?") {
-		return false
-	}
-	s, err := parseService(service)
-	if err != nil {
-		return false
-	}
-	return matches(p, s)
-}
-
 func matches(p, s serviceURL) bool {
 	if p.scheme != s.scheme || p.host != s.host || p.port != s.port {
 		return false

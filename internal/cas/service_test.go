@@ -9,6 +9,25 @@ import (
 	"github.com/bdf29/sesame"
 )
 
+// Match reports, for the tests, whether service falls under a registered prefix. Scheme,
+// host and port must be equal, exactly: the prefix "https://v.example" does
+// not match "https://v.example.evil.org/". The path must start with the
+// prefix's on a segment boundary: "/app" matches "/app", "/app/x" and
+// "/app?x", not "/application"; "/app/" matches "/app" too. A prefix with a
+// query or a fragment matches nothing (Validate refuses them). FindConnector
+// applies the same rule to every registered connector.
+func Match(prefix, service string) bool {
+	p, err := parseService(prefix)
+	if err != nil || p.query != "" || strings.Contains(prefix, "?") {
+		return false
+	}
+	s, err := parseService(service)
+	if err != nil {
+		return false
+	}
+	return matches(p, s)
+}
+
 func TestMatch(t *testing.T) {
 	tests := []struct {
 		name            string
