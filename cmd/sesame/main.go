@@ -150,6 +150,11 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(stdout, "Sésame serves %s on http://%s (database %s)\n", name, ln.Addr(), cfg.SafeDB())
+	if cfg.SMTP.Host == "" {
+		fmt.Fprintln(stdout, "Mail is kept in the outbox, not sent (no SESAME_SMTP_HOST); the network admin reads it on « Courriels envoyés ».")
+	} else {
+		fmt.Fprintf(stdout, "Mail is sent through %s\n", cfg.SMTP) // its String leaves the password out
+	}
 	if isDemo {
 		fmt.Fprintf(stdout, "Demo logins, all with the password %s:\n", demo.Password)
 		for _, acc := range demo.Accounts {
