@@ -173,7 +173,7 @@ func CheckLogin(s string) string {
 	if s == "" {
 		return "Identifiant : ce champ est obligatoire."
 	}
-	if len(s) > 64 || strings.IndexFunc(s, func(r rune) bool {
+	if len(s) > MaxLoginLength || strings.IndexFunc(s, func(r rune) bool {
 		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' || r == '@')
 	}) >= 0 {
 		return "Identifiant : 64 caractères au plus, en minuscules sans accent, chiffres, point, tiret, tiret bas ou @."

@@ -62,7 +62,7 @@ func (s *SignedLinkSettings) ApplyPreset() {
 // LinkFields are the values a signed link may carry, for one patron at one
 // moment. Values are raw: Build escapes them in the URL.
 type LinkFields struct {
-	Card      string // the library card number, or UID when the library gave none
+	Card      string // the library card number, unique in its library; without one, the patron's pseudonym at the resource, never a guessable number
 	UID       string // Sésame's stable identifier of the patron
 	Email     string
 	LastName  string

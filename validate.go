@@ -69,7 +69,7 @@ func CheckEmail(s string) string {
 	if s == "" {
 		return "E-mail : ce champ est obligatoire."
 	}
-	if msg := checkText(s, 254, false); msg != "" {
+	if msg := checkText(s, MaxEmailLength, false); msg != "" {
 		return "E-mail : " + msg
 	}
 	at := strings.LastIndexByte(s, '@')

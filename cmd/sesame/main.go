@@ -113,6 +113,7 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	}
 	opts := app.Options{Logger: logger}
 	if isDemo {
+		opts.DemoMailbox = stdout
 		for _, a := range demo.Accounts {
 			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
 		}
@@ -150,9 +151,12 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		return fmt.Errorf("listen: %w", err)
 	}
 	fmt.Fprintf(stdout, "Sésame serves %s on http://%s (database %s)\n", name, ln.Addr(), cfg.SafeDB())
-	if cfg.SMTP.Host == "" {
-		fmt.Fprintln(stdout, "Mail is kept in the outbox, not sent (no SESAME_SMTP_HOST); the network admin reads it on « Courriels envoyés ».")
-	} else {
+	switch {
+	case cfg.SMTP.Host == "" && isDemo:
+		fmt.Fprintln(stdout, "No SESAME_SMTP_HOST: the demo prints each mail here, with its links (registration, password reset).")
+	case cfg.SMTP.Host == "":
+		fmt.Fprintln(stdout, "Mail is kept in the outbox, not sent (no SESAME_SMTP_HOST); the network admin sees it, links masked, on « Courriels envoyés ».")
+	default:
 		fmt.Fprintf(stdout, "Mail is sent through %s\n", cfg.SMTP) // its String leaves the password out
 	}
 	if isDemo {

@@ -7,6 +7,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -31,6 +32,8 @@ type App struct {
 	Web    *web.Server
 	Logger *slog.Logger
 	Now    func() time.Time
+	// demoMailbox receives the mail when no SMTP server is set (the demo).
+	demoMailbox io.Writer
 }
 
 // Options carry what tests replace: the clock and the demo logins.
@@ -39,6 +42,10 @@ type Options struct {
 	Logger     *slog.Logger
 	DemoLogins []web.DemoLogin
 	Hasher     *auth.Hasher
+	// DemoMailbox, when set and no SMTP server is, receives every message
+	// in full, links included: the demo's terminal stands for the patrons'
+	// mailboxes. The outbox and the admin's page keep the redacted copy.
+	DemoMailbox io.Writer
 }
 
 // TuneGC lets the heap grow to five times its live size between collections
@@ -113,7 +120,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now}, nil
+	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox}, nil
 }
 
 // Close releases the database.
@@ -141,6 +148,9 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	sender, err := mail.NewSender(a.Config.SMTP)
 	if err != nil {
 		return err
+	}
+	if !sender.Configured() && a.demoMailbox != nil {
+		sender = mail.NewTerminalSender(a.demoMailbox)
 	}
 	handlers := jobs.Builtin(a.Store, a.Now, Paris())
 	handlers[mail.Kind] = mail.Handler(a.Store, sender)

@@ -17,6 +17,20 @@ func NewToken(random io.Reader) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
+// TokenLength is the length of a token of NewToken.
+const TokenLength = 43
+
+// WellFormedToken reports whether s could be a token of NewToken: a link's
+// token is checked so before it is looked up, so that what a robot puts in
+// a URL goes no further.
+func WellFormedToken(s string) bool {
+	if len(s) != TokenLength {
+		return false
+	}
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	return err == nil && len(b) == 32
+}
+
 // HashToken is what the database keeps of a token, so that a leaked table
 // opens no session.
 func HashToken(token string) string {

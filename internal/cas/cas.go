@@ -95,6 +95,11 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (LoginOutcome, err
 	if req.Service == "" {
 		return out, ErrNoService
 	}
+	if len(req.Service) > sesame.MaxServiceURLLength {
+		// No registered service is that long; its way back through the
+		// login form would otherwise be kept as sent.
+		return out, fmt.Errorf("%w: service URL of %d bytes", ErrUnknownService, len(req.Service))
+	}
 	connectors, err := s.Store.ConnectorsOfKind(ctx, sesame.ConnectorCAS)
 	if err != nil {
 		return out, err

@@ -276,3 +276,29 @@ func TestRandomPersonDeterministic(t *testing.T) {
 		t.Error("another seed gives the same people")
 	}
 }
+
+// TestRandomCardsUniqueInLibrary: the benchmark puts 50,000 patrons in one
+// library, and a card number is unique in its library (vendors know
+// patrons by it): drawing 8 digits at random would repeat some a dozen
+// times over.
+func TestRandomCardsUniqueInLibrary(t *testing.T) {
+	rng := rand.New(rand.NewPCG(29, 29))
+	seen := map[string]int{}
+	for i := 0; i < 50_000; i++ {
+		np := randomPatron(rng, i, 1, []int64{1, 2}, testDay())
+		card := np.Patron.CardNumber
+		if card == "" {
+			continue
+		}
+		if len(card) != 8 || strings.Trim(card, "0123456789") != "" {
+			t.Fatalf("patron %d: card %q, want 8 digits", i, card)
+		}
+		if j, ok := seen[card]; ok {
+			t.Fatalf("patrons %d and %d share card %s", j, i, card)
+		}
+		seen[card] = i
+	}
+	if len(seen) < 30_000 {
+		t.Errorf("%d cards for 50,000 patrons, want about two thirds of them", len(seen))
+	}
+}

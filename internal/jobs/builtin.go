@@ -14,8 +14,8 @@ const (
 	// KindPing checks that background work runs: it leaves an audit event.
 	// "sesame jobs ping" enqueues one.
 	KindPing = "ping"
-	// KindPurge deletes expired sessions and old login failures, then
-	// schedules itself again.
+	// KindPurge deletes expired sessions, old login failures and old
+	// jobs, then schedules itself again.
 	KindPurge = "purge"
 	// KindRetention deletes what the privacy notice says is kept no longer
 	// (store.ApplyRetention), then schedules itself again.
@@ -24,6 +24,13 @@ const (
 
 // PurgeEvery is how often the purge runs.
 const PurgeEvery = time.Hour
+
+// A done job is kept DoneJobRetention, to look into what just ran; one
+// still failing after FailingJobRetention is given up.
+const (
+	DoneJobRetention    = 24 * time.Hour
+	FailingJobRetention = 30 * 24 * time.Hour
+)
 
 // RetentionEvery is how often the retention job runs: dates move by days.
 const RetentionEvery = 24 * time.Hour
@@ -41,6 +48,9 @@ func Builtin(st *store.Store, now func() time.Time, loc *time.Location) map[stri
 			t := now()
 			// Sessions end after 12 hours at most; failures matter for 15 minutes.
 			if err := st.PurgeExpired(ctx, tx, t.Add(-12*time.Hour), t.Add(-24*time.Hour)); err != nil {
+				return err
+			}
+			if _, err := st.PurgeJobs(ctx, tx, t.Add(-DoneJobRetention), t.Add(-FailingJobRetention)); err != nil {
 				return err
 			}
 			return st.EnqueueJob(ctx, tx, KindPurge, "", t.Add(PurgeEvery))

@@ -135,3 +135,32 @@ func TestPurgeRemovesExpiredSessionsAndReschedules(t *testing.T) {
 		}
 	}
 }
+
+// TestPurgeDeletesDoneJobs: a job done more than DoneJobRetention ago goes
+// with the hourly purge, so that payloads typed by anyone do not pile up.
+func TestPurgeDeletesDoneJobs(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	st := storetest.Open(t, clock)
+	ctx := context.Background()
+	handlers := jobs.Builtin(st, clock, time.UTC)
+	handlers["test"] = jobs.Handler{}
+	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: handlers, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if err := st.Enqueue(ctx, "test", "quelqu.un@example.org", now); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.RunOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("ran %d (%v), want 1", n, err)
+	}
+	now = now.Add(jobs.DoneJobRetention + time.Minute)
+	if err := jobs.EnsurePurge(ctx, st, now); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := r.RunOnce(ctx); err != nil || n != 2 {
+		t.Fatalf("purge and retention: ran %d (%v), want 2", n, err)
+	}
+	// Left: the purge and the retention just done, and their next runs.
+	if done, pending, err := st.JobCounts(ctx); err != nil || done != 2 || pending != 2 {
+		t.Errorf("after the purge: %d done, %d pending (%v); want 2 and 2: the old job gone", done, pending, err)
+	}
+}

@@ -25,7 +25,10 @@ const maxError = 500
 // the runner tries again later, with its backoff.
 //
 // With no SMTP server configured (sender nil or without host), Do sends
-// nothing and Record marks the message kept.
+// nothing and Record marks the message kept. Either way its secret is
+// erased (store.MailDoneTx). A message whose link expired before it could
+// be sent (its secret erased by the purge) is kept unsent: it would open
+// nothing.
 func Handler(st *store.Store, sender *Sender) jobs.Handler {
 	return jobs.Handler{
 		Do: func(ctx context.Context, job store.Job) error {
@@ -46,7 +49,10 @@ func Handler(st *store.Store, sender *Sender) jobs.Handler {
 			if !m.Pending() {
 				return nil
 			}
-			msg := Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+			msg, ok := Compose(m)
+			if !ok {
+				return nil // its link expired unsent: Record keeps it, unsent
+			}
 			if err := sender.send(ctx, msg, messageID(m, sender)); err != nil {
 				failure := err.Error()
 				if len(failure) > maxError {
@@ -64,7 +70,16 @@ func Handler(st *store.Store, sender *Sender) jobs.Handler {
 			if err != nil {
 				return err
 			}
-			return st.MailDoneTx(ctx, tx, id, !sender.Configured(), job.Attempts)
+			kept := !sender.Configured()
+			if !kept {
+				m, err := st.Mail(ctx, id)
+				if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
+					return err
+				}
+				_, ok := Compose(m)
+				kept = err == nil && !ok
+			}
+			return st.MailDoneTx(ctx, tx, id, kept, job.Attempts)
 		},
 	}
 }

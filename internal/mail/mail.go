@@ -2,13 +2,17 @@
 // into the outbox, with the job that sends it, in the same transaction as the
 // change that calls for it: it exists if and only if the change is committed.
 // The jobs runner then sends it through SMTP, or keeps it when no SMTP server
-// is configured, so that it can still be read on the admin pages.
+// is configured, so that it can still be read on the admin pages, its
+// personal links redacted (see Enqueue and Redact).
 package mail
 
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strconv"
+	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,7 +32,20 @@ type Message struct {
 	Subject string
 	Text    string
 	HTML    string
+	// Secret is the token of a personal link the bodies carry (password
+	// reset, registration, parental consent), and SecretUntil when that link
+	// stops working. The outbox keeps it apart from the bodies (see Enqueue).
+	Secret      string
+	SecretUntil time.Time
 }
+
+// Redacted stands, in the outbox's bodies, for the secret of a personal
+// link; Redact shows it in place of the whole link.
+const Redacted = "[lien personnel masqué]"
+
+// minSecret is the shortest secret Enqueue takes: a token of auth.NewToken
+// has 43 characters, and a short one could be found elsewhere in the text.
+const minSecret = 20
 
 // Limits of the header fields, in characters.
 const (
@@ -80,13 +97,88 @@ func checkHeader(s string, max int) string {
 
 // Enqueue validates m and writes it into the outbox in tx, with the job that
 // will send it: both are committed, or neither, with the caller's change.
+//
+// A secret never sits in the bodies of the outbox: they keep Redacted in its
+// place, and the secret is kept apart until the sender puts it back. So the
+// admin's page, a backup or a copy shows that a link was sent, never a link
+// that works.
 func Enqueue(ctx context.Context, st *store.Store, tx *sql.Tx, m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
-	id, err := st.AddMailTx(ctx, tx, store.Mail{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML})
+	row := store.Mail{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+	if m.Secret != "" {
+		if err := checkSecret(m); err != nil {
+			return err
+		}
+		row.Text = strings.ReplaceAll(m.Text, m.Secret, Redacted)
+		row.HTML = strings.ReplaceAll(m.HTML, m.Secret, Redacted)
+		row.Secret, row.SecretUntil = m.Secret, m.SecretUntil
+	}
+	id, err := st.AddMailTx(ctx, tx, row)
 	if err != nil {
 		return err
 	}
 	return st.EnqueueJob(ctx, tx, Kind, strconv.FormatInt(id, 10), st.Now())
 }
+
+// checkSecret refuses a secret the outbox could not keep apart: one that is
+// not a URL-safe token (escaped differently in the HTML part), too short,
+// missing from the text, without an end, or a message that already holds
+// the mark (the sender would put the secret there too).
+func checkSecret(m Message) error {
+	valid := len(m.Secret) >= minSecret && strings.Contains(m.Text, m.Secret) && !m.SecretUntil.IsZero() &&
+		!strings.Contains(m.Text, Redacted) && !strings.Contains(m.HTML, Redacted)
+	for _, r := range m.Secret {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '_') {
+			valid = false
+		}
+	}
+	if !valid {
+		return fmt.Errorf("mail %q: its secret cannot be kept apart from its text", m.Subject)
+	}
+	return nil
+}
+
+// Compose is the message as the sender sends it: its secret back in its
+// links. It reports false when the message needs a secret already erased,
+// its link's time over: sent, it would open nothing.
+func Compose(m store.Mail) (Message, bool) {
+	msg := Message{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+	if !strings.Contains(m.Text, Redacted) && !strings.Contains(m.HTML, Redacted) {
+		return msg, true
+	}
+	if m.Secret == "" {
+		return msg, false
+	}
+	msg.Text = strings.ReplaceAll(m.Text, Redacted, m.Secret)
+	msg.HTML = strings.ReplaceAll(m.HTML, Redacted, m.Secret)
+	return msg, true
+}
+
+// Redact is a body of the outbox as anyone but the sender may read it: each
+// personal link is replaced whole by Redacted, so that the reader sees that
+// a link was sent, and neither where it led nor its secret.
+func Redact(body string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(body, Redacted)
+		if i < 0 {
+			b.WriteString(body)
+			return b.String()
+		}
+		start := strings.LastIndexFunc(body[:i], linkEnd) + 1
+		end := i + len(Redacted)
+		if n := strings.IndexFunc(body[end:], linkEnd); n >= 0 {
+			end += n
+		} else {
+			end = len(body)
+		}
+		b.WriteString(body[:start])
+		b.WriteString(Redacted)
+		body = body[end:]
+	}
+}
+
+// linkEnd reports whether r ends a link in a text or HTML body.
+func linkEnd(r rune) bool { return unicode.IsSpace(r) || strings.ContainsRune(`"'<>`, r) }

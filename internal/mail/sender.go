@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	netmail "net/mail"
 	"time"
 
@@ -30,7 +31,16 @@ type Sender struct {
 	// tlsConfig replaces go-mail's (the system's roots, the host's name); tests
 	// set it to trust their own certificate.
 	tlsConfig *tls.Config
+	// terminal, when set, receives the messages instead of an SMTP server:
+	// the demo's mailbox is the terminal it runs in.
+	terminal io.Writer
 }
+
+// NewTerminalSender returns a sender that writes each message, as plain
+// text with its links, to w. It is the demo's transport when no SMTP server
+// is set, so that whoever tries the demo can follow a registration or a
+// reset link; the outbox and the admin's page keep only the redacted copy.
+func NewTerminalSender(w io.Writer) *Sender { return &Sender{terminal: w} }
 
 // NewSender returns the sender for cfg, which config.Validate has checked.
 func NewSender(cfg config.SMTP) (*Sender, error) {
@@ -52,11 +62,9 @@ func NewSender(cfg config.SMTP) (*Sender, error) {
 	return s, nil
 }
 
-// Configured reports whether an SMTP server is set: messages are sent, not kept.
-func (s *Sender) Configured() bool { return s != nil && s.cfg.Host != "" }
-
-// Send sends m now, through one SMTP connection.
-func (s *Sender) Send(ctx context.Context, m Message) error { return s.send(ctx, m, "") }
+// Configured reports whether messages are sent (to an SMTP server, or to the
+// demo's terminal) rather than kept.
+func (s *Sender) Configured() bool { return s != nil && (s.cfg.Host != "" || s.terminal != nil) }
 
 // send sends m with messageID as its Message-ID when set, so that a message
 // sent twice (see Handler) carries the same id both times.
@@ -65,6 +73,10 @@ func (s *Sender) send(ctx context.Context, m Message, messageID string) error {
 		return errors.New("no SMTP server configured (SESAME_SMTP_HOST)")
 	}
 	if err := m.Validate(); err != nil {
+		return err
+	}
+	if s.terminal != nil {
+		_, err := fmt.Fprintf(s.terminal, "\n--- Courriel pour %s <%s> ---\nObjet : %s\n\n%s\n--- fin du courriel ---\n\n", m.ToName, m.To, m.Subject, m.Text)
 		return err
 	}
 	msg := s.message(m, messageID)

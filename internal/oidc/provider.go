@@ -176,13 +176,16 @@ func (e *Refusal) Error() string { return "oidc: refused: " + e.Err.Error() }
 func (e *Refusal) Unwrap() error { return e.Err }
 
 // Resume is the login step, at LoginPath?id=…: patronID is the patron
-// logged in, 0 for none. When the gate lets the patron through, the browser
+// logged in, 0 for none, and authTime when they typed their password. A
+// vendor's max_age (or prompt=login, its max_age=0) asks for a password
+// typed more recently than that: Resume then answers ErrLoginNeeded as
+// if nobody were logged in. When the gate lets the patron through, the browser
 // is sent back to the vendor with a code and Resume returns nil. Otherwise
 // nothing is written and Resume returns ErrLoginNeeded, a *Refusal, or a
 // sesame.Error ENotFound for a request unknown, too old or already used;
 // except for prompt=none, where the vendor asked for no page: it gets
 // login_required or access_denied at its redirect_uri, and Resume returns nil.
-func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64) error {
+func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64, authTime time.Time) error {
 	ctx := r.Context()
 	req, err := p.store.OIDCAuthRequest(ctx, r.URL.Query().Get("id"))
 	if err == nil && req.PatronID != 0 {
@@ -196,6 +199,9 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 		return err
 	}
 	silent := slices.Contains(req.Prompt, oidc.PromptNone)
+	if patronID != 0 && !freshEnough(req, authTime, p.now()) {
+		patronID = 0
+	}
 	if patronID == 0 {
 		if silent {
 			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrLoginRequired(), p.op)
@@ -231,7 +237,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	if err != nil {
 		return err
 	}
-	req.PatronID, req.Subject, req.Claims = patronID, pairwiseSubject(pairwise, patronID, req.ClientID), released
+	req.PatronID, req.Subject, req.Claims, req.AuthTime = patronID, pairwiseSubject(pairwise, patronID, req.ClientID), released, authTime
 	code, err := op.BuildAuthRequestCode(authRequest{req}, p.op.Crypto())
 	if err != nil {
 		return err
@@ -239,7 +245,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	// One write lets the patron through, stores the code and counts the
 	// launch: the request can be granted once only.
 	err = p.store.GrantOIDCAuthRequest(ctx, req.ID, store.OIDCGrant{PatronID: patronID, Subject: req.Subject, Claims: released,
-		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL),
+		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL), AuthTime: authTime,
 		Launch: store.Launch{At: p.now(), PatronID: patronID, LibraryID: who.Patron.LibraryID, ResourceID: c.ResourceID, ConnectorID: c.ID}})
 	if err != nil {
 		return err

@@ -26,8 +26,9 @@ func (a authRequest) GetACR() string { return "" }
 func (a authRequest) GetAMR() []string      { return []string{"pwd"} }
 func (a authRequest) GetAudience() []string { return []string{a.r.ClientID} }
 
-// GetAuthTime is left out of the ID token: Sésame does not offer max_age.
-func (a authRequest) GetAuthTime() time.Time { return time.Time{} }
+// GetAuthTime is when the patron typed their password, the ID token's
+// auth_time: a vendor that sent max_age checks it.
+func (a authRequest) GetAuthTime() time.Time { return a.r.AuthTime }
 func (a authRequest) GetClientID() string    { return a.r.ClientID }
 
 func (a authRequest) GetCodeChallenge() *oidc.CodeChallenge {

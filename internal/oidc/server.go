@@ -42,6 +42,9 @@ func (s *server) Discovery(ctx context.Context, r *op.Request[struct{}]) (*op.Re
 // and sends the browser to the login step.
 func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, error) {
 	req := r.Data
+	if err := checkSize(req); err != nil {
+		return nil, err
+	}
 	switch {
 	case !slices.Contains(req.Scopes, oidc.ScopeOpenID):
 		return nil, oidc.ErrInvalidScope().WithDescription("the openid scope is required")

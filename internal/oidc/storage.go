@@ -81,6 +81,11 @@ func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret s
 // CreateAuthRequest saves the request, checked by the provider package and
 // by server.Authorize, to wait for the patron.
 func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	// Authorize checked already; checked again where it is written, so
+	// that no other way in stores an oversized request.
+	if err := checkSize(req); err != nil {
+		return nil, err
+	}
 	c, err := s.connector(ctx, req.ClientID)
 	if err != nil {
 		return nil, err
@@ -93,7 +98,7 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 		ID: id, ConnectorID: c.c.ID, ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
 		State: req.State, Nonce: req.Nonce, ResponseMode: string(req.ResponseMode), Prompt: req.Prompt,
 		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		ExpiresAt: s.p.now().Add(loginTTL),
+		ExpiresAt: s.p.now().Add(loginTTL), MaxAge: maxAgeSeconds(req.MaxAge),
 	}
 	if err := s.p.store.CreateOIDCAuthRequest(ctx, *r); err != nil {
 		return nil, err

@@ -44,9 +44,6 @@ const (
 // in: the patron session's idle time, room enough to look up a password.
 const RequestLife = 30 * time.Minute
 
-// maxRelayState bounds the RelayState kept with a request.
-const maxRelayState = 2048
-
 // Provider is the identity provider. It keeps nothing in memory between two
 // requests: any instance answers a request another one received.
 type Provider struct {
@@ -188,8 +185,11 @@ func (p *Provider) Receive(r *http.Request) (string, error) {
 	// The bindings allow 80 bytes; mod_auth_mellon sends the address to
 	// return to. Anyone may post a request of a vendor that does not sign,
 	// so what is kept is bounded.
-	if len(req.RelayState) > maxRelayState {
+	if len(req.RelayState) > sesame.MaxRelayStateLength {
 		return "", requestError(fmt.Errorf("RelayState of %d bytes", len(req.RelayState)))
+	}
+	if len(req.Request.ID) > sesame.MaxSAMLRequestIDLength {
+		return "", requestError(fmt.Errorf("request ID of %d bytes", len(req.Request.ID)))
 	}
 	handle, err := auth.NewToken(p.Random)
 	if err != nil {

@@ -72,7 +72,7 @@ func (s *Store) bulkInsertOneByOne(ctx context.Context, tx *sql.Tx, batch []NewP
 			p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason, np.PasswordHash,
 			Fold(p.LastName), Fold(p.FirstName), searchText(p), now).Scan(&p.ID)
 		if err != nil {
-			return dbError(err, "Abonné", "Un compte existe déjà avec l'adresse "+p.Email+".")
+			return patronWriteError(err, "Un compte existe déjà avec l'adresse "+p.Email+".")
 		}
 		if err := s.indexSearch(ctx, tx, p.LibraryID, p.ID, searchText(p)); err != nil {
 			return err
@@ -120,7 +120,7 @@ func (s *Store) bulkInsertArrays(ctx context.Context, tx *sql.Tx, batch []NewPat
 			AS u (l, a, b, c, d, e, f, g, h, i, j, k, m, o, q, r, t)
 		RETURNING id, email`, args...)
 	if err != nil {
-		return dbError(err, "Abonné", "Un compte existe déjà avec l'une de ces adresses.")
+		return patronWriteError(err, "Un compte existe déjà avec l'une de ces adresses.")
 	}
 	ids := make(map[string]int64, n)
 	for rows.Next() {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strconv"
 	"time"
@@ -161,6 +162,11 @@ func (s *Store) Connector(ctx context.Context, id int64) (*sesame.Connector, err
 // ConnectorByLookup finds the OIDC connector of a client_id, or the SAML
 // connector of an entityID.
 func (s *Store) ConnectorByLookup(ctx context.Context, kind sesame.ConnectorKind, key string) (*sesame.Connector, error) {
+	if !storableText(key) {
+		// Anyone may send a client_id or an entityID: one no connector can
+		// have is not found, rather than an error from PostgreSQL.
+		return nil, sesame.Errorf(sesame.ENotFound, "Connecteur introuvable.")
+	}
 	return s.scanConnector(s.read.QueryRowContext(ctx, connectorSelect+` WHERE kind = $1 AND lookup_key = $2`, string(kind), key))
 }
 
@@ -210,15 +216,44 @@ type SSOToken struct {
 	ExpiresAt   time.Time
 }
 
-// SSOTokenByHash finds a callback token, expired or not.
-func (s *Store) SSOTokenByHash(ctx context.Context, tokenHash string) (SSOToken, error) {
-	var t SSOToken
-	err := s.read.QueryRowContext(ctx, `SELECT patron_id, connector_id, expires_at FROM sso_tokens WHERE token_hash = $1`, tokenHash).
-		Scan(&t.PatronID, &t.ConnectorID, &t.ExpiresAt)
-	if err != nil {
-		return SSOToken{}, dbError(err, "Jeton", "")
+// ErrSSOTokenExpired answers a callback token whose time is over.
+var ErrSSOTokenExpired = sesame.Errorf(sesame.ENotFound, "Jeton expiré.")
+
+// UseSSOToken spends the patron's callback token: it serves once, while its
+// time lasts. One guarded UPDATE marks it used, so that of two checks at
+// once only one gets it. A token unknown, of another patron, already used or
+// revoked is not found; an expired one is ErrSSOTokenExpired.
+func (s *Store) UseSSOToken(ctx context.Context, tokenHash string, patronID int64) (SSOToken, error) {
+	now := s.Now()
+	t := SSOToken{PatronID: patronID}
+	err := s.write.QueryRowContext(ctx, `
+		UPDATE sso_tokens SET used_at = $1
+		WHERE token_hash = $2 AND patron_id = $3 AND used_at IS NULL AND expires_at > $1
+		RETURNING connector_id, expires_at`, now, tokenHash, patronID).Scan(&t.ConnectorID, &t.ExpiresAt)
+	if err == nil {
+		return t, nil
 	}
-	return t, nil
+	if !errors.Is(err, sql.ErrNoRows) {
+		return SSOToken{}, fmt.Errorf("use sso token: %w", err)
+	}
+	var n int
+	if err := s.write.QueryRowContext(ctx, `
+		SELECT COUNT(*) FROM sso_tokens WHERE token_hash = $1 AND patron_id = $2 AND used_at IS NULL`, tokenHash, patronID).Scan(&n); err != nil {
+		return SSOToken{}, fmt.Errorf("read sso token: %w", err)
+	}
+	if n > 0 {
+		return SSOToken{}, ErrSSOTokenExpired
+	}
+	return SSOToken{}, sesame.Errorf(sesame.ENotFound, "Jeton introuvable.")
+}
+
+// DeletePatronSSOTokens withdraws the callback tokens of the patron's signed
+// links: once they log out, no vendor may learn who they are through one.
+func (s *Store) DeletePatronSSOTokens(ctx context.Context, patronID int64) error {
+	if _, err := s.write.ExecContext(ctx, `DELETE FROM sso_tokens WHERE patron_id = $1`, patronID); err != nil {
+		return fmt.Errorf("delete sso tokens: %w", err)
+	}
+	return nil
 }
 
 // PatronGrant returns the patron's grant on one resource, or nil when they

@@ -113,9 +113,11 @@ func (r CopyReport) Written() int {
 // notCopied are the tables a copy leaves behind: sessions, staff logins
 // waiting for their code, password reset links, pending registrations and
 // failed-login counters last minutes or hours (a pending registration is
-// sent again), and everyone signs in again on the new database.
+// sent again), and everyone signs in again on the new database. The key of
+// device cookies (server_keys) is drawn anew: each browser is recognised
+// again from its next login.
 var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations", "sso_tokens",
-	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests", "staff_pending_logins"}
+	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests", "staff_pending_logins", "server_keys"}
 
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000

@@ -150,7 +150,24 @@ func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, th
 	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
 		return fmt.Errorf("purge throttle: %w", err)
 	}
-	return nil
+	return eraseMailSecretsTx(ctx, tx, now)
+}
+
+// PurgeJobs deletes, in tx, the jobs done before doneBefore, and those
+// still failing that were created before failingBefore: a job that has
+// failed for that long will not succeed, and its payload (an address typed
+// by anyone) must not stay for ever. It returns how many it deleted.
+func (s *Store) PurgeJobs(ctx context.Context, tx *sql.Tx, doneBefore, failingBefore time.Time) (int64, error) {
+	res, err := tx.ExecContext(ctx, `
+		DELETE FROM jobs
+		WHERE (done_at IS NOT NULL AND done_at < $1)
+		   OR (done_at IS NULL AND last_error <> '' AND created_at < $2)`,
+		doneBefore.UTC(), failingBefore.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("purge jobs: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, nil
 }
 
 // AuditTx records an event in tx.

@@ -21,6 +21,12 @@ type Mail struct {
 	Kept      bool      // done without sending: no SMTP server was configured
 	Attempts  int       // sending attempts so far
 	LastError string    // why the last attempt failed; "" once sent
+	// Secret is the secret part of the message's link (a reset or
+	// registration token), kept apart from the bodies, which hold a mark in
+	// its place (see package mail). Only Mail, for the sender, reads it;
+	// it is erased once the message leaves the outbox or its link expires.
+	Secret      string
+	SecretUntil time.Time // when the link stops working; zero without a secret
 }
 
 // Pending reports whether the message still waits to be sent.
@@ -49,24 +55,41 @@ func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // validates m and enqueues the job that sends it (see package mail).
 func (s *Store) AddMailTx(ctx context.Context, tx *sql.Tx, m Mail) (int64, error) {
 	var id int64
+	var secret, until any
+	if m.Secret != "" {
+		secret, until = m.Secret, m.SecretUntil.UTC().Truncate(time.Microsecond)
+	}
 	err := tx.QueryRowContext(ctx, `
-		INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-		m.To, m.ToName, m.Subject, m.Text, m.HTML, s.Now()).Scan(&id)
+		INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at, secret, secret_expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+		m.To, m.ToName, m.Subject, m.Text, m.HTML, s.Now(), secret, until).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add mail: %w", err)
 	}
 	return id, nil
 }
 
-// Mail returns one message of the outbox.
+// Mail returns one message of the outbox, with its secret: for the sender
+// only. Other readers use RecentMail, which leaves the secret out.
 func (s *Store) Mail(ctx context.Context, id int64) (Mail, error) {
 	var m Mail
-	if err := scanMail(s.read.QueryRowContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox WHERE id = $1`, id), &m); err != nil {
+	var secret sql.NullString
+	var until sql.NullTime
+	row := s.read.QueryRowContext(ctx, `SELECT `+mailColumns+`, secret, secret_expires_at FROM mail_outbox WHERE id = $1`, id)
+	if err := scanMail(scanExtra{row, []any{&secret, &until}}, &m); err != nil {
 		return Mail{}, dbError(err, "Message", "")
 	}
+	m.Secret, m.SecretUntil = secret.String, until.Time
 	return m, nil
 }
+
+// scanExtra scans a row of mailColumns followed by more columns.
+type scanExtra struct {
+	row   interface{ Scan(...any) error }
+	extra []any
+}
+
+func (r scanExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.extra...)...) }
 
 // RecentMail lists the latest limit messages of the outbox, newest first.
 func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
@@ -87,7 +110,8 @@ func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
 }
 
 // MailDoneTx records in tx that message id left the outbox after attempts
-// attempts: sent now, or kept when kept is set. A message already done, or
+// attempts: sent now, or kept when kept is set. Its secret is erased: sent,
+// the recipient has it; kept, nobody ever will. A message already done, or
 // gone, stays as it is.
 func (s *Store) MailDoneTx(ctx context.Context, tx *sql.Tx, id int64, kept bool, attempts int) error {
 	var sent any
@@ -95,7 +119,7 @@ func (s *Store) MailDoneTx(ctx context.Context, tx *sql.Tx, id int64, kept bool,
 		sent = s.Now()
 	}
 	_, err := tx.ExecContext(ctx, `
-		UPDATE mail_outbox SET sent_at = $1, kept = $2, attempts = $3, last_error = ''
+		UPDATE mail_outbox SET sent_at = $1, kept = $2, attempts = $3, last_error = '', secret = NULL, secret_expires_at = NULL
 		WHERE id = $4 AND sent_at IS NULL AND kept = FALSE`,
 		sent, kept, attempts, id)
 	if err != nil {
@@ -110,6 +134,16 @@ func (s *Store) MailFailed(ctx context.Context, id int64, attempts int, failure 
 		attempts, failure, id)
 	if err != nil {
 		return fmt.Errorf("record mail failure %d: %w", id, err)
+	}
+	return nil
+}
+
+// eraseMailSecretsTx erases, in tx, the secrets of messages still waiting
+// whose links expired: sent now, they would open nothing.
+func eraseMailSecretsTx(ctx context.Context, tx *sql.Tx, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `
+		UPDATE mail_outbox SET secret = NULL, secret_expires_at = NULL WHERE secret_expires_at < $1`, now.UTC()); err != nil {
+		return fmt.Errorf("erase expired mail secrets: %w", err)
 	}
 	return nil
 }

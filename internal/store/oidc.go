@@ -26,10 +26,14 @@ type OIDCAuthRequest struct {
 	Prompt              []string
 	CodeChallenge       string
 	CodeChallengeMethod string
+	// MaxAge is the vendor's max_age, in seconds: how long ago the patron
+	// may have typed their password. nil when the vendor asked none.
+	MaxAge *int64
 	// Set when the patron is let through: 0 and "" until then.
 	PatronID int64
 	Subject  string
-	Claims   string // JSON of what the vendor is told
+	Claims   string    // JSON of what the vendor is told
+	AuthTime time.Time // when the patron typed their password, for the ID token
 	CodeUsed bool
 	// CreatedAt is when the vendor asked.
 	CreatedAt time.Time
@@ -44,21 +48,32 @@ type OIDCGrant struct {
 	Claims        string
 	CodeHash      string
 	CodeExpiresAt time.Time
+	AuthTime      time.Time
 	// Launch is recorded in the same transaction: a launch is counted when,
 	// and only when, the vendor gets its code.
 	Launch Launch
 }
 
 const oidcRequestColumns = `id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
-	code_challenge, code_challenge_method, COALESCE(patron_id, 0), subject, claims, code_used_at IS NOT NULL, created_at, expires_at`
+	code_challenge, code_challenge_method, COALESCE(patron_id, 0), subject, claims, code_used_at IS NOT NULL, created_at, expires_at,
+	max_age, auth_time`
 
 func scanOIDCRequest(row interface{ Scan(...any) error }) (*OIDCAuthRequest, error) {
 	var r OIDCAuthRequest
 	var scopes, prompt string
+	var maxAge sql.NullInt64
+	var authTime sql.NullTime
 	err := row.Scan(&r.ID, &r.ConnectorID, &r.ClientID, &r.RedirectURI, &scopes, &r.State, &r.Nonce, &r.ResponseMode, &prompt,
-		&r.CodeChallenge, &r.CodeChallengeMethod, &r.PatronID, &r.Subject, &r.Claims, &r.CodeUsed, &r.CreatedAt, &r.ExpiresAt)
+		&r.CodeChallenge, &r.CodeChallengeMethod, &r.PatronID, &r.Subject, &r.Claims, &r.CodeUsed, &r.CreatedAt, &r.ExpiresAt,
+		&maxAge, &authTime)
 	if err != nil {
 		return nil, dbError(err, "Demande de connexion", "")
+	}
+	if maxAge.Valid {
+		r.MaxAge = &maxAge.Int64
+	}
+	if authTime.Valid {
+		r.AuthTime = authTime.Time
 	}
 	r.Scopes, r.Prompt = strings.Fields(scopes), strings.Fields(prompt)
 	return &r, nil
@@ -69,10 +84,10 @@ func scanOIDCRequest(row interface{ Scan(...any) error }) (*OIDCAuthRequest, err
 func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest) error {
 	_, err := s.write.ExecContext(ctx, `
 		INSERT INTO oidc_auth_requests (id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
-			code_challenge, code_challenge_method, created_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+			code_challenge, code_challenge_method, created_at, expires_at, max_age)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.ConnectorID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseMode,
-		strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), r.ExpiresAt.UTC().Truncate(time.Microsecond))
+		strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), r.ExpiresAt.UTC().Truncate(time.Microsecond), r.MaxAge)
 	if err != nil {
 		return fmt.Errorf("create oidc auth request: %w", err)
 	}
@@ -91,9 +106,9 @@ func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthReques
 func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `
-			UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5
+			UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5, auth_time = $8
 			WHERE id = $6 AND patron_id IS NULL AND expires_at > $7`,
-			g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
+			g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now(), nullTime(g.AuthTime))
 		if err != nil {
 			return fmt.Errorf("grant oidc auth request: %w", err)
 		}
@@ -309,4 +324,12 @@ func (s *Store) OIDCKeys(ctx context.Context) ([]OIDCKey, error) {
 		return nil, fmt.Errorf("list oidc keys: %w", err)
 	}
 	return out, nil
+}
+
+// nullTime is NULL for the zero time, else t in UTC as the store keeps it.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC().Truncate(time.Microsecond)
 }

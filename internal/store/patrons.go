@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/bdf29/sesame"
 )
@@ -50,6 +51,11 @@ type NewPatron struct {
 	ResourceIDs  []int64
 	GrantState   sesame.GrantState
 	Then         AfterWrite // optional
+	// DropTakenCard is for a visitor's registration: a card number already
+	// another patron's in the library is left out of the account and noted
+	// in its history for staff, so that registering never tells a visitor
+	// whether a number exists. Without it, a taken card is an error.
+	DropTakenCard bool
 }
 
 // CreatePatron inserts a patron and their grants, and returns the new id.
@@ -69,7 +75,19 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 	now := s.Now()
 	var id int64
 	err := func() error {
-		err := tx.QueryRowContext(ctx, `
+		p.CardNumber = strings.TrimSpace(p.CardNumber)
+		taken, err := cardTaken(ctx, tx, p.LibraryID, p.CardNumber, 0)
+		if err != nil {
+			return err
+		}
+		droppedCard := ""
+		if taken {
+			if !np.DropTakenCard {
+				return errCardTaken()
+			}
+			droppedCard, p.CardNumber = p.CardNumber, ""
+		}
+		err = tx.QueryRowContext(ctx, `
 			INSERT INTO patrons (library_id, last_name, first_name, email, birth_date, postal_code, town, card_number,
 				registered_on, status, library_registered_on, valid_until, refusal_reason, password_hash,
 				sort_last, sort_first, search_text, version, created_at, updated_at)
@@ -79,7 +97,7 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 			p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason, np.PasswordHash,
 			Fold(p.LastName), Fold(p.FirstName), searchText(&p), now).Scan(&id)
 		if err != nil {
-			return dbError(err, "Abonné", "Un compte existe déjà avec cette adresse e-mail.")
+			return patronWriteError(err, "Un compte existe déjà avec cette adresse e-mail.")
 		}
 		if err := adjustCount(ctx, tx, p.LibraryID, p.Status, 1); err != nil {
 			return err
@@ -99,6 +117,12 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 		}
 		if err := audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques."); err != nil {
 			return err
+		}
+		if droppedCard != "" {
+			if err := audit(ctx, tx, now, actor, p.LibraryID, id, "informations",
+				"N° d'inscription demandé : « "+droppedCard+" », déjà attribué à un autre abonné de la bibliothèque ; le compte est créé sans numéro."); err != nil {
+				return err
+			}
 		}
 		if np.Then == nil {
 			return nil
@@ -170,6 +194,16 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 			saved = p
 			return nil
 		}
+		p.CardNumber = strings.TrimSpace(p.CardNumber)
+		if p.LibraryID != before.LibraryID || !strings.EqualFold(p.CardNumber, before.CardNumber) {
+			taken, err := cardTaken(ctx, tx, p.LibraryID, p.CardNumber, id)
+			if err != nil {
+				return err
+			}
+			if taken {
+				return errCardTaken()
+			}
+		}
 		now := s.Now()
 		res, err := tx.ExecContext(ctx, `
 			UPDATE patrons SET library_id = $1, last_name = $2, first_name = $3, email = $4, birth_date = $5,
@@ -182,7 +216,7 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 			p.ValidUntil.ISO(), p.RefusalReason, Fold(p.LastName), Fold(p.FirstName), searchText(p),
 			now, id, before.Version)
 		if err != nil {
-			return dbError(err, "Abonné", "Un compte existe déjà avec cette adresse e-mail.")
+			return patronWriteError(err, "Un compte existe déjà avec cette adresse e-mail.")
 		}
 		if n, err := res.RowsAffected(); err != nil || n != 1 {
 			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
@@ -401,6 +435,14 @@ type search struct {
 func parseSearch(q string) search {
 	var s search
 	var phrases []string
+	// A control character ends a word: a NUL would end the FTS5 phrase
+	// early ("unterminated string") and PostgreSQL refuses it in any text.
+	q = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, q)
 	s.words = strings.Fields(Fold(q))
 	for _, w := range s.words {
 		if len([]rune(w)) < 3 {

@@ -267,6 +267,7 @@ func (s *Store) makePatron(ctx context.Context, find func(queryer) (Registration
 // with r's address, and audits detail as the patron's own act.
 func (s *Store) createRegisteredTx(ctx context.Context, tx *sql.Tx, r Registration, np NewPatron, detail string) (int64, error) {
 	np.Patron.Email = r.Email
+	np.DropTakenCard = true
 	actor := sesame.Actor{Label: "l'usager (" + r.Email + ")", LibraryID: np.Patron.LibraryID}
 	id, err := s.createPatronTx(ctx, tx, np, actor)
 	if err != nil {

@@ -4,6 +4,8 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -73,6 +75,8 @@ func Run(t *testing.T, open Opener) {
 		{"PatronRoundTrip", testPatronRoundTrip},
 		{"LibraryIsolation", testLibraryIsolation},
 		{"UniqueConflicts", testUniqueConflicts},
+		{"CardNumberUniqueInLibrary", testCardNumberUniqueInLibrary},
+		{"CardNumberTakenAtRegistration", testCardNumberTakenAtRegistration},
 		{"SearchFollowsChanges", testSearchFollowsChanges},
 		{"CountsFollowChanges", testCountsFollowChanges},
 		{"PaginationOrder", testPaginationOrder},
@@ -85,6 +89,7 @@ func Run(t *testing.T, open Opener) {
 		{"DeleteOwnAccount", testDeleteOwnAccount},
 		{"ConcurrentJobClaims", testConcurrentJobClaims},
 		{"JobLeaseExpires", testJobLeaseExpires},
+		{"SSOTokenSingleUse", testSSOTokenSingleUse},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -200,6 +205,8 @@ func testSearchFollowsChanges(t *testing.T, open Opener) {
 	}{
 		{"lefevre", 1}, {"LEFEVRE", 1}, {"Lefèvre", 1}, {"efèv", 1}, {"anne lefevre", 1}, {"lefevre anne", 1},
 		{"gwenael", 1}, {"bihan", 1}, {"le", 2}, {"e", 2}, {"anne@example", 1}, {"c-anne", 1}, {"%", 0}, {"_", 0}, {`"`, 0}, {`an"ne`, 0}, {"zzz", 0},
+		// A control character ends a word rather than the FTS5 phrase.
+		{"lef\x00evre", 1}, {"lefevre\x00", 1}, {"anne\tlefevre", 1}, {"\x00", 2}, {"ab\x00cd", 0}, {"\"\x00\"", 0}, {"lef\x1fevre\x7f", 1}, {"\u0085lefevre", 1},
 	}
 	for _, tt := range tests {
 		if got := search(a, tt.query); got != tt.want {
@@ -608,4 +615,81 @@ func testDeleteOwnAccount(t *testing.T, open Opener) {
 			}
 		}
 	}
+}
+
+// testSSOTokenSingleUse: a signed link's callback token serves once, to one
+// of several checks at once; it is spent by nobody else's uid, ends with
+// its time, and is withdrawn with the patron's other SSO grants.
+func testSSOTokenSingleUse(t *testing.T, open Opener) {
+	f := newFixture(t, open)
+	ctx := context.Background()
+	id := f.patron(t, f.libA, "LE BIHAN", "Gwenaël", "gwen@example.org", sesame.StatusValidated)
+	other := f.patron(t, f.libA, "TANGUY", "Soizic", "soizic@example.org", sesame.StatusValidated)
+	link := sesame.Connector{ResourceID: f.res[0], Kind: sesame.ConnectorSignedLink, Link: sesame.SignedLinkSettings{
+		Preset: "custom", Hash: "hmac-sha256", Signed: "{uid}", URL: "https://vendor.example/entree?uid={uid}&token={token}&hash={hash}"}}
+	link.Secret = "cle-partagee-du-fournisseur" // #nosec G101 -- a made-up vendor key, for a test store only
+	connector, err := f.st.CreateConnector(ctx, link, sys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	save := func(hash string) {
+		t.Helper()
+		if err := f.st.SaveSSOToken(ctx, hash, id, connector, f.now.Add(10*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	notFound := func(what string, err error) {
+		t.Helper()
+		if sesame.ErrorCode(err) != sesame.ENotFound || errors.Is(err, store.ErrSSOTokenExpired) {
+			t.Errorf("%s: got %v, want not found", what, err)
+		}
+	}
+
+	save("once")
+	_, err = f.st.UseSSOToken(ctx, "once", other)
+	notFound("another patron's uid", err)
+	const checks = 8
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	oks := 0
+	for range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			tok, err := f.st.UseSSOToken(ctx, "once", id)
+			if err == nil && tok.PatronID == id && tok.ConnectorID == connector {
+				mu.Lock()
+				oks++
+				mu.Unlock()
+			} else if sesame.ErrorCode(err) != sesame.ENotFound {
+				t.Errorf("check at once: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	if oks != 1 {
+		t.Errorf("%d checks at once: got %d uses, want 1", checks, oks)
+	}
+	_, err = f.st.UseSSOToken(ctx, "once", id)
+	notFound("used token", err)
+
+	save("revoked")
+	if err := f.st.DeletePatronSSOTokens(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.st.UseSSOToken(ctx, "revoked", id)
+	notFound("revoked token", err)
+
+	save("late")
+	f.now = f.now.Add(10 * time.Minute)
+	if _, err := f.st.UseSSOToken(ctx, "late", id); !errors.Is(err, store.ErrSSOTokenExpired) {
+		t.Errorf("token at its expiry: got %v, want expired", err)
+	}
+	// The nightly purge takes used and expired tokens alike.
+	f.now = f.now.Add(time.Second)
+	if err := f.st.InTx(ctx, func(tx *sql.Tx) error { return f.st.PurgeExpired(ctx, tx, f.now, f.now) }); err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.st.UseSSOToken(ctx, "late", id)
+	notFound("expired token after the purge", err)
 }

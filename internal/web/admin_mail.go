@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -33,6 +34,8 @@ func (s *Server) mailList(w http.ResponseWriter, r *http.Request) {
 	}
 	p := adminMailPage{Limit: mailListLimit}
 	for _, m := range list {
+		// The admin learns that a personal link was sent, never the link.
+		m.Text, m.HTML, m.Secret = mail.Redact(m.Text), mail.Redact(m.HTML), ""
 		row := adminMailRow{Mail: m, Paragraphs: mailParagraphs(m.Text)}
 		switch {
 		case !m.SentAt.IsZero():

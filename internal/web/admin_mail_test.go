@@ -185,3 +185,68 @@ func TestMailListAccess(t *testing.T) {
 		t.Errorf("the admin home has no link to the outbox")
 	}
 }
+
+func TestMailListNeverShowsPersonalLinks(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox(t)
+	ctx := context.Background()
+	admin := w.login("admin")
+	email := w.patron(w.patronB).Email
+	w.requestReset(email)
+	w.register(w.registrationForm("nouvelle.inscrite@example.org"))
+	tokens := map[string]string{
+		"reset":        strings.TrimPrefix(linkPath(t, w.mailsTo(email)[0].Text), "/mot-de-passe/"),
+		"registration": strings.TrimPrefix(confirmationPath(t, w.mailsTo("nouvelle.inscrite@example.org")[0].Text), "/inscription/confirmer/"),
+	}
+	page := func(when string) {
+		t.Helper()
+		r := admin.get("/admin/courriels")
+		if r.status != http.StatusOK {
+			t.Fatalf("%s: got %d, want 200", when, r.status)
+		}
+		for what, token := range tokens {
+			if strings.Contains(r.body, token) {
+				t.Errorf("%s: the page shows the %s link's token", when, what)
+			}
+		}
+		for _, route := range []string{"/mot-de-passe/", "/inscription/confirmer/"} {
+			if strings.Contains(r.body, route) {
+				t.Errorf("%s: the page shows a link to %s", when, route)
+			}
+		}
+		rows := mailRows(t, r.body)
+		if len(rows) != 2 {
+			t.Fatalf("%s: got %d rows, want 2", when, len(rows))
+		}
+		for _, row := range rows {
+			if !strings.Contains(row.body, mail.Redacted) {
+				t.Errorf("%s: %q lacks %q in place of its link: %s", when, row.subject, mail.Redacted, row.body)
+			}
+		}
+	}
+	page("before sending")
+
+	deliver(t, w.instance("test", in))
+	reset := in.to(email)
+	if len(reset) != 1 || !strings.Contains(reset[0].text, testBaseURL+"/mot-de-passe/"+tokens["reset"]) ||
+		!strings.Contains(reset[0].html, `href="`+testBaseURL+"/mot-de-passe/"+tokens["reset"]+`"`) {
+		t.Fatalf("the SMTP server got %d mails to %s, want one with the working link: %+v", len(reset), email, reset)
+	}
+	if got := mailLink(t, w.onlyMail(in, "nouvelle.inscrite@example.org", 1), "/inscription/confirmer/"); got != "/inscription/confirmer/"+tokens["registration"] {
+		t.Errorf("registration link received: got %s, want the token of the outbox", got)
+	}
+	list, err := w.store.RecentMail(ctx, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range list {
+		full, err := w.store.Mail(ctx, m.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.SentAt.IsZero() || full.Secret != "" {
+			t.Errorf("%q after sending: got sent at %v and secret %q, want sent and no secret", m.Subject, full.SentAt, full.Secret)
+		}
+	}
+	page("after sending")
+}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/cas"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -83,7 +85,17 @@ func (s *Server) signedLink(r *http.Request, c *sesame.Connector, who *access.Gr
 		Library: who.Library.Code, Time: s.cfg.Now(),
 	}
 	if fields.Card == "" {
-		fields.Card = uid
+		// A vendor keyed on {card} still needs a stable name for a patron
+		// without one, but never the sequential Sésame number, which any
+		// patron could type as a card at registration: the patron's
+		// pseudonym at the resource cannot be guessed.
+		fresh, err := cas.NewUserID(s.cfg.Random)
+		if err != nil {
+			return "", err
+		}
+		if fields.Card, err = s.store.ResourcePseudonym(r.Context(), p.ID, c.ResourceID, fresh); err != nil {
+			return "", err
+		}
 	}
 	if !p.BirthDate.IsZero() {
 		fields.BirthYear = strconv.Itoa(p.BirthDate.Year)
@@ -118,8 +130,9 @@ type ssoCheckInfos struct {
 }
 
 // ssoCheck answers a vendor verifying, at /api/v1/sso/check?uid=…&token=…,
-// the token a signed link carried. It tells OK only while the account may
-// still open that resource.
+// the token a signed link carried. It tells OK once per token, within its
+// ten minutes, and only while the account may still open that resource;
+// logging out revokes the tokens not yet checked (see endPatronSSO).
 func (s *Server) ssoCheck(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	answer := func(status int, a ssoCheckAnswer) {
@@ -130,17 +143,24 @@ func (s *Server) ssoCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	ko := func(msg string) { answer(http.StatusOK, ssoCheckAnswer{State: "KO", Msg: msg}) }
 	uid, token := r.URL.Query().Get("uid"), r.URL.Query().Get("token")
-	t, err := s.store.SSOTokenByHash(ctx, auth.HashToken(token))
+	patronID, perr := strconv.ParseInt(uid, 10, 64)
+	if perr != nil || patronID <= 0 || token == "" {
+		ko("bad token")
+		return
+	}
+	// The check spends the token: whoever finds the link later, in a
+	// history or a log, learns nothing from it.
+	t, err := s.store.UseSSOToken(ctx, auth.HashToken(token), patronID)
 	switch {
-	case sesame.ErrorCode(err) == sesame.ENotFound || (err == nil && strconv.FormatInt(t.PatronID, 10) != uid):
+	case errors.Is(err, store.ErrSSOTokenExpired):
+		ko("bad token: expired")
+		return
+	case sesame.ErrorCode(err) == sesame.ENotFound:
 		ko("bad token")
 		return
 	case err != nil:
 		s.log.Error("sso check", "err", err)
 		answer(http.StatusInternalServerError, ssoCheckAnswer{State: "KO", Msg: "internal error"})
-		return
-	case !s.cfg.Now().Before(t.ExpiresAt):
-		ko("bad token: expired")
 		return
 	}
 	c, err := s.store.Connector(ctx, t.ConnectorID)

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -131,37 +132,35 @@ func TestSignedLinkLaunchAndCallbackCheck(t *testing.T) {
 	if strings.Contains(link.String(), key) {
 		t.Error("the link carries the key")
 	}
-	check := func(uid, token string) map[string]any {
-		t.Helper()
-		r := w.anonymous().get("/api/v1/sso/check?uid=" + url.QueryEscape(uid) + "&token=" + url.QueryEscape(token))
-		if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
-			t.Fatalf("check: status %d, type %q", r.status, r.header.Get("Content-Type"))
-		}
-		var got map[string]any
-		if err := json.Unmarshal([]byte(r.body), &got); err != nil {
-			t.Fatalf("check answer %q: %v", r.body, err)
-		}
-		return got
-	}
+	check := w.ssoCheck
 	uid, token := q.Get("uid"), q.Get("token")
 	if len(token) < 22 {
 		t.Fatalf("token %q is shorter than 128 bits", token)
-	}
-	ok := check(uid, token)
-	infos, _ := ok["userinfos"].(map[string]any)
-	if ok["state"] != "OK" || infos["lastname"] != "KERJEAN" || infos["mail"] != "yann.kerjean@example.org" || infos["library"] != "QUIMPER" {
-		t.Errorf("check of a good token: %v", ok)
 	}
 	for _, bad := range []struct{ name, uid, token string }{
 		{"unknown token", uid, token + "x"},
 		{"another patron's uid", itoa(w.patronA), token},
 		{"no token", uid, ""},
+		{"uid not a number", "B-0001", token},
 	} {
 		if got := check(bad.uid, bad.token); got["state"] != "KO" || got["msg"] != "bad token" || got["userinfos"] != nil {
 			t.Errorf("%s: %v", bad.name, got)
 		}
 	}
-	// The grant is refused: the same token no longer vouches.
+	// Wrong guesses do not spend the token; its first right check does.
+	ok := check(uid, token)
+	infos, _ := ok["userinfos"].(map[string]any)
+	if ok["state"] != "OK" || infos["lastname"] != "KERJEAN" || infos["mail"] != "yann.kerjean@example.org" || infos["library"] != "QUIMPER" {
+		t.Errorf("check of a good token: %v", ok)
+	}
+	for i := 2; i <= 3; i++ {
+		if got := check(uid, token); got["state"] != "KO" || got["msg"] != "bad token" || got["userinfos"] != nil {
+			t.Errorf("check number %d of the same token: got %v, want KO, bad token", i, got)
+		}
+	}
+	// The grant is refused between the launch and the check: the token no
+	// longer vouches.
+	uid, token = w.signedLaunch(c)
 	if _, err := w.store.SetGrants(context.Background(), store.NetworkScope(), w.patronB, w.res[:1], sesame.GrantRefused, sesame.Actor{Label: "test"}); err != nil {
 		t.Fatal(err)
 	}
@@ -171,9 +170,117 @@ func TestSignedLinkLaunchAndCallbackCheck(t *testing.T) {
 	if _, err := w.store.SetGrants(context.Background(), store.NetworkScope(), w.patronB, w.res[:1], sesame.GrantValidated, sesame.Actor{Label: "test"}); err != nil {
 		t.Fatal(err)
 	}
+	uid, token = w.signedLaunch(c)
 	w.clock.Advance(11 * time.Minute)
 	if got := check(uid, token); got["state"] != "KO" || got["msg"] != "bad token: expired" {
 		t.Errorf("after 11 minutes: %v", got)
+	}
+}
+
+// ssoCheck asks /api/v1/sso/check as the vendor would and returns its answer.
+func (w *world) ssoCheck(uid, token string) map[string]any {
+	w.t.Helper()
+	r := w.anonymous().get("/api/v1/sso/check?uid=" + url.QueryEscape(uid) + "&token=" + url.QueryEscape(token))
+	if r.status != http.StatusOK || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
+		w.t.Fatalf("check: status %d, type %q", r.status, r.header.Get("Content-Type"))
+	}
+	var got map[string]any
+	if err := json.Unmarshal([]byte(r.body), &got); err != nil {
+		w.t.Fatalf("check answer %q: %v", r.body, err)
+	}
+	return got
+}
+
+// signedLaunch opens the signed-link resource as c's patron and returns the
+// uid and the callback token the link carries.
+func (w *world) signedLaunch(c *client) (uid, token string) {
+	w.t.Helper()
+	res := c.post("/acceder/livres-numeriques", nil)
+	link, err := url.Parse(res.header.Get("Location"))
+	if res.status != http.StatusSeeOther || err != nil || link.Host != "vendor.example" {
+		w.t.Fatalf("launch: got %d to %q; body %.300s", res.status, res.header.Get("Location"), res.body)
+	}
+	return link.Query().Get("uid"), link.Query().Get("token")
+}
+
+func TestCallbackTokenOneOKForConcurrentChecks(t *testing.T) {
+	w := newWorld(t)
+	w.toutApprendre("cle-partagee-tout-apprendre")
+	uid, token := w.signedLaunch(w.patronLogin(w.patronB))
+	const checks = 8
+	states := make(chan string, checks)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for range checks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			r, err := http.Get(w.server.URL + "/api/v1/sso/check?uid=" + url.QueryEscape(uid) + "&token=" + url.QueryEscape(token))
+			if err != nil {
+				states <- "error: " + err.Error()
+				return
+			}
+			defer r.Body.Close()
+			var a struct{ State string }
+			if err := json.NewDecoder(r.Body).Decode(&a); err != nil {
+				states <- "error: " + err.Error()
+				return
+			}
+			states <- a.State
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(states)
+	count := map[string]int{}
+	for s := range states {
+		count[s]++
+	}
+	if count["OK"] != 1 || count["KO"] != checks-1 {
+		t.Errorf("%d checks at once of one token: got %v, want 1 OK and %d KO", checks, count, checks-1)
+	}
+}
+
+func TestCallbackTokenRevokedWithTheSession(t *testing.T) {
+	fresh := "un tout nouveau mot de passe"
+	for _, tt := range []struct {
+		name string
+		end  func(w *world, c *client)
+	}{
+		{"logout", func(w *world, c *client) {
+			if res := c.post("/deconnexion", nil); res.status != http.StatusSeeOther {
+				w.t.Fatalf("logout: got %d", res.status)
+			}
+		}},
+		{"password change", func(w *world, c *client) {
+			res := c.post("/mon-compte/mot-de-passe", url.Values{"mot_de_passe_actuel": {testPassword}, "nouveau_mot_de_passe": {fresh}, "confirmation": {fresh}})
+			if res.status != http.StatusSeeOther {
+				w.t.Fatalf("password change: got %d; body %.300s", res.status, res.body)
+			}
+		}},
+		{"password reset", func(w *world, _ *client) {
+			res := w.anonymous().post(w.resetLink(w.patronB), setPassword(fresh, fresh))
+			if res.status != http.StatusSeeOther {
+				w.t.Fatalf("password reset: got %d; body %.300s", res.status, res.body)
+			}
+		}},
+		{"account deletion", func(w *world, c *client) {
+			if res := c.post("/mon-compte/supprimer", url.Values{"mot_de_passe": {testPassword}}); res.status != http.StatusSeeOther {
+				w.t.Fatalf("deletion: got %d; body %.300s", res.status, res.body)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t)
+			w.toutApprendre("cle-partagee-tout-apprendre")
+			c := w.patronLogin(w.patronB)
+			uid, token := w.signedLaunch(c)
+			tt.end(w, c)
+			if got := w.ssoCheck(uid, token); got["state"] != "KO" || got["msg"] != "bad token" || got["userinfos"] != nil {
+				t.Errorf("check of a token not yet used after the %s: got %v, want KO, bad token", tt.name, got)
+			}
+		})
 	}
 }
 

@@ -603,8 +603,9 @@ func (s *Server) verifyExpired(w http.ResponseWriter, r *http.Request, status in
 
 // verify checks the code of a login waiting for it: a code of the
 // application, or a recovery code. Only then is the session created, under
-// a new id. Wrong codes count as failed logins, for the account and the
-// address alike.
+// a new id. Wrong codes count as failed logins, on the same throttles as
+// passwords (see loginKeys): a known browser's own, or the account's and
+// the address's.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
 		return

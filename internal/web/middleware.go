@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/bdf29/sesame/internal/auth"
@@ -43,7 +44,10 @@ func (s *Server) guard(rt route) http.Handler {
 			s.renderError(w, r, http.StatusForbidden, "Cette page est réservée à l'administration du réseau.")
 			return
 		}
-		if rt.perm != auth.Public || st != nil || pa != nil {
+		// A page whose address carries a secret token (a password reset,
+		// a confirmation, a parent's consent) stays out of every cache, as
+		// does every page drawn for someone logged in.
+		if rt.perm != auth.Public || st != nil || pa != nil || strings.Contains(rt.pattern, "{token}") {
 			w.Header().Set("Cache-Control", "no-store")
 		}
 		if s.enrolFirst(w, r, rt) {

@@ -79,7 +79,9 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	if p := patronFrom(r.Context()); p != nil {
 		patronID = p.ID
 	}
-	err := s.oidc.Resume(w, r, patronID)
+	// The session began with the patron's password: its start is their
+	// authentication time, which a vendor's max_age asks about.
+	err := s.oidc.Resume(w, r, patronID, s.patronSessionStart(r))
 	var refusal *oidc.Refusal
 	switch {
 	case err == nil:
@@ -94,9 +96,13 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // endPatronSSO revokes what vendors hold of the patron: their OpenID
-// Connect tokens, codes not yet exchanged, and CAS tickets not yet validated.
+// Connect tokens, codes not yet exchanged, CAS tickets not yet validated,
+// and the callback tokens of signed links not yet checked.
 func (s *Server) endPatronSSO(r *http.Request, patronID int64) error {
 	if err := s.store.EndPatronOIDC(r.Context(), patronID); err != nil {
+		return err
+	}
+	if err := s.store.DeletePatronSSOTokens(r.Context(), patronID); err != nil {
 		return err
 	}
 	return s.store.DeletePatronCASTickets(r.Context(), patronID)

@@ -406,6 +406,13 @@ func TestOIDCAuthorizeRefusals(t *testing.T) {
 		{"implicit flow with a token", false, func(q url.Values) { q.Set("response_type", "id_token token") }, "unauthorized_client"},
 		{"no openid scope", false, func(q url.Values) { q.Set("scope", "profile") }, "invalid_scope"},
 		{"form_post", false, func(q url.Values) { q.Set("response_mode", "form_post") }, "invalid_request"},
+		// Anyone may send these for a known client: too long, they are not kept.
+		{"state too long", false, func(q url.Values) { q.Set("state", strings.Repeat("s", sesame.MaxOIDCStateLength+1)) }, "invalid_request"},
+		{"nonce too long", false, func(q url.Values) { q.Set("nonce", strings.Repeat("n", sesame.MaxOIDCNonceLength+1)) }, "invalid_request"},
+		{"scope too long", false, func(q url.Values) { q.Set("scope", "openid"+strings.Repeat(" profile", sesame.MaxOIDCScopeLength/8)) }, "invalid_request"},
+		{"code_challenge too long", false, func(q url.Values) {
+			q.Set("code_challenge", strings.Repeat("c", sesame.MaxOIDCCodeChallengeLength+1))
+		}, "invalid_request"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

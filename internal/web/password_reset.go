@@ -48,35 +48,49 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	typed := r.PostForm.Get("email")
 	email := sesame.NormalizeEmail(typed)
 	page := forgotPage{Form: form{Values: url.Values{"email": {typed}}, Errors: sesame.FieldErrors{}}}
-	if email == "" {
-		page.Form.Errors.Add("email", "Votre adresse e-mail : ce champ est obligatoire.")
-		s.render(w, r, http.StatusUnprocessableEntity, "mot_de_passe_oublie", layout{Title: formTitle("Mot de passe oublié", page.Form),
+	refuse := func(status int, msg string) {
+		page.Form.Errors.Add("email", msg)
+		s.render(w, r, status, "mot_de_passe_oublie", layout{Title: formTitle("Mot de passe oublié", page.Form),
 			Section: "connexion", Content: page})
+	}
+	// What is typed becomes a job's payload and a throttle key: only an
+	// address that could be an account's goes on.
+	if msg := sesame.CheckEmail(strings.TrimSpace(typed)); msg != "" {
+		refuse(http.StatusUnprocessableEntity, "Votre adresse e-mail : "+strings.TrimPrefix(msg, "E-mail : "))
 		return
 	}
-	if err := s.sendResetLink(r, email); err != nil {
+	wait, err := s.sendResetLink(r, email)
+	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		refuse(http.StatusTooManyRequests, tooManyFromClient(wait))
 		return
 	}
 	page.Sent = resetSent
 	s.render(w, r, http.StatusOK, "mot_de_passe_oublie", layout{Title: "Mot de passe oublié", Section: "connexion", Content: page})
 }
 
-// sendResetLink counts the request against the address's quota and, when
-// it is not exceeded, enqueues the job that sends the link.
-func (s *Server) sendResetLink(r *http.Request, email string) error {
+// sendResetLink counts the request against the client's and the address's
+// quotas and, when neither is exceeded, enqueues the job that sends the
+// link. A client over its quota gets how long to wait.
+func (s *Server) sendResetLink(r *http.Request, email string) (time.Duration, error) {
 	ctx := r.Context()
-	ok, err := s.withinQuota(ctx, "reset:"+email, resetMaxRequests, resetWindow)
-	if err != nil {
-		return err
+	wait, ok, err := s.allowMail(ctx, r, resetQuota, email)
+	if err != nil || wait > 0 {
+		if wait > 0 {
+			s.log.Warn("demande de réinitialisation refusée : trop de demandes de ce client", "addr", s.clientAddress(r))
+		}
+		return wait, err
 	}
 	if !ok {
 		s.log.Warn("demande de réinitialisation refusée : trop de demandes", "addr", s.clientAddress(r))
-		return nil
+		return 0, nil
 	}
 	// Whether a patron has this address is decided later, by a job: the
 	// answer then takes the same time for every address, and says nothing.
-	return s.store.Enqueue(ctx, KindResetRequest, email, s.cfg.Now())
+	return 0, s.store.Enqueue(ctx, KindResetRequest, email, s.cfg.Now())
 }
 
 // KindResetRequest is the job that sends a reset link, when a patron has
@@ -116,6 +130,7 @@ func (s *Server) createResetLink(ctx context.Context, tx *sql.Tx, email string) 
 	if err != nil {
 		return err
 	}
+	m.Secret, m.SecretUntil = token, s.cfg.Now().Add(resetValidity)
 	if err := s.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), id, s.cfg.Now().Add(resetValidity)); err != nil {
 		return err
 	}
@@ -165,6 +180,10 @@ type newPasswordPage struct {
 // resetLink finds the usable link of the request's token; when there is none
 // it answers the "expired or used" page and returns false.
 func (s *Server) resetLink(w http.ResponseWriter, r *http.Request) (store.PasswordReset, bool) {
+	if !auth.WellFormedToken(r.PathValue("token")) {
+		s.linkGone(w, r)
+		return store.PasswordReset{}, false
+	}
 	rs, err := s.store.PasswordResetByHash(r.Context(), auth.HashToken(r.PathValue("token")))
 	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
 		s.fail(w, r, err)

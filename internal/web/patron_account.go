@@ -36,6 +36,13 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 		refuse(http.StatusUnprocessableEntity, "Indiquez votre adresse e-mail et votre mot de passe.")
 		return
 	}
+	if !sesame.PlausibleIdentifier(email, sesame.MaxEmailLength) {
+		// No account has such an address: a failed login, before it becomes
+		// a throttle key that a robot could vary at will.
+		s.log.Warn("échec de connexion usager : adresse impossible", "addr", s.clientAddress(r))
+		refuse(http.StatusUnauthorized, "Adresse e-mail ou mot de passe incorrect.")
+		return
+	}
 	id, hash, err := s.store.PatronCredentials(ctx, email)
 	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
 		s.fail(w, r, err)
@@ -71,6 +78,9 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if err := s.setDeviceCookie(w, r, s.patronDeviceCookieName(), auth.AccountKey("usager:"+email)); err != nil {
+		s.log.Error("cookie d'appareil", "err", err)
 	}
 	// A patron sent here by a vendor goes back to it, unless the account
 	// has just expired: then the renewal page is what they need.

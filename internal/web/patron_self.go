@@ -194,7 +194,9 @@ func (s *Server) myInfoForm(w http.ResponseWriter, r *http.Request) {
 
 // myInfoSave saves the patron's own details. Only the fields of
 // PatronDetails are read: e-mail, library, status and dates stay as they
-// are whatever the form sends. The version check is the staff record's.
+// are whatever the form sends. The card number is the library's word too:
+// vendors know the patron by it, so a typed one is dropped and the stored
+// one kept. The version check is the staff record's.
 func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	if !s.parseForm(w, r) {
@@ -202,6 +204,7 @@ func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	}
 	p := patronFrom(ctx)
 	sent := r.PostForm
+	sent.Del(sesame.FieldCardNumber)
 	version, _ := strconv.Atoi(sent.Get("version"))
 	if version <= 0 {
 		version = -1 // a form without its version is stale, never "any version"
@@ -209,13 +212,14 @@ func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	details := sesame.PatronDetails{
 		LastName: sent.Get(sesame.FieldLastName), FirstName: sent.Get(sesame.FieldFirstName),
 		BirthDate: sent.Get(sesame.FieldBirthDate), PostalCode: sent.Get(sesame.FieldPostalCode),
-		Town: sent.Get(sesame.FieldTown), CardNumber: sent.Get(sesame.FieldCardNumber),
+		Town: sent.Get(sesame.FieldTown),
 	}
 	today := s.today()
 	changed := false
 	_, err := s.store.UpdatePatron(ctx, store.LibraryScope(p.LibraryID), p.ID, version, patronActor(p),
 		func(cur *sesame.Patron) (store.Change, error) {
 			before := snapshot(cur, nil)
+			details.CardNumber = cur.CardNumber
 			if err := details.Apply(cur, today); err != nil {
 				return store.Change{}, err
 			}
@@ -248,7 +252,7 @@ func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	if code == sesame.EInvalid {
 		page.Form = form{Values: url.Values{}, Errors: sesame.FieldErrorsOf(err)}
 		for _, name := range []string{sesame.FieldLastName, sesame.FieldFirstName, sesame.FieldBirthDate,
-			sesame.FieldPostalCode, sesame.FieldTown, sesame.FieldCardNumber} {
+			sesame.FieldPostalCode, sesame.FieldTown} {
 			page.Form.Values.Set(name, sent.Get(name))
 		}
 		page.Form.Values.Set("version", strconv.Itoa(cur.Version))

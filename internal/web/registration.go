@@ -233,9 +233,15 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	allowed, err := s.withinQuota(ctx, "inscription:"+s.clientAddress(r), registrationMaxRequests, registrationWindow)
+	wait, allowed, err := s.allowMail(ctx, r, registrationQuota, email)
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		s.log.Warn("inscription refusée : trop de demandes de ce client", "addr", s.clientAddress(r))
+		page.Form.Errors.Add(sesame.FieldEmail, tooManyFromClient(wait))
+		s.renderRegistration(w, r, http.StatusTooManyRequests, page)
 		return
 	}
 	if !allowed {
@@ -321,6 +327,7 @@ func (s *Server) startRegistration(ctx context.Context, email string, pl registr
 		if err != nil {
 			return err
 		}
+		m.Secret, m.SecretUntil = token, s.cfg.Now().Add(registrationValidity)
 		return mail.Enqueue(ctx, s.store, tx, m)
 	})
 }
@@ -477,6 +484,10 @@ func (s *Server) showUsedLink(w http.ResponseWriter, r *http.Request, reg store.
 // URL. When it reports false, it has answered: the link is unknown,
 // expired, or has served.
 func (s *Server) holderRegistration(w http.ResponseWriter, r *http.Request) (registrationPayload, bool) {
+	if !auth.WellFormedToken(r.PathValue("token")) {
+		s.showConfirmation(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", confirmationPage{Outcome: "perime"})
+		return registrationPayload{}, false
+	}
 	reg, err := s.store.RegistrationByHash(r.Context(), auth.HashToken(r.PathValue("token")))
 	var pl registrationPayload
 	switch {

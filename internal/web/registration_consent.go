@@ -55,6 +55,7 @@ func (s *Server) enqueueParentalConsentMail(ctx context.Context, tx *sql.Tx, pl 
 	if err != nil {
 		return err
 	}
+	m.Secret, m.SecretUntil = token, s.cfg.Now().Add(registrationValidity)
 	return mail.Enqueue(ctx, s.store, tx, m)
 }
 
@@ -78,6 +79,10 @@ func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, status int,
 func (s *Server) parentalConsentForm(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	token := r.PathValue("token")
+	if !auth.WellFormedToken(token) {
+		s.showConsent(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", consentPage{Outcome: "perime"})
+		return
+	}
 	reg, err := s.store.RegistrationByParentHash(ctx, auth.HashToken(token))
 	switch {
 	case sesame.ErrorCode(err) == sesame.ENotFound || (err == nil && reg.DoneAt.IsZero() && !s.cfg.Now().Before(reg.ExpiresAt)):
@@ -121,6 +126,10 @@ func (s *Server) parentalConsentForm(w http.ResponseWriter, r *http.Request) {
 // valider, with the consent kept beside them, and enters their library's
 // to-do view.
 func (s *Server) parentalConsent(w http.ResponseWriter, r *http.Request) {
+	if !auth.WellFormedToken(r.PathValue("token")) {
+		s.showConsent(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", consentPage{Outcome: "perime"})
+		return
+	}
 	today := s.today()
 	var made registrationPayload
 	_, err := s.store.ConsentToRegistration(r.Context(), auth.HashToken(r.PathValue("token")), s.cfg.Now(),

@@ -57,17 +57,18 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := sesame.NormalizeEmail(typed)
-	byClient, err := s.withinQuota(ctx, "inscription-renvoi:"+s.clientAddress(r), registrationMaxRequests, registrationWindow)
+	wait, byEmail, err := s.allowMail(ctx, r, resendQuota, email)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	byEmail, err := s.withinQuota(ctx, "inscription-renvoi-adresse:"+email, resendMaxPerEmail, registrationWindow)
-	if err != nil {
-		s.fail(w, r, err)
+	if wait > 0 {
+		s.log.Warn("renvoi de lien d'inscription refusé : trop de demandes de ce client", "addr", s.clientAddress(r))
+		page.Form.Errors.Add(sesame.FieldEmail, tooManyFromClient(wait))
+		s.renderResend(w, r, http.StatusTooManyRequests, page)
 		return
 	}
-	if byClient && byEmail {
+	if byEmail {
 		// Whether a registration is pending is decided later, by a job:
 		// the answer then takes the same time for every address.
 		err = s.store.Enqueue(ctx, KindRegistrationResend, email, s.cfg.Now())
@@ -111,5 +112,6 @@ func (s *Server) resendRegistrationJob(ctx context.Context, job store.Job, tx *s
 	if err != nil {
 		return err
 	}
+	m.Secret, m.SecretUntil = token, now.Add(registrationValidity)
 	return mail.Enqueue(ctx, s.store, tx, m)
 }

@@ -303,11 +303,13 @@ func TestRegistrationIgnoresRobots(t *testing.T) {
 		t.Errorf("honeypot filled: got %d mails, want 0", len(mails))
 	}
 
-	// Ten registrations an hour from one address, then the same page, and nothing done.
+	// Ten registrations an hour from one address, then a 429, and nothing done.
 	for i := range 10 {
 		w.register(w.registrationForm("personne" + itoa(int64(i)) + "@example.org"))
 	}
-	w.register(w.registrationForm("onzieme@example.org"))
+	if res := w.anonymous().post("/inscription", w.registrationForm("onzieme@example.org")); res.status != http.StatusTooManyRequests {
+		t.Errorf("the client's 11th registration: got %d, want 429", res.status)
+	}
 	if mails := w.mailsTo("onzieme@example.org"); len(mails) != 0 {
 		t.Errorf("over the quota: got %d mails, want 0", len(mails))
 	}

@@ -809,6 +809,11 @@ func TestSAMLRefusesUnknownOrStaleRequests(t *testing.T) {
 	if res := w.anonymous().post("/saml/sso", form); res.status != http.StatusBadRequest {
 		t.Errorf("3000-byte RelayState: got %d, want 400", res.status)
 	}
+	// A request ID too long to keep against replays.
+	form, _ = sp.postRequest(func(r *crewjam.AuthnRequest) { r.ID = "id-" + strings.Repeat("x", sesame.MaxSAMLRequestIDLength) })
+	if res := w.anonymous().post("/saml/sso", form); res.status != http.StatusBadRequest {
+		t.Errorf("long request ID: got %d, want 400", res.status)
+	}
 
 	// A vendor whose connector was removed.
 	path, _ = sp.redirectRequest()

@@ -110,6 +110,7 @@ func (s *Server) Handler() http.Handler {
 		s.renderError(w, r, http.StatusForbidden, "Requête refusée : elle ne vient pas de ce site. Rechargez la page et recommencez.")
 	}))
 	var h http.Handler = mux
+	h = s.withCleanInput(h)
 	h = protect.Handler(h)
 	h = s.withSession(h)
 	h = s.withHeaders(h)

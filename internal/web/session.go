@@ -38,14 +38,6 @@ func (s *Server) landing(st *sesame.Staff) string {
 	return "/abonnes"
 }
 
-// safeNext keeps only a local path, so that the login page cannot send anyone elsewhere.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return ""
-	}
-	return next
-}
-
 // login checks the identifiers. Whatever fails, the answer is the same
 // sentence, so that it tells nothing of which accounts exist.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +61,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			page.Form.Errors.Add("mot_de_passe", "Mot de passe : ce champ est obligatoire.")
 		}
 		refuse(http.StatusUnprocessableEntity, "Indiquez votre identifiant et votre mot de passe.")
+		return
+	}
+	if !sesame.PlausibleIdentifier(login, sesame.MaxLoginLength) {
+		// No account has such a login: a failed login, before it becomes a
+		// throttle key that a robot could vary at will.
+		s.log.Warn("échec de connexion : identifiant impossible", "addr", s.clientAddress(r))
+		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
 		return
 	}
 	st, err := s.store.StaffByLogin(ctx, login)
@@ -129,11 +128,17 @@ func (s *Server) finishStaffLogin(w http.ResponseWriter, r *http.Request, st *se
 		s.fail(w, r, err)
 		return
 	}
+	// Only now, after the second factor if any, is this browser known.
+	if err := s.setDeviceCookie(w, r, s.deviceCookieName(), auth.AccountKey(st.Login)); err != nil {
+		s.log.Error("cookie d'appareil", "err", err)
+	}
 	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, "connexion", detail); err != nil {
 		s.log.Error("audit", "err", err)
 	}
 	s.log.Info("connexion", "login", st.Login)
-	if next == "" {
+	// next waited in the database during a second factor: checked again
+	// where it is used.
+	if next = safeNext(next); next == "" {
 		next = s.landing(st)
 	}
 	if enrol, err := s.mustEnrol(ctx, st); err != nil {
@@ -191,8 +196,8 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, cookie str
 	return nil
 }
 
-// verifyLogin checks a password against hash under two throttles: the
-// account's (accountKey) and the client address's. usable is false when
+// verifyLogin checks a password against hash under the login's throttles
+// (see loginKeys). usable is false when
 // there is no such account, or it is disabled: the password is then checked
 // against a dummy hash all the same, so that the answer takes as long and
 // says nothing of which accounts exist. wait is set when a throttle blocks.
@@ -223,16 +228,39 @@ func (s *Server) checkPassword(r *http.Request, accountKey, password, hash strin
 	return true, 0, rehash, nil
 }
 
-// loginKeys are the two throttles of a login: the account's and the client address's.
-func (s *Server) loginKeys(r *http.Request, accountKey string) []string {
-	return []string{accountKey, auth.AddressKey(s.clientAddress(r))}
+// loginThrottle is one throttle a login goes through: its key, and how long
+// it blocks after so many failures.
+type loginThrottle struct {
+	key   string
+	delay func(failures int) time.Duration
 }
 
-// throttled is how long either throttle still blocks, 0 when neither does.
+// loginKeys are the throttles of a login, a password or a second factor's
+// code alike. A browser showing a device cookie for the account goes through
+// that cookie's throttle alone: its own failures, never those of others, so
+// that nobody can lock the owner out by failing on purpose. Any other client
+// goes through the account's throttle, shared by all unknown clients, and
+// its address's, whose free count is high enough for a public Wi-Fi.
+func (s *Server) loginKeys(r *http.Request, accountKey string) ([]loginThrottle, error) {
+	device, err := s.trustedDevice(r, accountKey)
+	if err != nil {
+		return nil, err
+	}
+	if device != "" {
+		return []loginThrottle{{device, auth.BlockDelay}}, nil
+	}
+	return []loginThrottle{{accountKey, auth.BlockDelay}, {auth.AddressKey(s.clientAddress(r)), auth.AddressBlockDelay}}, nil
+}
+
+// throttled is how long a throttle of the login still blocks, 0 when none does.
 func (s *Server) throttled(r *http.Request, accountKey string) (time.Duration, error) {
 	now := s.cfg.Now()
-	for _, key := range s.loginKeys(r, accountKey) {
-		t, err := s.store.ThrottleOf(r.Context(), key)
+	keys, err := s.loginKeys(r, accountKey)
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		t, err := s.store.ThrottleOf(r.Context(), k.key)
 		if err != nil {
 			return 0, err
 		}
@@ -244,21 +272,33 @@ func (s *Server) throttled(r *http.Request, accountKey string) (time.Duration, e
 }
 
 // recordLoginFailure counts a failed attempt, a wrong password or a wrong
-// code, on both throttles.
+// code, on each throttle of the login.
 func (s *Server) recordLoginFailure(r *http.Request, accountKey string) error {
 	now := s.cfg.Now()
-	for _, key := range s.loginKeys(r, accountKey) {
-		if _, err := s.store.RecordFailure(r.Context(), key, func(n int) time.Time { return now.Add(auth.BlockDelay(n)) }); err != nil {
+	keys, err := s.loginKeys(r, accountKey)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := s.store.RecordFailure(r.Context(), k.key, func(n int) time.Time { return now.Add(k.delay(n)) }); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// clearThrottles forgets the failures of both throttles, once the login succeeded.
+// clearThrottles forgets the failures of the login's throttles, once it
+// succeeded. From a known browser, that is its device cookie's alone: the
+// owner's daily login must not hand an attacker five fresh guesses on the
+// account. From an unknown client, the account's and the address's, as the
+// one who got in knows the password anyway.
 func (s *Server) clearThrottles(r *http.Request, accountKey string) error {
-	for _, key := range s.loginKeys(r, accountKey) {
-		if err := s.store.ClearThrottle(r.Context(), key); err != nil {
+	keys, err := s.loginKeys(r, accountKey)
+	if err != nil {
+		return err
+	}
+	for _, k := range keys {
+		if err := s.store.ClearThrottle(r.Context(), k.key); err != nil {
 			return err
 		}
 	}
