@@ -197,12 +197,22 @@ func (c *Connector) Validate() error {
 // checkAbsoluteURL returns a French complaint, or "" for an http(s) URL
 // with a host.
 func checkAbsoluteURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+	u, ok := parseHTTPURL(s)
+	if !ok {
 		return "doit être une adresse complète commençant par https://."
 	}
 	if u.Fragment != "" {
 		return "ne doit pas contenir de fragment (#…)."
 	}
 	return ""
+}
+
+// parseHTTPURL parses s as the absolute address a vendor gives us: http or
+// https, with a host name. "https://:443/" has a port but no host to reach.
+func parseHTTPURL(s string) (*url.URL, bool) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" {
+		return nil, false
+	}
+	return u, true
 }

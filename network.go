@@ -1,8 +1,10 @@
 package sesame
 
 import (
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Network is the one network a deployment serves, such as "Bibliothèque du Finistère".
@@ -17,6 +19,53 @@ type Network struct {
 
 // DefaultValidityMonths is the tutorial's "Les comptes de vos usagers sont valides 1 an".
 const DefaultValidityMonths = 12
+
+// MaxValidityMonths is the longest validity the network form accepts.
+const MaxValidityMonths = 36
+
+// Field names of the network form.
+const (
+	FieldNetworkName    = "nom"
+	FieldNetworkEmail   = "email"
+	FieldValidityMonths = "validite"
+)
+
+const validityMonthsComplaint = "Durée de validité des comptes : indiquez un nombre entier de mois, de 1 à 36, par exemple 12."
+
+// Validate checks the network's settings before they are saved, with French
+// messages keyed by form field.
+func (n *Network) Validate() error {
+	errs := FieldErrors{}
+	errs.Add(FieldNetworkName, CheckRequiredText("Nom du réseau", n.Name, 100))
+	errs.Add(FieldNetworkEmail, checkContactEmail(n.ContactEmail))
+	if n.ValidityMonths < 1 || n.ValidityMonths > MaxValidityMonths {
+		errs.Add(FieldValidityMonths, validityMonthsComplaint)
+	}
+	return errs.Err()
+}
+
+// ParseValidityMonths reads the validity length as typed in the network form,
+// with a French complaint when it is not a whole number. An empty field gets
+// its own message, which a typed 0 must not; the range is Validate's.
+func ParseValidityMonths(s string) (int, string) {
+	if s == "" {
+		return 0, "Durée de validité des comptes : ce champ est obligatoire."
+	}
+	months, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, validityMonthsComplaint
+	}
+	return months, ""
+}
+
+// checkContactEmail is CheckEmail for the contact address of the network or
+// of a library, which the forms label "E-mail de contact".
+func checkContactEmail(s string) string {
+	if msg := CheckEmail(s); msg != "" {
+		return "E-mail de contact" + strings.TrimPrefix(msg, "E-mail")
+	}
+	return ""
+}
 
 // Library is a member library, known by a code such as FOUESNANT.
 type Library struct {
@@ -63,6 +112,44 @@ func ParseNotifyMode(s string) (NotifyMode, bool) {
 	return "", false
 }
 
+// Field names of the library form.
+const (
+	FieldLibraryCode   = "code"
+	FieldLibraryName   = "nom"
+	FieldLibraryTown   = "ville"
+	FieldLibraryEmail  = "email"
+	FieldLibraryNotify = "notification"
+)
+
+// Validate checks a library before it is saved, with French messages keyed
+// by form field. An empty Notify passes: an edit that sends no choice keeps
+// the saved mode.
+func (l *Library) Validate() error {
+	errs := FieldErrors{}
+	errs.Add(FieldLibraryCode, checkLibraryCode(l.Code))
+	errs.Add(FieldLibraryName, CheckRequiredText("Nom", l.Name, 100))
+	errs.Add(FieldLibraryTown, CheckRequiredText("Ville", l.Town, 100))
+	errs.Add(FieldLibraryEmail, checkContactEmail(l.ContactEmail))
+	if _, ok := ParseNotifyMode(string(l.Notify)); l.Notify != "" && !ok {
+		errs.Add(FieldLibraryNotify, "Demandes des usagers : choisissez « un courriel par demande » ou « un récapitulatif quotidien ».")
+	}
+	return errs.Err()
+}
+
+// checkLibraryCode returns a French complaint, or "" for a code such as FOUESNANT or BREST-2.
+func checkLibraryCode(code string) string {
+	if code == "" {
+		return "Code : ce champ est obligatoire."
+	}
+	n := utf8.RuneCountInString(code)
+	if n < 2 || n > 40 || strings.IndexFunc(code, func(r rune) bool {
+		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
+	}) >= 0 {
+		return "Code : de 2 à 40 caractères, lettres sans accent, chiffres et tirets, par exemple FOUESNANT."
+	}
+	return ""
+}
+
 // RequestKind is what a patron asks of their library.
 type RequestKind string
 
@@ -95,6 +182,52 @@ type Resource struct {
 	Disabled    bool
 }
 
+// Field names of the resource form.
+const (
+	FieldResourceSlug        = "identifiant_court"
+	FieldResourceName        = "nom"
+	FieldResourceDescription = "description"
+	FieldResourceURL         = "lien"
+)
+
+// Validate checks a resource before it is saved, with French messages keyed
+// by form field.
+func (r *Resource) Validate() error {
+	errs := FieldErrors{}
+	errs.Add(FieldResourceSlug, checkResourceSlug(r.Slug))
+	errs.Add(FieldResourceName, CheckRequiredText("Nom", r.Name, 100))
+	errs.Add(FieldResourceDescription, CheckOptionalText("Description", r.Description, 1000, true))
+	errs.Add(FieldResourceURL, checkVendorURL(r.URL))
+	return errs.Err()
+}
+
+// checkResourceSlug returns a French complaint, or "" for a slug such as "cafeyn" or "tout-apprendre".
+func checkResourceSlug(slug string) string {
+	if slug == "" {
+		return "Identifiant court : ce champ est obligatoire."
+	}
+	if len(slug) < 2 || len(slug) > 60 || strings.IndexFunc(slug, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
+	}) >= 0 {
+		return "Identifiant court : de 2 à 60 caractères, lettres minuscules sans accent, chiffres et tirets, par exemple tout-apprendre."
+	}
+	return ""
+}
+
+// checkVendorURL returns a French complaint, or "" for the address of a
+// vendor's page: patrons are sent there, so no credentials and nothing a
+// link would cut.
+func checkVendorURL(raw string) string {
+	const label = "Lien du fournisseur"
+	if msg := CheckRequiredText(label, raw, 2000); msg != "" {
+		return msg
+	}
+	if u, ok := parseHTTPURL(raw); !ok || u.User != nil || strings.ContainsAny(raw, " <>\"") {
+		return label + " : indiquez une adresse complète commençant par https:// ou http://, par exemple https://www.exemple.fr/."
+	}
+	return ""
+}
+
 // GrantState is where a patron's access to one resource stands.
 type GrantState string
 
@@ -123,21 +256,6 @@ type Grant struct {
 	ResourceID int64
 	State      GrantState
 	UpdatedAt  time.Time
-}
-
-// CanOpen reports whether the patron may open a resource under grant on day
-// today, with a French reason and what to do when not. Call AttemptAccess
-// first so that an account past its end date is expired, not just refused.
-func CanOpen(p *Patron, grant *Grant, today Date) error {
-	switch {
-	case p.Status == StatusExpired || (p.Status == StatusValidated && !p.ValidOn(today)):
-		return Errorf(EForbidden, "Votre compte a expiré. Demandez son renouvellement depuis « Mon compte » ; votre bibliothèque le validera.")
-	case p.Status != StatusValidated:
-		return Errorf(EForbidden, "Votre compte n'est pas encore validé par votre bibliothèque (statut : %s).", p.Status.Label())
-	case grant == nil || grant.State != GrantValidated:
-		return Errorf(EForbidden, "Cette ressource n'est pas encore activée pour vous. Demandez-la depuis « Mon compte » ; votre bibliothèque l'activera.")
-	}
-	return nil
 }
 
 // Role says what a staff account may do.

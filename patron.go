@@ -73,6 +73,10 @@ type Patron struct {
 	// validated from LibraryRegisteredOn and the network's validity length.
 	ValidUntil    Date
 	RefusalReason string
+	// ConsentAskedAt is when a parent's consent was last asked for a patron
+	// whose birth date was corrected to one under ParentalConsentAge
+	// (ChangeConsentRequired); zero once it came back, or when none was asked.
+	ConsentAskedAt time.Time
 
 	Version   int // bumped on every change, for the optimistic check
 	CreatedAt time.Time
@@ -92,7 +96,7 @@ func (p *Patron) ValidOn(today Date) bool {
 // day today: a Validé account past its end date becomes Expiré. It reports
 // whether the status changed, so that the caller saves and audits it.
 func (p *Patron) AttemptAccess(today Date) (expired bool) {
-	if p.Status == StatusValidated && !p.ValidUntil.IsZero() && today.After(p.ValidUntil) {
+	if p.PastEndDate(today) {
 		p.Status = StatusExpired
 		return true
 	}
@@ -108,10 +112,6 @@ func (p *Patron) RequestRenewal() error {
 	p.Status = StatusToRevalidate
 	return nil
 }
-
-// ReadOnlyForStaff reports whether library staff may change nothing on the
-// account: an Expiré account waits for its holder, as the tutorial says.
-func (p *Patron) ReadOnlyForStaff() bool { return p.Status == StatusExpired }
 
 // ExpiredNotice is the tutorial's explanation, shown on an Expiré record.
 const ExpiredNotice = "Le statut « Expiré » indique que l'abonnement a dépassé son terme et que l'usager a tenté de se connecter. " +
@@ -135,14 +135,16 @@ const (
 // Decide applies a staff decision taken on day today under a validity of
 // validityMonths. Staff move À valider or À revalider to Validé or Refusé,
 // renew a Validé account early by moving its library date, and may correct a
-// refusal by validating. An Expiré account is the holder's to renew.
+// refusal by validating. Who may decide on an Expiré account is EditableBy's
+// rule, which the store applies before any staff change.
 func (p *Patron) Decide(d Decision, today Date, validityMonths int) error {
-	if p.ReadOnlyForStaff() {
-		return Errorf(EForbidden, "Ce compte est expiré : seul l'usager peut demander son renouvellement.")
-	}
 	errs := FieldErrors{}
 	switch d.Status {
 	case StatusValidated:
+		if p.AwaitsParentalConsent(today) {
+			errs.Add(FieldStatus, ErrConsentAwaited)
+			return errs.Err()
+		}
 		end := d.LibraryRegisteredOn.AddMonths(validityMonths)
 		switch {
 		case d.LibraryRegisteredOn.IsZero():

@@ -80,10 +80,11 @@ func TestDecideTransitions(t *testing.T) {
 		{"Refusé to Refusé updates the reason", StatusRefused, refuse, "", "", StatusRefused},
 		{"Refusé to À revalider", StatusRefused, Decision{Status: StatusToRevalidate}, EInvalid, FieldStatus, ""},
 
-		{"Expiré to Validé", StatusExpired, validate, EForbidden, "", ""},
-		{"Expiré to Refusé", StatusExpired, refuse, EForbidden, "", ""},
-		{"Expiré to À revalider", StatusExpired, Decision{Status: StatusToRevalidate}, EForbidden, "", ""},
-		{"Expiré to nothing", StatusExpired, Decision{}, EForbidden, "", ""},
+		// Only the network admin gets here on an Expiré account (EditableBy).
+		{"Expiré to Validé corrects the expiry", StatusExpired, validate, "", "", StatusValidated},
+		{"Expiré to Refusé", StatusExpired, refuse, EInvalid, FieldStatus, ""},
+		{"Expiré to À revalider", StatusExpired, Decision{Status: StatusToRevalidate}, EInvalid, FieldStatus, ""},
+		{"Expiré to nothing", StatusExpired, Decision{}, EInvalid, FieldStatus, ""},
 
 		{"no status chosen", StatusToValidate, Decision{}, EInvalid, FieldStatus, ""},
 		{"unknown status", StatusToRevalidate, Decision{Status: "supprime"}, EInvalid, FieldStatus, ""},
@@ -133,21 +134,6 @@ func TestDecideTransitions(t *testing.T) {
 				t.Errorf("identity: got %+v, want only the status fields changed from %+v", *p, before)
 			}
 		})
-	}
-}
-
-func TestDecideExpiredMessage(t *testing.T) {
-	p := patronIn(t, StatusExpired)
-	if !p.ReadOnlyForStaff() {
-		t.Fatalf("ReadOnlyForStaff on Expiré: got false, want true")
-	}
-	err := p.Decide(Decision{Status: StatusValidated, LibraryRegisteredOn: lifecycleToday}, lifecycleToday, testValidity)
-	assertCode(t, err, EForbidden)
-	assertMsgContains(t, err, "seul l'usager")
-	for _, st := range []Status{StatusToValidate, StatusToRevalidate, StatusValidated, StatusRefused} {
-		if patronIn(t, st).ReadOnlyForStaff() {
-			t.Errorf("ReadOnlyForStaff on %s: got true, want false", st.Label())
-		}
 	}
 }
 
@@ -343,14 +329,14 @@ func TestLifecycleByMovingTime(t *testing.T) {
 		if !p.ValidOn(today) {
 			t.Fatalf("ValidOn(%v): got false, want true", today)
 		}
-		if err := CanOpen(p, grant, today); err != nil {
+		if err := CanOpen(p, nil, grant, today).Err(p, nil); err != nil {
 			t.Fatalf("CanOpen(%v): got %v, want nil", today, err)
 		}
 	}
 	if got, want := today, testDate(2025, 3, 1); got != want {
 		t.Fatalf("first day after validity: got %v, want %v", got, want)
 	}
-	if err := CanOpen(p, grant, today); ErrorCode(err) != EForbidden {
+	if err := CanOpen(p, nil, grant, today).Err(p, nil); ErrorCode(err) != EForbidden {
 		t.Fatalf("CanOpen(%v) before AttemptAccess: got %v, want %s", today, err, EForbidden)
 	}
 	if !p.AttemptAccess(today) {
@@ -365,14 +351,15 @@ func TestLifecycleByMovingTime(t *testing.T) {
 
 	// Staff cannot touch it; its holder asks for renewal; staff validate it again.
 	renewal := Decision{Status: StatusValidated, LibraryRegisteredOn: today}
-	assertCode(t, p.Decide(renewal, today, testValidity), EForbidden)
+	_, err := p.EditableBy(Actor{StaffID: 1, Role: RoleLibrary, LibraryID: p.LibraryID})
+	assertCode(t, err, EForbidden)
 	if err := p.RequestRenewal(); err != nil {
 		t.Fatalf("RequestRenewal: got %v, want nil", err)
 	}
 	if p.Status != StatusToRevalidate {
 		t.Fatalf("status: got %q, want %q", p.Status, StatusToRevalidate)
 	}
-	assertCode(t, CanOpen(p, grant, today), EForbidden)
+	assertCode(t, CanOpen(p, nil, grant, today).Err(p, nil), EForbidden)
 	later := today.AddDays(5)
 	if err := p.Decide(renewal, later, testValidity); err != nil {
 		t.Fatalf("revalidate on %v: got %v, want nil", later, err)
@@ -380,7 +367,7 @@ func TestLifecycleByMovingTime(t *testing.T) {
 	if got, want := p.ValidUntil, testDate(2026, 3, 1); got != want {
 		t.Errorf("ValidUntil after renewal: got %v, want %v", got, want)
 	}
-	if err := CanOpen(p, grant, later); err != nil {
+	if err := CanOpen(p, nil, grant, later).Err(p, nil); err != nil {
 		t.Errorf("CanOpen(%v) after renewal: got %v, want nil", later, err)
 	}
 }
@@ -424,22 +411,30 @@ func TestCanOpen(t *testing.T) {
 		today       Date
 		wantCode    string
 		wantMessage string
+		wantReason  AccessReason
 	}{
-		{"Validé with a validated grant", StatusValidated, validated, lifecycleToday, "", ""},
-		{"Validé on its end date", StatusValidated, validated, testDate(2024, 9, 1), "", ""},
-		{"Validé past its end date", StatusValidated, validated, testDate(2024, 9, 2), EForbidden, "a expiré"},
-		{"Expiré", StatusExpired, validated, lifecycleToday, EForbidden, "a expiré"},
-		{"À valider", StatusToValidate, validated, lifecycleToday, EForbidden, "pas encore validé"},
-		{"À revalider", StatusToRevalidate, validated, lifecycleToday, EForbidden, "À revalider"},
-		{"Refusé", StatusRefused, validated, lifecycleToday, EForbidden, "Refusé"},
-		{"no grant", StatusValidated, nil, lifecycleToday, EForbidden, "pas encore activée"},
-		{"grant pending", StatusValidated, &Grant{State: GrantPending}, lifecycleToday, EForbidden, "pas encore activée"},
-		{"grant refused", StatusValidated, &Grant{State: GrantRefused}, lifecycleToday, EForbidden, "pas encore activée"},
+		{"Validé with a validated grant", StatusValidated, validated, lifecycleToday, "", "", AccessGranted},
+		{"Validé on its end date", StatusValidated, validated, testDate(2024, 9, 1), "", "", AccessGranted},
+		{"Validé past its end date", StatusValidated, validated, testDate(2024, 9, 2), EForbidden, "a expiré", AccessPastEndDate},
+		{"Expiré", StatusExpired, validated, lifecycleToday, EForbidden, "a expiré", AccessExpired},
+		{"À valider", StatusToValidate, validated, lifecycleToday, EForbidden, "pas encore validé", AccessAwaitingLibrary},
+		{"À revalider", StatusToRevalidate, validated, lifecycleToday, EForbidden, "À revalider", AccessAwaitingLibrary},
+		{"Refusé", StatusRefused, validated, lifecycleToday, EForbidden, "Refusé", AccessAccountRefused},
+		{"no grant", StatusValidated, nil, lifecycleToday, EForbidden, "pas encore activée", AccessResourceNotGranted},
+		{"grant pending", StatusValidated, &Grant{State: GrantPending}, lifecycleToday, EForbidden, "pas encore activée", AccessResourceNotGranted},
+		{"grant refused", StatusValidated, &Grant{State: GrantRefused}, lifecycleToday, EForbidden, "pas encore activée", AccessResourceNotGranted},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := patronIn(t, tt.from)
-			err := CanOpen(p, tt.grant, tt.today)
+			reason := CanOpen(p, nil, tt.grant, tt.today)
+			if reason != tt.wantReason {
+				t.Errorf("CanOpen: got %q, want %q", reason, tt.wantReason)
+			}
+			err := reason.Err(p, nil)
+			if AccessReasonOf(err) != tt.wantReason {
+				t.Errorf("AccessReasonOf: got %q, want %q", AccessReasonOf(err), tt.wantReason)
+			}
 			assertCode(t, err, tt.wantCode)
 			if err != nil {
 				assertMsgContains(t, err, tt.wantMessage)

@@ -64,9 +64,10 @@ func ErrorMessage(err error) string {
 type FieldErrors map[string]string
 
 // Add records msg for field unless the field already has a message: the first
-// problem found is the one worth telling.
+// problem found is the one worth telling. An empty msg, a checker's "all
+// right", records nothing, so that a checker's answer can be passed as is.
 func (f FieldErrors) Add(field, msg string) {
-	if _, ok := f[field]; !ok {
+	if _, ok := f[field]; !ok && msg != "" {
 		f[field] = msg
 	}
 }

@@ -30,43 +30,69 @@ type Grantee struct {
 	Resource *sesame.Resource
 }
 
-// Check reports whether the patron may open the resource now. An account
-// found past its end date is expired and saved, as at login (the tutorial's
-// rule). A refusal is a sesame.Error with code EForbidden and a French
-// message that says what to do; a patron or resource that no longer exists
-// is ENotFound.
-func (g *Gate) Check(ctx context.Context, patronID, resourceID int64) (*Grantee, error) {
+// Use is how a holder uses their account, as the audit of an expiry says.
+type Use int
+
+const (
+	UseLogin    Use = iota // the holder logs in
+	UseResource            // the holder opens a resource
+)
+
+func (u Use) String() string {
+	if u == UseLogin {
+		return "lors de la connexion de l'usager"
+	}
+	return "lors de l'accès à une ressource"
+}
+
+// AttemptAccess is the tutorial's rule, at login and at every way into a
+// resource alike: a Validé account found past its end date becomes Expiré,
+// saved and audited. It returns the patron as they now are.
+func (g *Gate) AttemptAccess(ctx context.Context, patronID int64, use Use) (*sesame.Patron, error) {
 	today := sesame.DateOf(g.Now(), g.Location)
 	p, err := g.Store.Patron(ctx, store.NetworkScope(), patronID)
 	if err != nil {
 		return nil, fmt.Errorf("check patron %d: %w", patronID, err)
 	}
-	if expiring := *p; expiring.AttemptAccess(today) {
-		// Only then write: most checks are reads, and SQLite has one writer.
-		p, err = g.Store.UpdatePatron(ctx, store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
-			func(p *sesame.Patron) (store.Change, error) {
-				if !p.AttemptAccess(today) {
-					return store.Change{}, nil
-				}
-				return store.Change{Action: "expiration",
-					Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée lors de l'accès à une ressource."}, nil
-			})
-		if err != nil {
-			return nil, fmt.Errorf("expire patron %d: %w", patronID, err)
-		}
+	if !p.PastEndDate(today) {
+		// Most attempts only read, and SQLite has one writer.
+		return p, nil
+	}
+	p, err = g.Store.UpdatePatron(ctx, store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
+		func(p *sesame.Patron) (store.Change, error) {
+			if !p.AttemptAccess(today) {
+				return store.Change{}, nil
+			}
+			return store.Change{Action: sesame.ActionExpiry,
+				Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée " + use.String() + "."}, nil
+		})
+	if err != nil {
+		return nil, fmt.Errorf("expire patron %d: %w", patronID, err)
+	}
+	return p, nil
+}
+
+// Check reports whether the patron may open the resource now. An account
+// found past its end date is expired and saved, as at login (the tutorial's
+// rule). A refusal is a *sesame.AccessDenied, whose reason
+// sesame.AccessReasonOf reads, with code EForbidden and a French message
+// that says what to do; a patron or resource that no longer exists is
+// ENotFound.
+func (g *Gate) Check(ctx context.Context, patronID, resourceID int64) (*Grantee, error) {
+	today := sesame.DateOf(g.Now(), g.Location)
+	p, err := g.AttemptAccess(ctx, patronID, UseResource)
+	if err != nil {
+		return nil, err
 	}
 	res, err := g.Store.Resource(ctx, resourceID)
 	if err != nil {
 		return nil, fmt.Errorf("check resource %d: %w", resourceID, err)
 	}
-	if res.Disabled {
-		return nil, sesame.Errorf(sesame.EForbidden, "La ressource « %s » n'est plus proposée par le réseau.", res.Name)
-	}
 	grant, err := g.Store.PatronGrant(ctx, patronID, resourceID)
 	if err != nil {
 		return nil, err
 	}
-	if err := sesame.CanOpen(p, grant, today); err != nil {
+	if err := sesame.CanOpen(p, res, grant, today).Err(p, res); err != nil {
 		return nil, err
 	}
 	lib, err := g.Store.Library(ctx, p.LibraryID)

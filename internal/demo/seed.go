@@ -104,6 +104,7 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 	}
 
 	today := opts.Today
+	now := st.Now()
 	// The tutorial's own patron, validated recently with its two resources.
 	eric := store.NewPatron{Patron: sesame.Patron{
 		LibraryID: fouesnant, LastName: "MEDIATEUR-NUM", FirstName: "Eric", Email: "eric.mediateur@example.org",
@@ -111,6 +112,7 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		RegisteredOn: sesame.MustDate(2021, 12, 17), Status: sesame.StatusValidated,
 		LibraryRegisteredOn: today.AddMonths(-2), ValidUntil: today.AddMonths(-2).AddMonths(12),
 	}, PasswordHash: hash, ResourceIDs: resIDs[:2], GrantState: sesame.GrantValidated}
+	eric.History = history(eric.Patron, now)
 	if _, err := st.CreatePatron(ctx, eric, actor); err != nil {
 		return false, fmt.Errorf("patron MEDIATEUR-NUM: %w", err)
 	}
@@ -122,6 +124,7 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		RegisteredOn: sesame.MustDate(2023, 5, 2), Status: sesame.StatusValidated,
 		LibraryRegisteredOn: today.AddDays(-1).AddMonths(-12), ValidUntil: today.AddDays(-1),
 	}, PasswordHash: hash, ResourceIDs: resIDs[2:4], GrantState: sesame.GrantValidated}
+	soizic.History = history(soizic.Patron, now)
 	if _, err := st.CreatePatron(ctx, soizic, actor); err != nil {
 		return false, fmt.Errorf("patron TANGUY: %w", err)
 	}
@@ -138,7 +141,9 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 				lib = fouesnant
 			}
 		}
-		batch = append(batch, randomPatron(rng, i, lib, resIDs, today))
+		np := randomPatron(rng, i, lib, resIDs, today)
+		np.History = history(np.Patron, now)
+		batch = append(batch, np)
 		if len(batch) == batchSize {
 			if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
 				return false, err

@@ -42,7 +42,7 @@ var jobActor = sesame.Actor{Label: "tâches de fond"}
 func Builtin(st *store.Store, now func() time.Time, loc *time.Location) map[string]Handler {
 	return map[string]Handler{
 		KindPing: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
-			return st.AuditTx(ctx, tx, jobActor, "tache", "Tâche de vérification exécutée : "+job.Payload)
+			return st.AuditTx(ctx, tx, jobActor, sesame.ActionJob, "Tâche de vérification exécutée : "+job.Payload)
 		}},
 		KindPurge: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
 			t := now()

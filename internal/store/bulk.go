@@ -22,6 +22,9 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 		if err := insert(ctx, tx, batch, now); err != nil {
 			return err
 		}
+		if err := s.bulkHistory(ctx, tx, batch, actor); err != nil {
+			return err
+		}
 		type key struct {
 			lib    int64
 			status sesame.Status
@@ -35,7 +38,7 @@ func (s *Store) BulkCreatePatrons(ctx context.Context, batch []NewPatron, actor 
 				return err
 			}
 		}
-		return audit(ctx, tx, now, actor, 0, 0, "import", fmt.Sprintf("%d abonnés créés en lot.", len(batch)))
+		return audit(ctx, tx, now, actor, 0, 0, sesame.ActionImport, fmt.Sprintf("%d abonnés créés en lot.", len(batch)))
 	})
 }
 

@@ -64,7 +64,7 @@ func (s *Store) CreateConnector(ctx context.Context, c sesame.Connector, actor s
 			}
 		}
 		c.ID = id
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "connecteur", fmt.Sprintf("Connecteur n° %d ajouté : %s.", id, c.Label()))
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionConnector, fmt.Sprintf("Connecteur n° %d ajouté : %s.", id, c.Label()))
 	})
 	return id, err
 }
@@ -79,7 +79,7 @@ func (s *Store) DeleteConnector(ctx context.Context, id int64, actor sesame.Acto
 		if _, err := tx.ExecContext(ctx, `DELETE FROM connectors WHERE id = $1`, id); err != nil {
 			return fmt.Errorf("delete connector: %w", err)
 		}
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "connecteur", fmt.Sprintf("Connecteur n° %d supprimé : %s.", id, c.Label()))
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionConnector, fmt.Sprintf("Connecteur n° %d supprimé : %s.", id, c.Label()))
 	})
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -19,7 +20,8 @@ import (
 // nothing. patron_counts is computed again on the target from the copied
 // patrons; sessions, logins waiting for their code, failed-login counters,
 // and links and tickets that last minutes or hours are not copied (see
-// notCopied). At the end, the rows of every table are counted on both
+// copyExceptions). The columns copied are read from both schemas, and must
+// agree. At the end, the rows of every table are counted on both
 // sides, and any difference is an error.
 //
 // progress, when not nil, is called at the start of each table, after each
@@ -51,9 +53,13 @@ func Copy(ctx context.Context, from, to *Store, progress func(table string, done
 	if err := from.checkCopiedTables(ctx, src); err != nil {
 		return report, err
 	}
+	tables, err := copyColumns(ctx, from, src, to)
+	if err != nil {
+		return report, err
+	}
 
 	var wantCounts map[countKey]int
-	for _, t := range copyTables {
+	for _, t := range tables {
 		n, err := to.copyTableRows(ctx, src, t, progress)
 		report.Tables = append(report.Tables, n)
 		if err != nil {
@@ -110,14 +116,67 @@ func (r CopyReport) Written() int {
 	return n
 }
 
-// notCopied are the tables a copy leaves behind: sessions, staff logins
-// waiting for their code, password reset links, pending registrations and
-// failed-login counters last minutes or hours (a pending registration is
-// sent again), and everyone signs in again on the new database. The key of
-// device cookies (server_keys) is drawn anew: each browser is recognised
-// again from its next login.
-var notCopied = []string{"sessions", "patron_sessions", "login_throttle", "password_resets", "registrations", "sso_tokens",
-	"cas_tickets", "cas_logins", "oidc_auth_requests", "oidc_tokens", "saml_requests", "staff_pending_logins", "server_keys"}
+// copyException is a table, or a column of a copied table, that a copy
+// deliberately does not carry row for row.
+type copyException struct {
+	table  string
+	column string // empty for the whole table
+	// rebuilt is set for what the target makes again by itself, rather
+	// than leaves behind.
+	rebuilt bool
+	why     string
+}
+
+const (
+	shortLived = "lasts minutes or hours: everyone signs in again on the new database, and a pending registration is sent again"
+	linkSecret = "completes the link of a password reset or a registration, which are not copied: on the target it would open nothing, so it is not carried"
+)
+
+// copyExceptions are all the exceptions to "every column of every table is
+// copied", each with its reason. A table or a column of the source found
+// neither in copyTables nor here makes Copy refuse to start, and so does a
+// column only one of the two databases has.
+var copyExceptions = []copyException{
+	{table: "sessions", why: shortLived},
+	{table: "patron_sessions", why: shortLived},
+	{table: "login_throttle", why: "failed-login counters last minutes"},
+	{table: "password_resets", why: shortLived},
+	{table: "registrations", why: shortLived},
+	{table: "consent_requests", why: "a parent's consent link lasts 48 hours and is not worth carrying: the patron still waits for the consent (patrons.consent_asked_at is copied)"},
+	{table: "sso_tokens", why: shortLived},
+	{table: "cas_tickets", why: shortLived},
+	{table: "cas_logins", why: shortLived},
+	{table: "oidc_auth_requests", why: shortLived},
+	{table: "oidc_tokens", why: shortLived},
+	{table: "saml_requests", why: shortLived},
+	{table: "staff_pending_logins", why: "staff logins waiting for their code last minutes"},
+	{table: "server_keys", why: "the key of device cookies is drawn anew: each browser is recognised again from its next login"},
+	{table: "schema_migrations", rebuilt: true, why: "Copy migrates the target itself"},
+	{table: "patron_counts", rebuilt: true, why: "computed again on the target from the copied patrons (copyPatronCounts)"},
+	{table: "mail_outbox", column: "secret", why: linkSecret},
+	{table: "mail_outbox", column: "secret_expires_at", why: linkSecret},
+}
+
+// notCopied are the tables a copy leaves behind, as the report lists them.
+var notCopied = func() []string {
+	var tables []string
+	for _, e := range copyExceptions {
+		if e.column == "" && !e.rebuilt {
+			tables = append(tables, e.table)
+		}
+	}
+	return tables
+}()
+
+// skippedColumn reports whether table.column is one of copyExceptions.
+func skippedColumn(table, column string) bool {
+	for _, e := range copyExceptions {
+		if e.table == table && e.column == column {
+			return true
+		}
+	}
+	return false
+}
 
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000
@@ -133,20 +192,39 @@ type columnKind int
 
 const (
 	intColumn columnKind = iota
-	nullIntColumn
 	textColumn
 	boolColumn
 	timeColumn
-	nullTimeColumn
 )
 
 type copyColumn struct {
-	name string
-	kind columnKind
+	name     string
+	kind     columnKind
+	nullable bool // on both sides
 }
 
-// copyTable is a table copied row for row. Its key columns come first in
-// columns, and the pages are read in key order.
+// columnKindOf reads a column's kind from the type its migration declares:
+// SQLite's INTEGER, TEXT, BOOLEAN and TIMESTAMP, PostgreSQL's bigint,
+// integer, text, boolean and timestamp with time zone.
+func columnKindOf(declared string) (columnKind, bool) {
+	t := strings.ToUpper(declared)
+	switch {
+	case strings.Contains(t, "INT"):
+		return intColumn, true
+	case strings.Contains(t, "BOOL"):
+		return boolColumn, true
+	case strings.Contains(t, "TIMESTAMP"):
+		return timeColumn, true
+	case strings.Contains(t, "TEXT"), strings.Contains(t, "CHAR"):
+		return textColumn, true
+	}
+	return 0, false
+}
+
+// copyTable is a table copied row for row, in pages read in key order. Its
+// columns are read from the schemas of both databases (copyColumns), key
+// columns first, so that a column added by a migration is copied without
+// anyone remembering to list it here.
 type copyTable struct {
 	name    string
 	key     []string
@@ -160,113 +238,41 @@ type copyTable struct {
 // a table already copied. Every table of the schema is here, in notCopied,
 // or computed (patron_counts), else Copy refuses to start.
 var copyTables = []copyTable{
-	{name: "network", key: []string{"id"}, columns: []copyColumn{
-		{"id", intColumn}, {"name", textColumn}, {"contact_email", textColumn}, {"validity_months", intColumn},
-		{"staff_mfa_required", boolColumn},
-	}},
-	{name: "libraries", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"code", textColumn}, {"name", textColumn}, {"town", textColumn},
-		{"contact_email", textColumn}, {"disabled", boolColumn}, {"notify", textColumn},
-	}},
-	{name: "resources", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"slug", textColumn}, {"name", textColumn}, {"description", textColumn},
-		{"url", textColumn}, {"disabled", boolColumn},
-	}},
-	{name: "staff", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"login", textColumn}, {"name", textColumn}, {"role", textColumn},
-		{"library_id", nullIntColumn}, {"password_hash", textColumn}, {"disabled", boolColumn}, {"created_at", timeColumn},
-		// The second factor goes along: its secret is sealed with the
-		// staff id as context, which the copy keeps.
-		{"totp_secret", textColumn}, {"totp_last_step", intColumn}, {"totp_enabled_at", nullTimeColumn},
-	}},
-	{name: "staff_recovery_codes", key: []string{"staff_id", "code_hash"}, columns: []copyColumn{
-		{"staff_id", intColumn}, {"code_hash", textColumn}, {"created_at", timeColumn},
-	}},
-	{name: "patrons", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"library_id", intColumn}, {"last_name", textColumn}, {"first_name", textColumn},
-		{"email", textColumn}, {"birth_date", textColumn}, {"postal_code", textColumn}, {"town", textColumn},
-		{"card_number", textColumn}, {"registered_on", textColumn}, {"status", textColumn},
-		{"library_registered_on", textColumn}, {"valid_until", textColumn}, {"refusal_reason", textColumn},
-		{"password_hash", textColumn}, {"sort_last", textColumn}, {"sort_first", textColumn},
-		{"search_text", textColumn}, {"version", intColumn}, {"created_at", timeColumn}, {"updated_at", timeColumn},
-	}},
-	{name: "grants", key: []string{"patron_id", "resource_id"}, columns: []copyColumn{
-		{"patron_id", intColumn}, {"resource_id", intColumn}, {"state", textColumn}, {"updated_at", timeColumn},
-	}},
-	{name: "parental_consents", key: []string{"patron_id"}, columns: []copyColumn{
-		{"patron_id", intColumn}, {"parent_name", textColumn}, {"parent_email", textColumn}, {"consented_at", timeColumn},
-	}},
-	{name: "digest_requests", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"patron_id", intColumn}, {"kind", textColumn}, {"detail", textColumn}, {"created_at", timeColumn},
-	}},
-	{name: "audit_events", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"at", timeColumn}, {"actor", textColumn}, {"library_id", nullIntColumn},
-		{"patron_id", nullIntColumn}, {"action", textColumn}, {"detail", textColumn},
-	}},
+	{name: "network", key: []string{"id"}},
+	{name: "libraries", key: []string{"id"}, identity: true},
+	{name: "resources", key: []string{"id"}, identity: true},
+	{name: "staff", key: []string{"id"}, identity: true},
+	{name: "staff_recovery_codes", key: []string{"staff_id", "code_hash"}},
+	{name: "patrons", key: []string{"id"}, identity: true},
+	{name: "grants", key: []string{"patron_id", "resource_id"}},
+	{name: "parental_consents", key: []string{"patron_id"}},
+	{name: "digest_requests", key: []string{"id"}, identity: true},
+	{name: "audit_events", key: []string{"id"}, identity: true},
 	// A connector's secret is sealed with its id as context: ids are kept,
 	// so the same SESAME_SECRET_KEY opens it in the copy.
-	{name: "connectors", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"resource_id", intColumn}, {"kind", textColumn}, {"lookup_key", textColumn},
-		{"settings", textColumn}, {"secret", textColumn}, {"created_at", timeColumn},
-	}},
-	{name: "launches", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"at", timeColumn}, {"patron_id", nullIntColumn}, {"library_id", intColumn},
-		{"resource_id", intColumn}, {"connector_id", nullIntColumn},
-	}},
+	{name: "connectors", key: []string{"id"}, identity: true},
+	{name: "launches", key: []string{"id"}, identity: true},
 	// The usage statistics (stats.go): what is counted, and how far.
-	{name: "stats_months", key: []string{"month", "library_id", "resource_id"}, columns: []copyColumn{
-		{"month", textColumn}, {"library_id", intColumn}, {"resource_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
-	}},
-	{name: "stats_library_months", key: []string{"month", "library_id"}, columns: []copyColumn{
-		{"month", textColumn}, {"library_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
-	}},
-	{name: "stats_network_months", key: []string{"month", "resource_id"}, columns: []copyColumn{
-		{"month", textColumn}, {"resource_id", intColumn}, {"launches", intColumn}, {"users", intColumn},
-	}},
-	{name: "stats_years", key: []string{"year", "library_id", "resource_id"}, columns: []copyColumn{
-		{"year", intColumn}, {"library_id", intColumn}, {"resource_id", intColumn}, {"users", intColumn},
-	}},
-	{name: "stats_library_years", key: []string{"year", "library_id"}, columns: []copyColumn{
-		{"year", intColumn}, {"library_id", intColumn}, {"users", intColumn},
-	}},
-	{name: "stats_year_patrons", key: []string{"year", "library_id", "patron_id", "resource_id"}, columns: []copyColumn{
-		{"year", intColumn}, {"library_id", intColumn}, {"patron_id", intColumn}, {"resource_id", intColumn},
-	}},
-	{name: "stats_account_months", key: []string{"month", "library_id"}, columns: []copyColumn{
-		{"month", textColumn}, {"library_id", intColumn}, {"registrations", intColumn}, {"validations", intColumn},
-		{"refusals", intColumn}, {"renewals", intColumn}, {"expiries", intColumn},
-	}},
-	{name: "stats_fold", key: []string{"id"}, columns: []copyColumn{
-		{"id", intColumn}, {"counted_until", nullTimeColumn}, {"kept_since", nullTimeColumn}, {"last_run_at", nullTimeColumn},
-	}},
+	{name: "stats_months", key: []string{"month", "library_id", "resource_id"}},
+	{name: "stats_library_months", key: []string{"month", "library_id"}},
+	{name: "stats_network_months", key: []string{"month", "resource_id"}},
+	{name: "stats_years", key: []string{"year", "library_id", "resource_id"}},
+	{name: "stats_library_years", key: []string{"year", "library_id"}},
+	{name: "stats_year_patrons", key: []string{"year", "library_id", "patron_id", "resource_id"}},
+	{name: "stats_account_months", key: []string{"month", "library_id"}},
+	{name: "stats_fold", key: []string{"id"}},
 	// The patrons' CAS pseudonyms: vendors know their users by them.
-	{name: "cas_users", key: []string{"patron_id", "resource_id"}, columns: []copyColumn{
-		{"patron_id", intColumn}, {"resource_id", intColumn}, {"user_id", textColumn}, {"created_at", timeColumn},
-	}},
+	{name: "cas_users", key: []string{"patron_id", "resource_id"}},
 	// The OpenID Connect keys: vendors trust the signing keys, and know
 	// patrons by the subjects the pairwise key makes. Sealed with their id
 	// as context, they open in the copy with the same SESAME_SECRET_KEY.
-	{name: "oidc_keys", key: []string{"id"}, columns: []copyColumn{
-		{"id", textColumn}, {"slot", textColumn}, {"algorithm", textColumn}, {"public_jwk", textColumn},
-		{"private_key", textColumn}, {"created_at", timeColumn}, {"expires_at", nullTimeColumn},
-	}},
+	{name: "oidc_keys", key: []string{"id"}},
 	// The SAML identity goes along: the vendors trust its certificate, and
 	// its salt keeps each patron's NameIDs. Its secrets are sealed under
 	// fixed contexts, so the same SESAME_SECRET_KEY opens them in the copy.
-	{name: "saml_identity", key: []string{"id"}, columns: []copyColumn{
-		{"id", intColumn}, {"certificate", textColumn}, {"private_key", textColumn}, {"pairwise_salt", textColumn},
-		{"created_at", timeColumn},
-	}},
-	{name: "mail_outbox", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"to_addr", textColumn}, {"to_name", textColumn}, {"subject", textColumn},
-		{"text_body", textColumn}, {"html_body", textColumn}, {"created_at", timeColumn}, {"sent_at", nullTimeColumn},
-		{"kept", boolColumn}, {"attempts", intColumn}, {"last_error", textColumn},
-	}},
-	{name: "jobs", key: []string{"id"}, identity: true, columns: []copyColumn{
-		{"id", intColumn}, {"kind", textColumn}, {"payload", textColumn}, {"run_at", timeColumn},
-		{"attempts", intColumn}, {"locked_by", textColumn}, {"locked_until", nullTimeColumn},
-		{"done_at", nullTimeColumn}, {"last_error", textColumn}, {"created_at", timeColumn},
-	}},
+	{name: "saml_identity", key: []string{"id"}},
+	{name: "mail_outbox", key: []string{"id"}, identity: true},
+	{name: "jobs", key: []string{"id"}, identity: true},
 }
 
 // snapshot opens the read transaction the whole copy reads from, so that the
@@ -277,6 +283,103 @@ func (s *Store) snapshot(ctx context.Context) (*sql.Tx, error) {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
 	return s.readDB.BeginTx(ctx, opts)
+}
+
+// tableColumn is a column as a database's schema declares it.
+type tableColumn struct {
+	name, declared string
+	nullable       bool
+}
+
+// schemaColumns reads the columns of table from q's schema, in their order;
+// PostgreSQL's generated columns, which cannot be written, are left out, as
+// SQLite's table_info leaves out its own.
+func (s *Store) schemaColumns(ctx context.Context, q queryer, table string) ([]tableColumn, error) {
+	query := `SELECT name, type, "notnull" = 0 FROM pragma_table_info($1) ORDER BY cid`
+	if s.dialect == postgresDialect {
+		query = `SELECT column_name, data_type, is_nullable = 'YES' FROM information_schema.columns
+			WHERE table_schema = current_schema() AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`
+	}
+	rows, err := q.QueryContext(ctx, query, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var cols []tableColumn
+	for rows.Next() {
+		var c tableColumn
+		if err := rows.Scan(&c.name, &c.declared, &c.nullable); err != nil {
+			return nil, err
+		}
+		cols = append(cols, c)
+	}
+	return cols, rows.Err()
+}
+
+// copyColumns returns copyTables with the columns of each, read from the
+// schemas of the source (through its snapshot src) and of the target. A
+// column that only one of them has, not listed in copyExceptions, is an
+// error naming it before anything is written: a copy never drops a column
+// silently, nor leaves one of the target empty.
+func copyColumns(ctx context.Context, from *Store, src *sql.Tx, to *Store) ([]copyTable, error) {
+	tables := make([]copyTable, len(copyTables))
+	var problems []string
+	for i, t := range copyTables {
+		srcCols, err := from.schemaColumns(ctx, src, t.name)
+		if err != nil {
+			return nil, fmt.Errorf("copy %s: read the source's columns: %w", t.name, err)
+		}
+		dstCols, err := to.schemaColumns(ctx, to.readDB, t.name)
+		if err != nil {
+			return nil, fmt.Errorf("copy %s: read the target's columns: %w", t.name, err)
+		}
+		target := map[string]tableColumn{}
+		for _, c := range dstCols {
+			target[c.name] = c
+		}
+		var keys, rest []copyColumn
+		seen := map[string]bool{}
+		for _, c := range srcCols {
+			seen[c.name] = true
+			if skippedColumn(t.name, c.name) {
+				continue
+			}
+			d, ok := target[c.name]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("column %s.%s is in the source but not in the target", t.name, c.name))
+				continue
+			}
+			kind, ok := columnKindOf(c.declared)
+			if dkind, dok := columnKindOf(d.declared); !ok || !dok || kind != dkind {
+				problems = append(problems, fmt.Sprintf("column %s.%s is %s in the source and %s in the target", t.name, c.name, c.declared, d.declared))
+				continue
+			}
+			col := copyColumn{name: c.name, kind: kind, nullable: c.nullable && d.nullable}
+			if slices.Contains(t.key, c.name) {
+				keys = append(keys, col)
+			} else {
+				rest = append(rest, col)
+			}
+		}
+		for _, c := range dstCols {
+			if !seen[c.name] && !skippedColumn(t.name, c.name) {
+				problems = append(problems, fmt.Sprintf("column %s.%s is in the target but not in the source", t.name, c.name))
+			}
+		}
+		if len(keys) != len(t.key) {
+			problems = append(problems, fmt.Sprintf("table %s lacks its key (%s) in the source or the target", t.name, strings.Join(t.key, ", ")))
+			continue
+		}
+		// Key columns first, in the key's order: a page's last key is the
+		// start of the next.
+		slices.SortFunc(keys, func(a, b copyColumn) int { return slices.Index(t.key, a.name) - slices.Index(t.key, b.name) })
+		tables[i] = t
+		tables[i].columns = append(keys, rest...)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("copy: the source and the target differ, nothing was copied: %s", strings.Join(problems, "; "))
+	}
+	return tables, nil
 }
 
 // checkCopiedTables refuses a source holding a table this code does not know
@@ -291,12 +394,14 @@ func (s *Store) checkCopiedTables(ctx context.Context, q queryer) error {
 		return fmt.Errorf("copy: list the source's tables: %w", err)
 	}
 	defer rows.Close()
-	known := map[string]bool{"schema_migrations": true, "patron_counts": true}
+	known := map[string]bool{}
 	for _, t := range copyTables {
 		known[t.name] = true
 	}
-	for _, name := range notCopied {
-		known[name] = true
+	for _, e := range copyExceptions {
+		if e.column == "" {
+			known[e.table] = true
+		}
 	}
 	var unknown []string
 	for rows.Next() {
@@ -405,15 +510,13 @@ func (t copyTable) readPage(ctx context.Context, src *sql.Tx, after []any) ([][]
 
 // convert turns a value as the source's driver gives it into the one to write.
 func (c copyColumn) convert(v any) (any, error) {
+	if v == nil && c.nullable {
+		return nil, nil
+	}
 	switch c.kind {
-	case intColumn, nullIntColumn:
-		switch x := v.(type) {
-		case int64:
+	case intColumn:
+		if x, ok := v.(int64); ok {
 			return x, nil
-		case nil:
-			if c.kind == nullIntColumn {
-				return nil, nil
-			}
 		}
 	case textColumn:
 		switch x := v.(type) {
@@ -431,16 +534,11 @@ func (c copyColumn) convert(v any) (any, error) {
 				return x == 1, nil
 			}
 		}
-	case timeColumn, nullTimeColumn:
-		switch x := v.(type) {
-		case time.Time:
+	case timeColumn:
+		if x, ok := v.(time.Time); ok {
 			// In UTC, as the store writes them, to the microsecond, which
 			// is all PostgreSQL keeps (and all the store's clock gives).
 			return x.UTC().Truncate(time.Microsecond), nil
-		case nil:
-			if c.kind == nullTimeColumn {
-				return nil, nil
-			}
 		}
 	}
 	return nil, fmt.Errorf("column %s: unexpected value %v (%T)", c.name, v, v)

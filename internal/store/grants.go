@@ -46,8 +46,8 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 }
 
 // SetGrants puts the patron's grants on the given resources in state, for a
-// patron within scope whose account staff may change. It reports the names of
-// the resources whose state changed.
+// patron within scope whose record actor may change (EditableBy). It
+// reports the names of the resources whose state changed.
 func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor) ([]string, error) {
 	return s.SetGrantsThen(ctx, sc, patronID, resourceIDs, state, actor, nil)
 }
@@ -67,8 +67,9 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 		if err != nil {
 			return err
 		}
-		if p.ReadOnlyForStaff() && actor.PatronID == 0 {
-			return sesame.Errorf(sesame.EForbidden, "Ce compte est expiré : seul l'usager peut demander son renouvellement.")
+		editing, err := p.EditableBy(actor)
+		if err != nil {
+			return err
 		}
 		now := s.Now()
 		for _, rid := range resourceIDs {
@@ -98,7 +99,10 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 			return fmt.Errorf("touch patron: %w", err)
 		}
 		detail := fmt.Sprintf("Ressources passées à « %s » : %s.", state.Label(), strings.Join(changed, ", "))
-		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, "ressources", detail); err != nil {
+		if editing == sesame.EditExpiredCorrection {
+			detail = sesame.ExpiredCorrectionNote + " : " + detail
+		}
+		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, sesame.ActionResources, detail); err != nil {
 			return err
 		}
 		if then == nil {
@@ -109,24 +113,12 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 	return changed, err
 }
 
-func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, libraryID, patronID int64, action, detail string) error {
-	var lib, pat any
-	if libraryID != 0 {
-		lib = libraryID
-	}
-	if patronID != 0 {
-		pat = patronID
-	}
-	_, err := q.ExecContext(ctx, `INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail) VALUES ($1, $2, $3, $4, $5, $6)`,
-		at, actor.Label, lib, pat, action, detail)
-	if err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, libraryID, patronID int64, action sesame.AuditAction, detail string) error {
+	return auditEvent(ctx, q, at, actor, libraryID, patronID, nil, action, detail)
 }
 
 // Audit records an event that no other store method records, such as a login.
-func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, action, detail string) error {
+func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, action sesame.AuditAction, detail string) error {
 	return audit(ctx, s.write, s.Now(), actor, libraryID, 0, action, detail)
 }
 

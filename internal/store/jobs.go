@@ -133,14 +133,15 @@ func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, th
 	// Links past their time serve nobody: registrations not confirmed within
 	// 48 hours, or whose parent's consent did not come within 48 hours of
 	// the holder's confirmation, those done once their link's time is over,
-	// password reset links after their hour, CAS tickets never validated and
+	// password reset links after their hour, a parent's consent links asked
+	// again after their 48 hours (the patron keeps consent_asked_at), CAS tickets never validated and
 	// CAS login tickets whose patron never came back, OpenID Connect requests,
 	// codes and tokens past their time, signing keys a period after they
 	// stopped signing (the two OIDC secrets never expire: NULL), SAML
 	// requests past their time (by then their vendor's IssueInstant is too
 	// old for a replay to pass), staff logins whose code never came.
 	now := s.Now()
-	for _, table := range []string{"registrations", "password_resets", "sso_tokens", "cas_tickets", "cas_logins",
+	for _, table := range []string{"registrations", "password_resets", "consent_requests", "sso_tokens", "cas_tickets", "cas_logins",
 		"oidc_auth_requests", "oidc_tokens", "oidc_keys", "saml_requests", "staff_pending_logins"} {
 		// #nosec G202 -- table is one of the names listed just above.
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, now); err != nil {
@@ -171,7 +172,7 @@ func (s *Store) PurgeJobs(ctx context.Context, tx *sql.Tx, doneBefore, failingBe
 }
 
 // AuditTx records an event in tx.
-func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, action, detail string) error {
+func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, action sesame.AuditAction, detail string) error {
 	return audit(ctx, tx, s.Now(), actor, 0, 0, action, detail)
 }
 

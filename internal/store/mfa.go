@@ -87,7 +87,7 @@ func (s *Store) EnableStaffTOTP(ctx context.Context, staffID int64, secret strin
 		if err := insertRecoveryCodes(ctx, tx, staffID, recoveryHashes, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, 0, 0, "personnel", fmt.Sprintf("Double authentification activée (compte n° %d).", staffID))
+		return audit(ctx, tx, now, actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Double authentification activée (compte n° %d).", staffID))
 	})
 }
 
@@ -118,7 +118,7 @@ func (s *Store) ReplaceRecoveryCodes(ctx context.Context, staffID int64, hashes 
 		if err := insertRecoveryCodes(ctx, tx, staffID, hashes, now); err != nil {
 			return err
 		}
-		return audit(ctx, tx, now, actor, 0, 0, "personnel", fmt.Sprintf("Nouveaux codes de secours (compte n° %d).", staffID))
+		return audit(ctx, tx, now, actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Nouveaux codes de secours (compte n° %d).", staffID))
 	})
 }
 
@@ -140,7 +140,7 @@ func (s *Store) DisableStaffTOTP(ctx context.Context, staffID int64, actor sesam
 				return fmt.Errorf("disable totp: %w", err)
 			}
 		}
-		return audit(ctx, tx, now, actor, 0, 0, "personnel", "Double authentification désactivée : "+login+".")
+		return audit(ctx, tx, now, actor, 0, 0, sesame.ActionStaff, "Double authentification désactivée : "+login+".")
 	})
 }
 
@@ -174,7 +174,7 @@ func (s *Store) UseRecoveryCode(ctx context.Context, staffID int64, codeHash str
 			return nil
 		}
 		used = true
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "personnel", fmt.Sprintf("Code de secours utilisé (compte n° %d).", staffID))
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Code de secours utilisé (compte n° %d).", staffID))
 	})
 	return used, err
 }

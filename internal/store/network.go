@@ -56,7 +56,7 @@ func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.
 		}
 		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois, double authentification du personnel %s.",
 			n.Name, n.ContactEmail, n.ValidityMonths, mfa)
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "reseau", detail)
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionNetwork, detail)
 	})
 	s.networkCache.mu.Lock()
 	s.networkCache.until = time.Time{}
@@ -121,7 +121,7 @@ func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesam
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
-		return audit(ctx, tx, s.Now(), actor, id, 0, "bibliotheque", "Bibliothèque créée : "+l.Code+".")
+		return audit(ctx, tx, s.Now(), actor, id, 0, sesame.ActionLibrary, "Bibliothèque créée : "+l.Code+".")
 	})
 	return id, err
 }
@@ -137,7 +137,7 @@ func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesam
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sesame.Errorf(sesame.ENotFound, "Bibliothèque introuvable.")
 		}
-		return audit(ctx, tx, s.Now(), actor, l.ID, 0, "bibliotheque", "Bibliothèque modifiée : "+l.Code+".")
+		return audit(ctx, tx, s.Now(), actor, l.ID, 0, sesame.ActionLibrary, "Bibliothèque modifiée : "+l.Code+".")
 	})
 }
 
@@ -185,7 +185,7 @@ func (s *Store) CreateResource(ctx context.Context, r sesame.Resource, actor ses
 		if err != nil {
 			return dbError(err, "Ressource", resourceConflict)
 		}
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "ressource", "Ressource créée : "+r.Slug+".")
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionResource, "Ressource créée : "+r.Slug+".")
 	})
 	return id, err
 }
@@ -201,6 +201,6 @@ func (s *Store) UpdateResource(ctx context.Context, r sesame.Resource, actor ses
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sesame.Errorf(sesame.ENotFound, "Ressource introuvable.")
 		}
-		return audit(ctx, tx, s.Now(), actor, 0, 0, "ressource", "Ressource modifiée : "+r.Slug+".")
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionResource, "Ressource modifiée : "+r.Slug+".")
 	})
 }

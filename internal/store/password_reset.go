@@ -91,6 +91,6 @@ func (s *Store) ResetPatronPassword(ctx context.Context, tokenHash, passwordHash
 			return fmt.Errorf("close patron sessions: %w", err)
 		}
 		actor := sesame.Actor{PatronID: r.PatronID, Label: "l'usager (" + r.Email + ")", LibraryID: r.LibraryID}
-		return audit(ctx, tx, s.Now(), actor, r.LibraryID, r.PatronID, "mot de passe", "Mot de passe réinitialisé par l'usager.")
+		return audit(ctx, tx, s.Now(), actor, r.LibraryID, r.PatronID, sesame.ActionPassword, "Mot de passe réinitialisé par l'usager.")
 	})
 }

@@ -27,7 +27,7 @@ func (s *Store) DeleteOwnAccount(ctx context.Context, patronID int64) error {
 			return err
 		}
 		actor := sesame.Actor{Label: "usager supprimé"}
-		return audit(ctx, tx, s.Now(), actor, p.LibraryID, p.ID, "suppression",
+		return audit(ctx, tx, s.Now(), actor, p.LibraryID, p.ID, sesame.ActionDeletion,
 			fmt.Sprintf("Compte supprimé à la demande de l'usager (n° %d).", p.ID))
 	})
 }

@@ -64,7 +64,7 @@ func (s *Store) RequestGrants(ctx context.Context, sc Scope, patronID int64, res
 			return fmt.Errorf("touch patron: %w", err)
 		}
 		detail := fmt.Sprintf("Ressources demandées par l'usager, passées à « %s » : %s.", sesame.GrantPending.Label(), strings.Join(asked, ", "))
-		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, "ressources", detail); err != nil {
+		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, sesame.ActionResources, detail); err != nil {
 			return err
 		}
 		if then == nil {
@@ -99,7 +99,7 @@ func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwo
 		if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE patron_id = $1 AND token_hash <> $2`, patronID, keepSession); err != nil {
 			return fmt.Errorf("close patron sessions: %w", err)
 		}
-		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, "mot de passe",
+		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, sesame.ActionPassword,
 			"Mot de passe changé par l'usager depuis « Mon compte » ; ses autres sessions sont fermées."); err != nil {
 			return err
 		}

@@ -12,17 +12,19 @@ import (
 
 const patronColumns = `p.id, p.library_id, p.last_name, p.first_name, p.email, p.birth_date, p.postal_code, p.town,
 	p.card_number, p.registered_on, p.status, p.library_registered_on, p.valid_until, p.refusal_reason,
-	p.version, p.created_at, p.updated_at`
+	p.version, p.created_at, p.updated_at, p.consent_asked_at`
 
 func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron) error {
 	var birth, registered, libDate, until, status string
+	var consentAsked sql.NullTime
 	err := row.Scan(&p.ID, &p.LibraryID, &p.LastName, &p.FirstName, &p.Email, &birth, &p.PostalCode, &p.Town,
 		&p.CardNumber, &registered, &status, &libDate, &until, &p.RefusalReason,
-		&p.Version, &p.CreatedAt, &p.UpdatedAt)
+		&p.Version, &p.CreatedAt, &p.UpdatedAt, &consentAsked)
 	if err != nil {
 		return err
 	}
 	p.Status = sesame.Status(status)
+	p.ConsentAskedAt = consentAsked.Time
 	for _, d := range []struct {
 		s    string
 		into *sesame.Date
@@ -56,6 +58,9 @@ type NewPatron struct {
 	// in its history for staff, so that registering never tells a visitor
 	// whether a number exists. Without it, a taken card is an error.
 	DropTakenCard bool
+	// History, when set, is the account's past (the demo's): its events are
+	// written, on their own dates, instead of a registration now.
+	History []PastEvent
 }
 
 // CreatePatron inserts a patron and their grants, and returns the new id.
@@ -115,11 +120,16 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 				return fmt.Errorf("insert grant: %w", err)
 			}
 		}
-		if err := audit(ctx, tx, now, actor, p.LibraryID, id, "creation", "Inscription aux ressources numériques."); err != nil {
+		p.ID = id
+		if len(np.History) > 0 {
+			if err := writeHistory(ctx, tx, &p, np.History, actor); err != nil {
+				return err
+			}
+		} else if err := auditEvent(ctx, tx, now, actor, p.LibraryID, id, &p, sesame.ActionRegistration, "Inscription aux ressources numériques."); err != nil {
 			return err
 		}
 		if droppedCard != "" {
-			if err := audit(ctx, tx, now, actor, p.LibraryID, id, "informations",
+			if err := audit(ctx, tx, now, actor, p.LibraryID, id, sesame.ActionInformation,
 				"N° d'inscription demandé : « "+droppedCard+" », déjà attribué à un autre abonné de la bibliothèque ; le compte est créé sans numéro."); err != nil {
 				return err
 			}
@@ -165,7 +175,7 @@ func findPatron(ctx context.Context, q queryer, sc Scope, id int64) (*sesame.Pat
 // Change is what an update made, for the audit trail; an empty Action means
 // nothing changed and nothing is written.
 type Change struct {
-	Action string
+	Action sesame.AuditAction
 	Detail string
 	Then   AfterWrite // optional; not called when nothing changed
 }
@@ -173,7 +183,9 @@ type Change struct {
 // UpdatePatron reads the patron within scope, lets fn change it, and saves it
 // if its version is still the one read: two staff saving the same record
 // cannot overwrite each other. When expectedVersion is not zero and differs
-// from the stored one, fn is not called and the error is EStale.
+// from the stored one, fn is not called and the error is EStale. Nor is it
+// called when the domain's EditableBy refuses actor the record; the network
+// admin's correction of an Expiré record is audited as such.
 func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVersion int, actor sesame.Actor,
 	fn func(p *sesame.Patron) (Change, error)) (*sesame.Patron, error) {
 	var saved *sesame.Patron
@@ -185,10 +197,19 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 		if expectedVersion != 0 && p.Version != expectedVersion {
 			return sesame.Errorf(sesame.EStale, "Cette fiche a été modifiée entre-temps par quelqu'un d'autre. Voici les valeurs actuelles ; vérifiez-les avant d'enregistrer à nouveau.")
 		}
+		// Who may change the record is the domain's rule, applied here so
+		// that no caller can forget it.
+		editing, err := p.EditableBy(actor)
+		if err != nil {
+			return err
+		}
 		before := *p
 		change, err := fn(p)
 		if err != nil {
 			return err
+		}
+		if editing == sesame.EditExpiredCorrection && change.Action != "" {
+			change.Detail = sesame.ExpiredCorrectionNote + " : " + change.Detail
 		}
 		if change.Action == "" {
 			saved = p
@@ -237,7 +258,7 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 				return err
 			}
 		}
-		if err := audit(ctx, tx, now, actor, p.LibraryID, id, change.Action, change.Detail); err != nil {
+		if err := auditEvent(ctx, tx, now, actor, p.LibraryID, id, p, change.Action, change.Detail); err != nil {
 			return err
 		}
 		p.Version = before.Version + 1
@@ -264,7 +285,7 @@ func (s *Store) DeletePatron(ctx context.Context, sc Scope, id int64, actor sesa
 		if err := s.removePatron(ctx, tx, p); err != nil {
 			return err
 		}
-		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, "suppression", "Compte supprimé.")
+		return audit(ctx, tx, s.Now(), actor, p.LibraryID, id, sesame.ActionDeletion, "Compte supprimé.")
 	})
 }
 
@@ -282,7 +303,8 @@ const (
 type PatronFilter struct {
 	Query  string // searched in names, e-mail and card number, ignoring case and accents
 	Status sesame.Status
-	// Awaiting keeps only the accounts waiting for the library: À valider and À revalider.
+	// Awaiting keeps only the accounts waiting for the library, the « À
+	// traiter » queue: see sesame.Patron.AwaitsStaff and awaitingClause.
 	Awaiting bool
 	// Counts, when the caller already has them from StatusCounts for the
 	// same scope, give the total of an unsearched list without asking again.
@@ -318,8 +340,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		where += fmt.Sprintf(" AND p.status = $%d", len(args))
 	}
 	if f.Awaiting {
-		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
-		where += fmt.Sprintf(" AND p.status IN ($%d, $%d)", len(args)-1, len(args))
+		where += awaitingClause(&args)
 	}
 	likeWords := search.short
 	if s.dialect == postgresDialect {
@@ -338,9 +359,11 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 
 	var err error
 	switch {
-	case search.empty() && f.Counts != nil:
+	// The counters do not know the requests that keep a Validé account in
+	// the queue: its total is counted from the rows.
+	case search.empty() && f.Counts != nil && !f.Awaiting:
 		page.Total = f.Counts.total(f)
-	case search.empty():
+	case search.empty() && !f.Awaiting:
 		page.Total, err = s.countFromCounters(ctx, sc, f)
 	case search.match != "" && len(search.short) == 0 && f.Status == "" && !f.Awaiting && !sc.Network:
 		// The trigram index alone decides: count there, without reading the patrons.
@@ -507,7 +530,9 @@ func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) err
 }
 
 // countFromCounters answers "how many" from patron_counts, which the
-// writes keep up to date, instead of counting up to 50,000 rows.
+// writes keep up to date, instead of counting up to 50,000 rows. The
+// counters do not know the queue (f.Awaiting): ListPatrons counts it from
+// the rows.
 func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter) (int, error) {
 	var total int
 	args := []any{}
@@ -515,10 +540,6 @@ func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter)
 	if f.Status != "" {
 		args = append(args, string(f.Status))
 		where += fmt.Sprintf(" AND status = $%d", len(args))
-	}
-	if f.Awaiting {
-		args = append(args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate))
-		where += fmt.Sprintf(" AND status IN ($%d, $%d)", len(args)-1, len(args))
 	}
 	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+where, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
@@ -529,13 +550,13 @@ func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter)
 // StatusCountMap is how many patrons stand in each status.
 type StatusCountMap map[sesame.Status]int
 
-// total is how many patrons an unsearched list with f's filters shows.
+// total is how many patrons an unsearched list with f's filters shows,
+// outside the queue (f.Awaiting), which the counters do not know.
 func (m StatusCountMap) total(f PatronFilter) int {
 	n := 0
 	for st, c := range m {
 		switch {
 		case f.Status != "" && st != f.Status:
-		case f.Awaiting && !st.AwaitsStaff():
 		default:
 			n += c
 		}

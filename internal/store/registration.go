@@ -274,7 +274,7 @@ func (s *Store) createRegisteredTx(ctx context.Context, tx *sql.Tx, r Registrati
 		return 0, err
 	}
 	actor.PatronID = id
-	return id, audit(ctx, tx, s.Now(), actor, np.Patron.LibraryID, id, "confirmation", detail)
+	return id, audit(ctx, tx, s.Now(), actor, np.Patron.LibraryID, id, sesame.ActionConfirmation, detail)
 }
 
 // RenewRegistrationLinkTx gives, in tx, the registration of email still

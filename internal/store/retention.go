@@ -80,7 +80,7 @@ func (s *Store) ApplyRetention(ctx context.Context, tx *sql.Tx, today sesame.Dat
 		if p.Status == sesame.StatusRefused || p.Status == sesame.StatusToValidate {
 			why = "compte « " + p.Status.Label() + " » sans changement depuis plus de 12 mois"
 		}
-		if err := audit(ctx, tx, s.Now(), actor, p.LibraryID, p.ID, "suppression",
+		if err := audit(ctx, tx, s.Now(), actor, p.LibraryID, p.ID, sesame.ActionDeletion,
 			fmt.Sprintf("Compte supprimé (n° %d) : %s, comme l'annonce la page « Données personnelles ».", p.ID, why)); err != nil {
 			return rep, err
 		}

@@ -39,7 +39,7 @@ func (s *Store) CreateStaff(ctx context.Context, st sesame.Staff, actor sesame.A
 		if err != nil {
 			return dbError(err, "Compte", staffConflict)
 		}
-		return audit(ctx, tx, s.Now(), actor, st.LibraryID, 0, "personnel", "Compte créé : "+st.Login+".")
+		return audit(ctx, tx, s.Now(), actor, st.LibraryID, 0, sesame.ActionStaff, "Compte créé : "+st.Login+".")
 	})
 	return id, err
 }
@@ -98,7 +98,7 @@ func (s *Store) UpdateStaff(ctx context.Context, st sesame.Staff, actor sesame.A
 				return err
 			}
 		}
-		return audit(ctx, tx, s.Now(), actor, st.LibraryID, 0, "personnel", "Compte modifié : "+st.Login+".")
+		return audit(ctx, tx, s.Now(), actor, st.LibraryID, 0, sesame.ActionStaff, "Compte modifié : "+st.Login+".")
 	})
 }
 
@@ -117,7 +117,7 @@ func (s *Store) SetStaffPassword(ctx context.Context, id int64, hash string, end
 			if err := endStaffSessions(ctx, tx, id); err != nil {
 				return err
 			}
-			return audit(ctx, tx, s.Now(), actor, 0, 0, "personnel", fmt.Sprintf("Mot de passe réinitialisé (compte n° %d).", id))
+			return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Mot de passe réinitialisé (compte n° %d).", id))
 		}
 		return nil
 	})

@@ -6,7 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
+
+	"github.com/bdf29/sesame"
 )
 
 // Usage statistics. A launch names its patron, so launches are kept for a
@@ -22,18 +25,12 @@ import (
 // launches stay, without the patron: they count as launches, no longer as
 // a user, unless their month was counted before.
 
-// The account events the statistics count, as the audit trail names them.
-const (
-	ActionRegistration = "creation"     // a new account, made by a confirmed registration or by staff
-	ActionValidation   = "validation"   // À valider (or Refusé) → Validé
-	ActionRefusal      = "refus"        // À valider or À revalider → Refusé
-	ActionRenewal      = "revalidation" // À revalider → Validé, or a Validé account given a later end date
-	ActionExpiry       = "expiration"   // Validé → Expiré, seen at login or at a launch
-)
-
 // statsActions is the list the partial indexes of 0013_stats.sql are built
-// on: SQLite uses them only for a query that repeats it word for word.
-const statsActions = `('creation', 'validation', 'refus', 'revalidation', 'expiration')`
+// on: SQLite uses them only for a query that repeats it word for word, so
+// it must read ('creation', 'validation', 'refus', 'revalidation',
+// 'expiration'), the values of the sesame.Action* constants it is built of.
+const statsActions = `('` + string(sesame.ActionRegistration) + `', '` + string(sesame.ActionValidation) + `', '` +
+	string(sesame.ActionRefusal) + `', '` + string(sesame.ActionRenewal) + `', '` + string(sesame.ActionExpiry) + `')`
 
 // Month is a month of the network's calendar, with the instants it spans.
 type Month struct {
@@ -393,14 +390,19 @@ type AccountMonth struct {
 // accountCounts is the SELECT list that counts the account events of
 // audit_events by kind, in the order of stats_account_months.
 const accountCounts = `
-	SUM(CASE WHEN action = 'creation' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN action = 'validation' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN action = 'refus' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN action = 'revalidation' THEN 1 ELSE 0 END),
-	SUM(CASE WHEN action = 'expiration' THEN 1 ELSE 0 END)`
+	SUM(CASE WHEN action = '` + string(sesame.ActionRegistration) + `' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = '` + string(sesame.ActionValidation) + `' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = '` + string(sesame.ActionRefusal) + `' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = '` + string(sesame.ActionRenewal) + `' THEN 1 ELSE 0 END),
+	SUM(CASE WHEN action = '` + string(sesame.ActionExpiry) + `' THEN 1 ELSE 0 END)`
 
 // AccountEventsByMonth counts, for each month of months, the account
-// events of the audit trail, by the library the account belonged to then.
+// events of the audit trail, by the library the account belonged to then,
+// in the month of the date each means (audit_events.counts_at,
+// sesame.AuditAction.CountsAt). The events recorded before the daily job's
+// last run are in stats_account_months, in those months; the others are
+// read as they are. An event recorded today may so add to a month counted
+// long ago, such as a registration of last year typed in today.
 func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Month) ([]AccountMonth, error) {
 	if len(months) == 0 {
 		return nil, nil
@@ -431,60 +433,126 @@ func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Mon
 	if err != nil {
 		return nil, fmt.Errorf("counted account events: %w", err)
 	}
+	bucket, args := monthBuckets(months, state.countedUntil)
+	lib = statsScope(sc, "library_id", &args)
+	rows, err = s.read.QueryContext(ctx, `
+		SELECT month, `+accountCounts+`
+		FROM (SELECT `+bucket+` AS month, action FROM audit_events
+			WHERE action IN `+statsActions+` AND at >= $1 AND `+countsAtColumn+` >= $2 AND `+countsAtColumn+` < $3`+lib+`) AS live
+		WHERE month IS NOT NULL
+		GROUP BY month`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("account events not counted yet: %w", err)
+	}
+	err = scanEach(rows, func(r *sql.Rows) error {
+		var key string
+		var n [5]int
+		if err := r.Scan(&key, &n[0], &n[1], &n[2], &n[3], &n[4]); err != nil {
+			return err
+		}
+		a := counted[key]
+		a.Registrations += n[0]
+		a.Validations += n[1]
+		a.Refusals += n[2]
+		a.Renewals += n[3]
+		a.Expiries += n[4]
+		counted[key] = a
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("account events not counted yet: %w", err)
+	}
 	out := make([]AccountMonth, 0, len(months))
 	for _, m := range months {
-		if state.counted(m) {
-			a := counted[m.Key()]
-			a.Month = m.Key()
-			out = append(out, a)
-			continue
-		}
-		a := AccountMonth{Month: m.Key()}
-		args := []any{m.Start.UTC(), m.End.UTC()}
-		lib := statsScope(sc, "library_id", &args)
-		var n [5]sql.NullInt64 // SUM of no row is NULL
-		err := s.read.QueryRowContext(ctx, `
-			SELECT `+accountCounts+`
-			FROM audit_events
-			WHERE action IN `+statsActions+` AND at >= $1 AND at < $2`+lib, args...).Scan(&n[0], &n[1], &n[2], &n[3], &n[4])
-		if err != nil {
-			return nil, fmt.Errorf("account events of %s: %w", m.Key(), err)
-		}
-		a.Registrations, a.Validations, a.Refusals, a.Renewals, a.Expiries =
-			int(n[0].Int64), int(n[1].Int64), int(n[2].Int64), int(n[3].Int64), int(n[4].Int64)
+		a := counted[m.Key()]
+		a.Month = m.Key()
 		out = append(out, a)
 	}
 	return out, nil
+}
+
+// countsAtColumn is when an account event counts: audit_events.counts_at,
+// or when it was recorded for an event written without it (before migration
+// 0022, or by hand). Neither is indexed for this: the events are found by
+// the time they were recorded, then placed by this one.
+const countsAtColumn = `COALESCE(counts_at, at)`
+
+// monthBuckets is the SQL expression that names the month of months (their
+// Key) an account event's counts_at falls in, NULL outside them, and its
+// arguments: $1, the first instant of the events not counted yet (recorded
+// at or after since), and $2 and $3, the span of months. The network's
+// months are not UTC's: Go tells their bounds, the query only compares.
+func monthBuckets(months []Month, since sql.NullTime) (string, []any) {
+	live := time.Time{}
+	if since.Valid {
+		live = since.Time
+	}
+	first, last := months[0].Start, months[0].End
+	for _, m := range months {
+		if m.Start.Before(first) {
+			first = m.Start
+		}
+		if m.End.After(last) {
+			last = m.End
+		}
+	}
+	args := []any{live.UTC(), first.UTC(), last.UTC()}
+	var b strings.Builder
+	b.WriteString("CASE")
+	for _, m := range months {
+		args = append(args, m.Start.UTC(), m.End.UTC(), m.Key())
+		n := len(args)
+		fmt.Fprintf(&b, " WHEN %s >= $%d AND %s < $%d THEN CAST($%d AS TEXT)", countsAtColumn, n-2, countsAtColumn, n-1, n)
+	}
+	b.WriteString(" END")
+	return b.String(), args
 }
 
 // StatsFirstYear is the year of the oldest figure the statistics hold, or
 // that of now when there is none.
 func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, error) {
 	first := s.Now()
+	state, err := s.statsState(ctx)
+	if err != nil {
+		return 0, err
+	}
 	// ORDER BY … LIMIT 1 rather than MIN(at): SQLite gives back an
-	// aggregate's time as text, a column's as a time.
-	for _, q := range []string{
-		`SELECT at FROM launches ORDER BY at LIMIT 1`,
-		`SELECT at FROM audit_events WHERE action IN ` + statsActions + ` ORDER BY at LIMIT 1`,
+	// aggregate's time as text, a column's as a time. The account events
+	// count on the dates they mean: those counted already are in
+	// stats_account_months; of the others, recorded since, the oldest date
+	// is looked for among them only, through the index on the time recorded.
+	for _, q := range []struct {
+		sql  string
+		args []any
+	}{
+		{`SELECT at, NULL FROM launches ORDER BY at LIMIT 1`, nil},
+		{`SELECT at, counts_at FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 ORDER BY ` + countsAtColumn + ` LIMIT 1`,
+			[]any{state.live(time.Time{}).UTC()}},
 	} {
 		var at time.Time
-		err := s.read.QueryRowContext(ctx, q).Scan(&at)
+		var counts sql.NullTime
+		err := s.read.QueryRowContext(ctx, q.sql, q.args...).Scan(&at, &counts)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("first statistics year: %w", err)
+		}
+		if counts.Valid {
+			at = counts.Time
 		}
 		if err == nil && at.Before(first) {
 			first = at
 		}
 	}
-	var month sql.NullString
-	if err := s.read.QueryRowContext(ctx, `SELECT MIN(month) FROM stats_months`).Scan(&month); err != nil {
-		return 0, fmt.Errorf("first statistics year: %w", err)
-	}
 	year := first.In(loc).Year()
-	var y int
-	if month.Valid {
-		if _, err := fmt.Sscanf(month.String, "%d-", &y); err == nil && y < year {
-			year = y
+	for _, table := range []string{"stats_months", "stats_account_months"} {
+		var month sql.NullString
+		if err := s.read.QueryRowContext(ctx, `SELECT MIN(month) FROM `+table).Scan(&month); err != nil {
+			return 0, fmt.Errorf("first statistics year: %w", err)
+		}
+		var y int
+		if month.Valid {
+			if _, err := fmt.Sscanf(month.String, "%d-", &y); err == nil && y < year {
+				year = y
+			}
 		}
 	}
 	return year, nil
@@ -537,6 +605,9 @@ func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time
 			return report, err
 		}
 		report.Months++
+	}
+	if err := countAccountEvents(ctx, tx, state.countedUntil, current, loc); err != nil {
+		return report, err
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE stats_fold SET counted_until = $1 WHERE id = 1`, current.Start.UTC()); err != nil {
 		return report, fmt.Errorf("fold: %w", err)
@@ -602,12 +673,6 @@ func countMonth(ctx context.Context, tx *sql.Tx, m Month) error {
 			FROM launches
 			WHERE at >= $2 AND at < $3
 			GROUP BY library_id`},
-		{"account events", `
-			INSERT INTO stats_account_months (month, library_id, registrations, validations, refusals, renewals, expiries)
-			SELECT $1, COALESCE(library_id, 0),` + accountCounts + `
-			FROM audit_events
-			WHERE action IN ` + statsActions + ` AND at >= $2 AND at < $3
-			GROUP BY COALESCE(library_id, 0)`},
 	} {
 		if _, err := tx.ExecContext(ctx, q.sql, m.Key(), from, to); err != nil {
 			return fmt.Errorf("count %s, %s: %w", m.Key(), q.what, err)
@@ -660,6 +725,59 @@ func countMonth(ctx context.Context, tx *sql.Tx, m Month) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM stats_year_patrons WHERE year <= $1`, m.Year); err != nil {
 			return fmt.Errorf("count %s, forget the year's patrons: %w", m.Key(), err)
 		}
+	}
+	return nil
+}
+
+// countAccountEvents counts into stats_account_months the account events
+// recorded since the last run (since; all of them at the first) and before
+// the current month, each in the month of the date it means: mostly the
+// month just over, but a registration typed in late goes to its own month,
+// counted long ago maybe. An event counts no later than it was recorded
+// (sesame.AuditAction.CountsAt), so none goes to the current month.
+func countAccountEvents(ctx context.Context, tx *sql.Tx, since sql.NullTime, current Month, loc *time.Location) error {
+	from := time.Time{}
+	if since.Valid {
+		from = since.Time
+	}
+	// ORDER BY … LIMIT 1 rather than MIN(): see StatsFirstYear.
+	var oldest time.Time
+	var counts sql.NullTime
+	err := tx.QueryRowContext(ctx, `
+		SELECT at, counts_at FROM audit_events
+		WHERE action IN `+statsActions+` AND at >= $1 AND at < $2
+		ORDER BY `+countsAtColumn+` LIMIT 1`, from.UTC(), current.Start.UTC()).Scan(&oldest, &counts)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("count account events: %w", err)
+	}
+	if counts.Valid {
+		oldest = counts.Time
+	}
+	if !oldest.Before(current.Start) {
+		return nil
+	}
+	months := Months(MonthOf(oldest, loc), MonthOf(current.Start.Add(-time.Hour), loc))
+	bucket, args := monthBuckets(months, sql.NullTime{Time: from, Valid: true})
+	args = append(args, current.Start.UTC())
+	// #nosec G202 -- constants and placeholders ($n) only: the values are arguments.
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO stats_account_months (month, library_id, registrations, validations, refusals, renewals, expiries)
+		SELECT month, library_id,`+accountCounts+`
+		FROM (SELECT `+bucket+` AS month, COALESCE(library_id, 0) AS library_id, action FROM audit_events
+			WHERE action IN `+statsActions+` AND at >= $1 AND at < $`+fmt.Sprint(len(args))+` AND `+countsAtColumn+` >= $2 AND `+countsAtColumn+` < $3) AS recorded
+		WHERE month IS NOT NULL
+		GROUP BY month, library_id
+		ON CONFLICT (month, library_id) DO UPDATE SET
+			registrations = stats_account_months.registrations + excluded.registrations,
+			validations = stats_account_months.validations + excluded.validations,
+			refusals = stats_account_months.refusals + excluded.refusals,
+			renewals = stats_account_months.renewals + excluded.renewals,
+			expiries = stats_account_months.expiries + excluded.expiries`, args...)
+	if err != nil {
+		return fmt.Errorf("count account events: %w", err)
 	}
 	return nil
 }

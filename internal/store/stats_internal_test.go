@@ -37,6 +37,19 @@ func TestStatsIndexesUsed(t *testing.T) {
 			[]any{now, now, 1}, "audit_stats_by_library"},
 		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND at < $2`,
 			[]any{now, now}, "audit_stats_by_time"},
+		// The account events not counted yet, placed in the months of the
+		// dates they mean (AccountEventsByMonth, countAccountEvents,
+		// StatsFirstYear): found by the time they were recorded.
+		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND ` + countsAtColumn + ` >= $2 AND ` + countsAtColumn + ` < $3 AND library_id = $4`,
+			[]any{now, now, now, 1}, "audit_stats_by_library"},
+		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND ` + countsAtColumn + ` >= $2 AND ` + countsAtColumn + ` < $3`,
+			[]any{now, now, now}, "audit_stats_by_time"},
+		{`SELECT COUNT(*) FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND at < $4 AND ` + countsAtColumn + ` >= $2 AND ` + countsAtColumn + ` < $3`,
+			[]any{now, now, now, now}, "audit_stats_by_time"},
+		{`SELECT at, counts_at FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 AND at < $2 ORDER BY ` + countsAtColumn + ` LIMIT 1`,
+			[]any{now, now}, "audit_stats_by_time"},
+		{`SELECT at, counts_at FROM audit_events WHERE action IN ` + statsActions + ` AND at >= $1 ORDER BY ` + countsAtColumn + ` LIMIT 1`,
+			[]any{now}, "audit_stats_by_time"},
 		{`SELECT COUNT(*) FROM launches WHERE at >= $1 AND at < $2 AND library_id = $3`, []any{now, now, 1}, "launches_by_library"},
 		{`SELECT SUM(launches) FROM stats_months WHERE month >= $1 AND month <= $2 AND library_id = $3`, []any{"2026-01", "2026-12", 1}, "stats_months_by_library"},
 	}

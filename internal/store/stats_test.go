@@ -75,7 +75,7 @@ func onEachStatsEngine(t *testing.T, fn func(t *testing.T, w *statsWorld)) {
 func (w *statsWorld) patron(lib int64, name string) int64 {
 	w.t.Helper()
 	id, err := w.st.CreatePatron(context.Background(), store.NewPatron{Patron: sesame.Patron{LibraryID: lib, LastName: name, FirstName: "Anne",
-		Email: name + "@example.org", BirthDate: sesame.MustDate(1980, 1, 2), RegisteredOn: sesame.MustDate(2025, 1, 1),
+		Email: name + "@example.org", BirthDate: sesame.MustDate(1980, 1, 2), RegisteredOn: sesame.DateOf(w.now, w.paris),
 		Status: sesame.StatusValidated, LibraryRegisteredOn: sesame.MustDate(2025, 1, 1), ValidUntil: sesame.MustDate(2030, 1, 1)}}, backupActor)
 	if err != nil {
 		w.t.Fatal(err)
@@ -441,13 +441,13 @@ func TestAccountEventsByMonth(t *testing.T) {
 	onEachStatsEngine(t, func(t *testing.T, w *statsWorld) {
 		ctx := context.Background()
 		a, b := w.libs[0], w.libs[1]
-		decide := func(at time.Time, lib int64, action string) {
+		decide := func(at time.Time, lib int64, action sesame.AuditAction) {
 			t.Helper()
 			w.now = at
 			id := w.patrons[lib][0]
 			_, err := w.st.UpdatePatron(ctx, store.NetworkScope(), id, 0, backupActor, func(p *sesame.Patron) (store.Change, error) {
 				p.Town += "x" // a change, so that the event is written
-				return store.Change{Action: action, Detail: action}, nil
+				return store.Change{Action: action, Detail: string(action)}, nil
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -455,11 +455,11 @@ func TestAccountEventsByMonth(t *testing.T) {
 		}
 		// 31 January 23:30 in Paris is 22:30 UTC: January. 1 February
 		// 00:30 in Paris is still 31 January in UTC: February.
-		decide(time.Date(2026, 1, 31, 23, 30, 0, 0, w.paris), a, store.ActionValidation)
-		decide(time.Date(2026, 2, 1, 0, 30, 0, 0, w.paris), a, store.ActionValidation)
-		decide(time.Date(2026, 2, 10, 12, 0, 0, 0, w.paris), a, store.ActionRefusal)
-		decide(time.Date(2026, 2, 11, 12, 0, 0, 0, w.paris), b, store.ActionRenewal)
-		decide(time.Date(2026, 2, 12, 12, 0, 0, 0, w.paris), b, store.ActionExpiry)
+		decide(time.Date(2026, 1, 31, 23, 30, 0, 0, w.paris), a, sesame.ActionValidation)
+		decide(time.Date(2026, 2, 1, 0, 30, 0, 0, w.paris), a, sesame.ActionValidation)
+		decide(time.Date(2026, 2, 10, 12, 0, 0, 0, w.paris), a, sesame.ActionRefusal)
+		decide(time.Date(2026, 2, 11, 12, 0, 0, 0, w.paris), b, sesame.ActionRenewal)
+		decide(time.Date(2026, 2, 12, 12, 0, 0, 0, w.paris), b, sesame.ActionExpiry)
 		decide(time.Date(2026, 2, 13, 12, 0, 0, 0, w.paris), b, "informations") // not counted
 		w.now = time.Date(2026, 2, 14, 12, 0, 0, 0, w.paris)
 		w.patron(b, "NOUVEAU")
@@ -567,5 +567,77 @@ func TestFoldConcurrent(t *testing.T) {
 			t.Errorf("figures changed:\nbefore %s\n after %s", before, after)
 		}
 		w.check("after two runs at once")
+	})
+}
+
+// TestAccountEventsCountOnTheirDate: an account event counts in the month
+// of the date it means, not of the day it is recorded. A registration of
+// January typed in March is one of January's, although January was counted
+// by the daily job already; an expiry seen in March, of an account that
+// ended in January, is one of February's, its first day past the end. The
+// figures stay when the events are counted, and when the patron is deleted.
+func TestAccountEventsCountOnTheirDate(t *testing.T) {
+	onEachStatsEngine(t, func(t *testing.T, w *statsWorld) {
+		ctx := context.Background()
+		a, b := w.libs[0], w.libs[1]
+		w.now = time.Date(2026, 3, 10, 9, 0, 0, 0, w.paris)
+		w.fold(w.cutoff()) // November to February counted
+		late := func(lib int64, name string, registered sesame.Date) int64 {
+			t.Helper()
+			id, err := w.st.CreatePatron(ctx, store.NewPatron{Patron: sesame.Patron{LibraryID: lib, LastName: name, FirstName: "Anne",
+				Email: name + "@example.org", BirthDate: sesame.MustDate(1980, 1, 2), RegisteredOn: registered,
+				Status: sesame.StatusToValidate}}, backupActor)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		january := late(a, "JANVIER", sesame.MustDate(2026, 1, 17))
+		late(b, "MARS", sesame.MustDate(2026, 3, 1))
+		_, err := w.st.UpdatePatron(ctx, store.NetworkScope(), w.patrons[b][0], 0, backupActor, func(p *sesame.Patron) (store.Change, error) {
+			p.Status, p.ValidUntil = sesame.StatusExpired, sesame.MustDate(2026, 1, 31)
+			return store.Change{Action: sesame.ActionExpiry, Detail: "Abonnement terminé."}, nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		months := store.Months(store.NewMonth(2026, time.January, w.paris), store.NewMonth(2026, time.March, w.paris))
+		tests := []struct {
+			name string
+			sc   store.Scope
+			want []store.AccountMonth
+		}{
+			{"network", store.NetworkScope(), []store.AccountMonth{
+				{Month: "2026-01", Registrations: 1}, {Month: "2026-02", Expiries: 1}, {Month: "2026-03", Registrations: 1}}},
+			{"library A", store.LibraryScope(a), []store.AccountMonth{
+				{Month: "2026-01", Registrations: 1}, {Month: "2026-02"}, {Month: "2026-03"}}},
+			{"library B", store.LibraryScope(b), []store.AccountMonth{
+				{Month: "2026-01"}, {Month: "2026-02", Expiries: 1}, {Month: "2026-03", Registrations: 1}}},
+		}
+		check := func(when string) {
+			t.Helper()
+			for _, tt := range tests {
+				got, err := w.st.AccountEventsByMonth(ctx, tt.sc, months)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+					t.Errorf("%s, %s: got %v, want %v", when, tt.name, got, tt.want)
+				}
+			}
+		}
+		check("recorded")
+		w.now = time.Date(2026, 4, 2, 3, 0, 0, 0, w.paris)
+		w.fold(w.cutoff())
+		check("counted")
+		if err := w.st.DeletePatron(ctx, store.NetworkScope(), january, backupActor); err != nil {
+			t.Fatal(err)
+		}
+		check("deleted")
+		// The fixture's patrons registered in November 2025: the first year
+		// is theirs, not 2026 when the events were counted.
+		if first, err := w.st.StatsFirstYear(ctx, w.paris); err != nil || first != 2025 {
+			t.Errorf("first year: got %d (%v), want 2025", first, err)
+		}
 	})
 }

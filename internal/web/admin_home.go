@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"maps"
 	"net/http"
 	"net/url"
@@ -62,6 +63,19 @@ func adminPathID(r *http.Request, notFound string) (int64, error) {
 		return 0, sesame.Errorf(sesame.ENotFound, "%s", notFound)
 	}
 	return id, nil
+}
+
+// adminLoad returns what get finds under {id}, or answers 404 and nil.
+func adminLoad[T any](s *Server, w http.ResponseWriter, r *http.Request, notFound string, get func(context.Context, int64) (*T, error)) *T {
+	id, err := adminPathID(r, notFound)
+	if err == nil {
+		var v *T
+		if v, err = get(r.Context(), id); err == nil {
+			return v
+		}
+	}
+	s.fail(w, r, err)
+	return nil
 }
 
 // adminTyped copies what was sent, so that a refused form keeps it.

@@ -4,19 +4,18 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/bdf29/sesame"
 )
 
 // Library form field names.
 const (
-	fieldLibCode     = "code"
-	fieldLibName     = "nom"
-	fieldLibTown     = "ville"
-	fieldLibEmail    = "email"
+	fieldLibCode     = sesame.FieldLibraryCode
+	fieldLibName     = sesame.FieldLibraryName
+	fieldLibTown     = sesame.FieldLibraryTown
+	fieldLibEmail    = sesame.FieldLibraryEmail
 	fieldLibDisabled = "desactive"
-	fieldLibNotify   = "notification"
+	fieldLibNotify   = sesame.FieldLibraryNotify
 )
 
 type adminLibraryList struct {
@@ -33,51 +32,17 @@ type adminLibraryPage struct {
 // NotifyModes are the choices of the "Demandes des usagers" radio group.
 func (adminLibraryPage) NotifyModes() []sesame.NotifyMode { return sesame.NotifyModes }
 
-// checkLibraryCode returns a French complaint, or "" for a code such as FOUESNANT or BREST-2.
-func checkLibraryCode(code string) string {
-	if code == "" {
-		return "Code : ce champ est obligatoire."
-	}
-	n := utf8.RuneCountInString(code)
-	if n < 2 || n > 40 || strings.IndexFunc(code, func(r rune) bool {
-		return !(r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-')
-	}) >= 0 {
-		return "Code : de 2 à 40 caractères, lettres sans accent, chiffres et tirets, par exemple FOUESNANT."
-	}
-	return ""
-}
-
-// validateLibrary reads a library from the form, with a French message for each refused field.
-func validateLibrary(v url.Values) (sesame.Library, sesame.FieldErrors) {
-	errs := sesame.FieldErrors{}
-	l := sesame.Library{
+// libraryFrom reads a library from the form; (*sesame.Library).Validate judges it.
+func libraryFrom(v url.Values) sesame.Library {
+	return sesame.Library{
 		Code:         strings.ToUpper(adminText(v, fieldLibCode)),
 		Name:         adminText(v, fieldLibName),
 		Town:         adminText(v, fieldLibTown),
 		ContactEmail: sesame.NormalizeEmail(v.Get(fieldLibEmail)),
 		Disabled:     adminCheckbox(v, fieldLibDisabled),
+		// With no choice sent, the setting stays as it is: see saveLibrary.
+		Notify: sesame.NotifyMode(v.Get(fieldLibNotify)),
 	}
-	if msg := checkLibraryCode(l.Code); msg != "" {
-		errs.Add(fieldLibCode, msg)
-	}
-	if msg := sesame.CheckRequiredText("Nom", l.Name, 100); msg != "" {
-		errs.Add(fieldLibName, msg)
-	}
-	if msg := sesame.CheckRequiredText("Ville", l.Town, 100); msg != "" {
-		errs.Add(fieldLibTown, msg)
-	}
-	if msg := sesame.CheckEmail(l.ContactEmail); msg != "" {
-		errs.Add(fieldLibEmail, "E-mail de contact"+strings.TrimPrefix(msg, "E-mail"))
-	}
-	// With no choice sent, the setting stays as it is: see saveLibrary.
-	if raw := v.Get(fieldLibNotify); raw != "" {
-		mode, ok := sesame.ParseNotifyMode(raw)
-		if !ok {
-			errs.Add(fieldLibNotify, "Demandes des usagers : choisissez « un courriel par demande » ou « un récapitulatif quotidien ».")
-		}
-		l.Notify = mode
-	}
-	return l, errs
 }
 
 func libraryForm(l *sesame.Library) form {
@@ -114,15 +79,7 @@ func (s *Server) libraryCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadLibrary returns the library named by {id}, or answers 404 and nil.
 func (s *Server) loadLibrary(w http.ResponseWriter, r *http.Request) *sesame.Library {
-	id, err := adminPathID(r, "Bibliothèque introuvable.")
-	if err == nil {
-		var l *sesame.Library
-		if l, err = s.store.Library(r.Context(), id); err == nil {
-			return l
-		}
-	}
-	s.fail(w, r, err)
-	return nil
+	return adminLoad(s, w, r, "Bibliothèque introuvable.", s.store.Library)
 }
 
 func (s *Server) libraryEdit(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +105,9 @@ func (s *Server) saveLibrary(w http.ResponseWriter, r *http.Request, old *sesame
 	if old != nil {
 		page.ID, page.Code = old.ID, old.Code
 	}
-	l, errs := validateLibrary(r.PostForm)
+	l := libraryFrom(r.PostForm)
+	errs := sesame.FieldErrors{}
+	addFieldErrors(errs, l.Validate())
 	if len(errs) == 0 {
 		var err error
 		ok := "cree"

@@ -4,16 +4,15 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"github.com/bdf29/sesame"
 )
 
 // Network form field names.
 const (
-	fieldNetName     = "nom"
-	fieldNetEmail    = "email"
-	fieldNetValidity = "validite"
+	fieldNetName     = sesame.FieldNetworkName
+	fieldNetEmail    = sesame.FieldNetworkEmail
+	fieldNetValidity = sesame.FieldValidityMonths
 	fieldNetStaffMFA = "double_authentification"
 )
 
@@ -21,31 +20,18 @@ type adminNetworkPage struct {
 	Form form
 }
 
-// validateNetwork reads the network's settings from the form, with a French
-// message for each refused field.
-func validateNetwork(v url.Values) (sesame.Network, sesame.FieldErrors) {
+// networkFrom reads the network's settings from the form, with the messages
+// of what could not be read; (*sesame.Network).Validate judges the rest.
+func networkFrom(v url.Values) (sesame.Network, sesame.FieldErrors) {
 	errs := sesame.FieldErrors{}
-	n := sesame.Network{
+	months, msg := sesame.ParseValidityMonths(adminText(v, fieldNetValidity))
+	errs.Add(fieldNetValidity, msg)
+	return sesame.Network{
 		Name:             adminText(v, fieldNetName),
 		ContactEmail:     sesame.NormalizeEmail(v.Get(fieldNetEmail)),
+		ValidityMonths:   months,
 		StaffMFARequired: adminCheckbox(v, fieldNetStaffMFA),
-	}
-	if msg := sesame.CheckRequiredText("Nom du réseau", n.Name, 100); msg != "" {
-		errs.Add(fieldNetName, msg)
-	}
-	if msg := sesame.CheckEmail(n.ContactEmail); msg != "" {
-		errs.Add(fieldNetEmail, "E-mail de contact"+strings.TrimPrefix(msg, "E-mail"))
-	}
-	raw := adminText(v, fieldNetValidity)
-	months, err := strconv.Atoi(raw)
-	switch {
-	case raw == "":
-		errs.Add(fieldNetValidity, "Durée de validité des comptes : ce champ est obligatoire.")
-	case err != nil || months < 1 || months > 36:
-		errs.Add(fieldNetValidity, "Durée de validité des comptes : indiquez un nombre entier de mois, de 1 à 36, par exemple 12.")
-	}
-	n.ValidityMonths = months
-	return n, errs
+	}, errs
 }
 
 func (s *Server) renderNetworkForm(w http.ResponseWriter, r *http.Request, status int, p adminNetworkPage) {
@@ -69,7 +55,8 @@ func (s *Server) networkUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	n, errs := validateNetwork(r.PostForm)
+	n, errs := networkFrom(r.PostForm)
+	addFieldErrors(errs, n.Validate())
 	if n.StaffMFARequired && !s.store.CanSealSecrets() {
 		errs.Add(fieldNetStaffMFA, "Double authentification obligatoire : impossible tant que la clé de chiffrement SESAME_SECRET_KEY du serveur n'est pas réglée ; "+
 			"demandez-la à la personne qui installe Sésame.")

@@ -10,10 +10,10 @@ import (
 
 // Resource form field names.
 const (
-	fieldResSlug        = "identifiant_court"
-	fieldResName        = "nom"
-	fieldResDescription = "description"
-	fieldResURL         = "lien"
+	fieldResSlug        = sesame.FieldResourceSlug
+	fieldResName        = sesame.FieldResourceName
+	fieldResDescription = sesame.FieldResourceDescription
+	fieldResURL         = sesame.FieldResourceURL
 	fieldResDisabled    = "desactive"
 )
 
@@ -28,56 +28,15 @@ type adminResourcePage struct {
 	Form form
 }
 
-// checkResourceSlug returns a French complaint, or "" for a slug such as "cafeyn" or "tout-apprendre".
-func checkResourceSlug(slug string) string {
-	if slug == "" {
-		return "Identifiant court : ce champ est obligatoire."
-	}
-	if len(slug) < 2 || len(slug) > 60 || strings.IndexFunc(slug, func(r rune) bool {
-		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-')
-	}) >= 0 {
-		return "Identifiant court : de 2 à 60 caractères, lettres minuscules sans accent, chiffres et tirets, par exemple tout-apprendre."
-	}
-	return ""
-}
-
-// checkVendorURL returns a French complaint, or "" for an absolute http or https address.
-func checkVendorURL(raw string) string {
-	const label = "Lien du fournisseur"
-	if msg := sesame.CheckRequiredText(label, raw, 2000); msg != "" {
-		return msg
-	}
-	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Hostname() == "" || u.User != nil ||
-		strings.ContainsAny(raw, " <>\"") {
-		return label + " : indiquez une adresse complète commençant par https:// ou http://, par exemple https://www.exemple.fr/."
-	}
-	return ""
-}
-
-// validateResource reads a resource from the form, with a French message for each refused field.
-func validateResource(v url.Values) (sesame.Resource, sesame.FieldErrors) {
-	errs := sesame.FieldErrors{}
-	res := sesame.Resource{
+// resourceFrom reads a resource from the form; (*sesame.Resource).Validate judges it.
+func resourceFrom(v url.Values) sesame.Resource {
+	return sesame.Resource{
 		Slug:        strings.ToLower(adminText(v, fieldResSlug)),
 		Name:        adminText(v, fieldResName),
 		Description: adminText(v, fieldResDescription),
 		URL:         adminText(v, fieldResURL),
 		Disabled:    adminCheckbox(v, fieldResDisabled),
 	}
-	if msg := checkResourceSlug(res.Slug); msg != "" {
-		errs.Add(fieldResSlug, msg)
-	}
-	if msg := sesame.CheckRequiredText("Nom", res.Name, 100); msg != "" {
-		errs.Add(fieldResName, msg)
-	}
-	if msg := sesame.CheckOptionalText("Description", res.Description, 1000, true); msg != "" {
-		errs.Add(fieldResDescription, msg)
-	}
-	if msg := checkVendorURL(res.URL); msg != "" {
-		errs.Add(fieldResURL, msg)
-	}
-	return res, errs
 }
 
 func resourceForm(res *sesame.Resource) form {
@@ -114,15 +73,7 @@ func (s *Server) resourceCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadResource returns the resource named by {id}, or answers 404 and nil.
 func (s *Server) loadResource(w http.ResponseWriter, r *http.Request) *sesame.Resource {
-	id, err := adminPathID(r, "Ressource introuvable.")
-	if err == nil {
-		var res *sesame.Resource
-		if res, err = s.store.Resource(r.Context(), id); err == nil {
-			return res
-		}
-	}
-	s.fail(w, r, err)
-	return nil
+	return adminLoad(s, w, r, "Ressource introuvable.", s.store.Resource)
 }
 
 func (s *Server) resourceEdit(w http.ResponseWriter, r *http.Request) {
@@ -148,7 +99,9 @@ func (s *Server) saveResource(w http.ResponseWriter, r *http.Request, old *sesam
 	if old != nil {
 		page.ID, page.Name = old.ID, old.Name
 	}
-	res, errs := validateResource(r.PostForm)
+	res := resourceFrom(r.PostForm)
+	errs := sesame.FieldErrors{}
+	addFieldErrors(errs, res.Validate())
 	if len(errs) == 0 {
 		var err error
 		ok := "cree"

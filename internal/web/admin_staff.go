@@ -213,15 +213,7 @@ func (s *Server) staffCreate(w http.ResponseWriter, r *http.Request) {
 
 // loadStaff returns the account named by {id}, or answers 404 and nil.
 func (s *Server) loadStaff(w http.ResponseWriter, r *http.Request) *sesame.Staff {
-	id, err := adminPathID(r, "Compte introuvable.")
-	if err == nil {
-		var st *sesame.Staff
-		if st, err = s.store.StaffMember(r.Context(), id); err == nil {
-			return st
-		}
-	}
-	s.fail(w, r, err)
-	return nil
+	return adminLoad(s, w, r, "Compte introuvable.", s.store.StaffMember)
 }
 
 func (s *Server) staffEdit(w http.ResponseWriter, r *http.Request) {

@@ -76,7 +76,7 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
 		}
 		s.log.Info("cas: accès refusé", "patron", patronFrom(ctx).ID, "connector", out.Connector.ID, "reason", sesame.ErrorMessage(err))
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: title, Section: "mon-compte",
-			Content: refusalPage{Message: sesame.ErrorMessage(err)}})
+			Content: refusalOf(err)})
 	case err != nil:
 		s.fail(w, r, err)
 	case out.AskPassword != "":

@@ -20,7 +20,20 @@ import (
 const ssoTokenTTL = 10 * time.Minute
 
 // refusalPage explains, in French, why a resource did not open and what to do.
-type refusalPage struct{ Message string }
+type refusalPage struct {
+	Message string
+	Reason  sesame.AccessReason
+}
+
+// refusalOf is the 403 page of a refusal from the gate, whose reason it
+// carries: the page words it, never asking the domain again.
+func refusalOf(err error) refusalPage {
+	return refusalPage{Message: sesame.ErrorMessage(err), Reason: sesame.AccessReasonOf(err)}
+}
+
+// Renewal reports whether the account itself has ended, so that what the
+// patron does next is ask for its renewal.
+func (p refusalPage) Renewal() bool { return p.Reason.AccountClosed() }
 
 // launch is "Accéder": the one route through which a patron opens a
 // resource. It checks the account and the grant (expiring an account past
@@ -55,7 +68,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 	if sesame.ErrorCode(err) == sesame.EForbidden {
 		s.log.Info("accès refusé", "patron", p.ID, "resource", res.Slug, "reason", sesame.ErrorMessage(err))
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + res.Name + " »", Section: "mon-compte",
-			Content: refusalPage{Message: sesame.ErrorMessage(err)}})
+			Content: refusalOf(err)})
 		return
 	}
 	if err != nil {
@@ -170,13 +183,12 @@ func (s *Server) ssoCheck(w http.ResponseWriter, r *http.Request) {
 	}
 	who, err := s.gate.Check(ctx, t.PatronID, c.ResourceID)
 	if err != nil {
-		p, perr := s.store.Patron(ctx, store.NetworkScope(), t.PatronID)
-		switch {
+		switch reason := sesame.AccessReasonOf(err); {
 		case sesame.ErrorCode(err) != sesame.EForbidden:
 			ko("bad token")
-		case perr == nil && p.Status == sesame.StatusExpired:
+		case reason.AccountClosed():
 			ko("expired")
-		case perr == nil && p.Status != sesame.StatusValidated:
+		case reason.AccountNotValidated():
 			ko("account not validated")
 		default:
 			ko("resource not active")

@@ -41,6 +41,7 @@ type listPage struct {
 type listRow struct {
 	ID                              int64
 	Status, StatusLabel, EndDate    string
+	PastEndDate                     bool // shown in a warning colour: sesame's ShownStatus
 	LastName, FirstName, Registered string
 	Library                         string
 	Resources, Pending              []string
@@ -53,7 +54,11 @@ func (p listPage) RowsHTML() template.HTML {
 	var b strings.Builder
 	esc := template.HTMLEscapeString
 	for _, r := range p.Rows {
-		fmt.Fprintf(&b, "<tr>\n<td><span class=\"status status-%s\">%s</span>", esc(r.Status), esc(r.StatusLabel))
+		warning := ""
+		if r.PastEndDate {
+			warning = " status-depassee"
+		}
+		fmt.Fprintf(&b, "<tr>\n<td><span class=\"status status-%s%s\">%s</span>", esc(r.Status), warning, esc(r.StatusLabel))
 		if r.EndDate != "" {
 			fmt.Fprintf(&b, "<br><span class=\"end\">Date de fin de validité : %s</span>", esc(r.EndDate))
 		}
@@ -229,9 +234,11 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 			p.Libraries[l.ID] = l.Code
 		}
 	}
+	today := s.today()
 	for _, row := range result.Rows {
+		shown := row.ShownStatus(today)
 		p.Rows = append(p.Rows, listRow{
-			ID: row.ID, Status: string(row.Status), StatusLabel: row.Status.Label(), EndDate: row.ValidUntil.String(),
+			ID: row.ID, Status: string(row.Status), StatusLabel: shown.Label, PastEndDate: shown.Warning, EndDate: row.ValidUntil.String(),
 			LastName: row.LastName, FirstName: row.FirstName, Registered: row.RegisteredOn.String(),
 			Library: p.Libraries[row.LibraryID], Resources: row.Resources, Pending: row.Pending,
 		})

@@ -13,11 +13,19 @@ import (
 
 // recordPage is the patron's record, "Abonné", with its three tabs.
 type recordPage struct {
-	Tab       string // informations, statut or ressources
-	Patron    *sesame.Patron
-	Library   *sesame.Library
-	Admin     bool
-	ReadOnly  bool
+	Tab     string // informations, statut or ressources
+	Patron  *sesame.Patron
+	Library *sesame.Library
+	Admin   bool
+	// CanEdit is the domain's EditableBy for this staff member: the page
+	// offers its forms exactly when the POST would accept them. Locked is
+	// then why not, in French; Correction, that the network admin is
+	// correcting an Expiré record, which the audit will say.
+	CanEdit    bool
+	Locked     string
+	Correction bool
+	// Shown is the status as the header shows it today.
+	Shown     sesame.ShownStatus
 	Form      form
 	Libraries []sesame.Library
 	Grants    []store.GrantView
@@ -32,6 +40,14 @@ type recordPage struct {
 	// given at registration, if any.
 	Duplicates []store.PatronRef
 	Consent    *store.ParentalConsent
+	// Requests, on the Statut tab, is how many resource requests wait for
+	// the library: deciding the account leaves them to decide, and the
+	// account in « À traiter » until they are.
+	Requests int
+	// ConsentAwaited, on the Statut tab, is the day a parent's consent was
+	// asked when the account waits for it (sesame.Patron.AwaitsParentalConsent):
+	// the form then offers no validation, which Decide would refuse.
+	ConsentAwaited string
 }
 
 type typedValue struct{ Label, Value string }
@@ -100,7 +116,12 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 		return nil, err
 	}
 	page := &recordPage{Tab: tab, Patron: p, Library: lib, Admin: st.Role == sesame.RoleAdmin}
-	page.ReadOnly = p.ReadOnlyForStaff() && !page.Admin
+	editing, editErr := p.EditableBy(actorOf(st))
+	page.CanEdit, page.Correction = editErr == nil, editing == sesame.EditExpiredCorrection
+	if editErr != nil {
+		page.Locked = sesame.ErrorMessage(editErr)
+	}
+	page.Shown = p.ShownStatus(s.today())
 	if page.History, err = s.store.PatronHistory(ctx, sc, id); err != nil {
 		return nil, err
 	}
@@ -123,6 +144,18 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 		}
 	case "statut":
 		page.Form = statusForm(p)
+		if p.AwaitsParentalConsent(s.today()) {
+			page.ConsentAwaited = sesame.DateOf(p.ConsentAskedAt, s.cfg.Location).String()
+		}
+		grants, err := s.store.PatronGrants(ctx, sc, id)
+		if err != nil {
+			return nil, err
+		}
+		for _, g := range grants {
+			if g.State == sesame.GrantPending {
+				page.Requests++
+			}
+		}
 	case "ressources":
 		if page.Grants, err = s.store.PatronGrants(ctx, sc, id); err != nil {
 			return nil, err
@@ -239,22 +272,23 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		}
 	}
 	_, err := s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
-		if p.ReadOnlyForStaff() && !isAdmin {
-			return store.Change{}, sesame.Errorf(sesame.EForbidden, sesame.ExpiredNotice)
-		}
 		prior, before := *p, snapshot(p, codes)
 		if err := apply(p, r.PostForm); err != nil {
+			return store.Change{}, err
+		}
+		changes, parent, err := s.settle(&prior, p, r.PostForm)
+		if err != nil {
 			return store.Change{}, err
 		}
 		detail := describeChanges(before, snapshot(p, codes))
 		if detail == "" {
 			return store.Change{}, nil
 		}
-		action := tab
+		action := sesame.ActionInformation
 		if tab == "statut" {
-			action = decisionAction(&prior, p)
+			action = decisionAction(changes)
 		}
-		return store.Change{Action: action, Detail: detail, Then: s.decisionMail(ctx, prior)}, nil
+		return store.Change{Action: action, Detail: detail + consentNote(changes, parent), Then: s.lifecycleEffects(ctx, changes, parent)}, nil
 	})
 	if err == nil {
 		redirect(w, r, recordURL(id, tab), "enregistre")
@@ -308,11 +342,7 @@ func (s *Server) patronInfoSave(w http.ResponseWriter, r *http.Request) {
 	st := staffFrom(r.Context())
 	today := s.today()
 	s.saveRecord(w, r, "informations", func(p *sesame.Patron, sent url.Values) error {
-		details := sesame.PatronDetails{
-			LastName: sent.Get(sesame.FieldLastName), FirstName: sent.Get(sesame.FieldFirstName),
-			BirthDate: sent.Get(sesame.FieldBirthDate), PostalCode: sent.Get(sesame.FieldPostalCode),
-			Town: sent.Get(sesame.FieldTown), CardNumber: sent.Get(sesame.FieldCardNumber),
-		}
+		details := patronDetailsFrom(sent)
 		// Library staff never change e-mail or library, whatever the form sends.
 		if st.Role != sesame.RoleAdmin {
 			return details.Apply(p, today)
@@ -329,11 +359,7 @@ func (s *Server) patronInfoSave(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			errs.Add(sesame.FieldLibrary, "Bibliothèque : choisissez une bibliothèque de la liste.")
 		}
-		if err := details.Apply(p, today); err != nil {
-			for k, v := range sesame.FieldErrorsOf(err) {
-				errs.Add(k, v)
-			}
-		}
+		addFieldErrors(errs, details.Apply(p, today))
 		if err := errs.Err(); err != nil {
 			return err
 		}

@@ -141,49 +141,75 @@ func (s *Server) digestLetter(lib *sesame.Library, reqs []store.DigestRequest) l
 }
 
 // decisionMail returns the AfterWrite that tells the patron, in the
-// transaction of a save of their record, of the library's decision, if the
-// save made one: validated, the end date moved, or refused. before is the
-// patron as read before the save.
-func (s *Server) decisionMail(ctx context.Context, before sesame.Patron) store.AfterWrite {
+// transaction of a save of their record, of the library's decision among
+// changes (sesame.Transition): validated, renewed, end date corrected, or
+// refused. A validation lists the resources it opens and those still
+// waiting for the library.
+func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) store.AfterWrite {
 	return func(tx *sql.Tx, p *sesame.Patron) error {
-		validated := p.Status == sesame.StatusValidated && (before.Status != sesame.StatusValidated || before.ValidUntil != p.ValidUntil)
-		refused := p.Status == sesame.StatusRefused && before.Status != sesame.StatusRefused
-		if !validated && !refused {
-			return nil
-		}
-		lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
-		if err != nil {
-			return err
-		}
-		network := s.networkName(ctx)
-		renewal := before.Status == sesame.StatusToRevalidate || before.Status == sesame.StatusValidated
-		var l letter
-		switch {
-		case validated:
-			verb := "validé"
-			if renewal {
-				verb = "renouvelé"
+		for _, c := range changes {
+			switch c.Kind {
+			case sesame.ChangeValidated, sesame.ChangeRenewed, sesame.ChangeEndDateCorrected, sesame.ChangeRefused:
+				l, err := s.decisionLetter(ctx, tx, p, c)
+				if err != nil {
+					return err
+				}
+				return s.enqueueLetter(ctx, tx, l)
 			}
-			l = s.patronLetter(p, "Votre compte est validé jusqu'au "+p.ValidUntil.String())
-			l.add(block{Text: lib.Name + " a " + verb + " votre compte aux ressources numériques de " + network +
-				". Il est valable jusqu'au " + p.ValidUntil.String() + " inclus."})
-			l.add(block{Text: "Vos ressources, et le bouton « Accéder » de chacune, sont dans « Mon compte »."})
-		case renewal:
+		}
+		return nil
+	}
+}
+
+// decisionLetter is the mail of one decision c on p.
+func (s *Server) decisionLetter(ctx context.Context, tx *sql.Tx, p *sesame.Patron, c sesame.Change) (letter, error) {
+	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+	if err != nil {
+		return letter{}, err
+	}
+	network := s.networkName(ctx)
+	var l letter
+	switch c.Kind {
+	case sesame.ChangeValidated, sesame.ChangeRenewed:
+		verb := "validé"
+		if c.Kind == sesame.ChangeRenewed {
+			verb = "renouvelé"
+		}
+		l = s.patronLetter(p, "Votre compte est validé jusqu'au "+p.ValidUntil.String())
+		l.add(block{Text: lib.Name + " a " + verb + " votre compte aux ressources numériques de " + network +
+			". Il est valable jusqu'au " + p.ValidUntil.String() + " inclus."})
+		names, err := s.store.GrantNamesTx(ctx, tx, p.ID)
+		if err != nil {
+			return letter{}, err
+		}
+		if open := names[sesame.GrantValidated]; len(open) > 0 {
+			l.add(block{Text: "Ressources validées, à ouvrir depuis « Mon compte » avec le bouton « Accéder » de chacune :", Items: plainItems(open)})
+		}
+		if waiting := names[sesame.GrantPending]; len(waiting) > 0 {
+			l.add(block{Text: "Ressources demandées, encore en attente de la décision de votre bibliothèque :", Items: plainItems(waiting)})
+			l.add(block{Text: "Vous recevrez un courriel dès qu'elle en aura activé."})
+		} else if len(names[sesame.GrantValidated]) == 0 {
+			l.add(block{Text: "Aucune ressource n'est encore activée sur votre compte : demandez-en depuis « Mon compte »."})
+		}
+	case sesame.ChangeEndDateCorrected:
+		l = s.patronLetter(p, "La date de fin de votre compte est corrigée : "+p.ValidUntil.String())
+		l.add(block{Text: lib.Name + " a corrigé la date de fin de validité de votre compte aux ressources numériques de " + network +
+			". Il est valable jusqu'au " + p.ValidUntil.String() + " inclus."})
+	case sesame.ChangeRefused:
+		if c.Renewal {
 			l = s.patronLetter(p, "Votre demande de renouvellement est refusée")
 			l.add(block{Text: lib.Name + " a refusé votre demande de renouvellement aux ressources numériques de " + network + "."})
-		default:
+		} else {
 			l = s.patronLetter(p, "Votre inscription est refusée")
 			l.add(block{Text: lib.Name + " a refusé votre inscription aux ressources numériques de " + network + "."})
 		}
-		if refused {
-			if p.RefusalReason != "" {
-				l.add(block{Text: "Motif : « " + p.RefusalReason + " »"})
-			}
-			l.add(block{Text: "Pour en savoir plus, adressez-vous à votre bibliothèque : " + lib.Name + ", " + lib.ContactEmail + "."})
+		if p.RefusalReason != "" {
+			l.add(block{Text: "Motif : « " + p.RefusalReason + " »"})
 		}
-		l.add(block{Link: "Ouvrir « Mon compte »", URL: s.cfg.BaseURL + "/mon-compte"})
-		return s.enqueueLetter(ctx, tx, l)
+		l.add(block{Text: "Pour en savoir plus, adressez-vous à votre bibliothèque : " + lib.Name + ", " + lib.ContactEmail + "."})
 	}
+	l.add(block{Link: "Ouvrir « Mon compte »", URL: s.cfg.BaseURL + "/mon-compte"})
+	return l, nil
 }
 
 // resourcesMail returns the AfterGrants that tells the patron, in the

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/url"
 
-	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/oidc"
 )
@@ -89,7 +88,7 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/connexion?suite="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	case errors.As(err, &refusal):
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + refusal.Resource + " »",
-			Section: "mon-compte", Content: refusalPage{Message: sesame.ErrorMessage(refusal.Err)}})
+			Section: "mon-compte", Content: refusalOf(refusal.Err)})
 	default:
 		s.fail(w, r, err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/url"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/store"
 )
@@ -91,18 +92,11 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 
-// attemptAccess applies "patron attempts access now", saves an expiry and
-// reports whether the account is Expiré.
+// attemptAccess applies "patron attempts access now" through the gate, the
+// one path that expires an account when it is used, and reports whether the
+// account is Expiré.
 func (s *Server) attemptAccess(r *http.Request, patronID int64) (bool, error) {
-	today := s.today()
-	p, err := s.store.UpdatePatron(r.Context(), store.NetworkScope(), patronID, 0, sesame.Actor{PatronID: patronID, Label: "Sésame"},
-		func(p *sesame.Patron) (store.Change, error) {
-			if !p.AttemptAccess(today) {
-				return store.Change{}, nil
-			}
-			return store.Change{Action: "expiration",
-				Detail: "Statut : « Validé » → « Expiré » : date de fin de validité (" + p.ValidUntil.String() + ") dépassée lors de la connexion de l'usager."}, nil
-		})
+	p, err := s.gate.AttemptAccess(r.Context(), patronID, access.UseLogin)
 	if err != nil {
 		return false, err
 	}
@@ -148,7 +142,7 @@ func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request) {
 			if err := p.RequestRenewal(); err != nil {
 				return store.Change{}, err
 			}
-			return store.Change{Action: "renouvellement", Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte.",
+			return store.Change{Action: sesame.ActionRenewalRequest, Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte.",
 				Then: s.libraryNotice(r.Context(), sesame.RequestRenewal)}, nil
 		})
 	if err != nil {

@@ -57,7 +57,7 @@ const (
 // a refused one has nothing to ask for.
 func mayRequestResources(p *sesame.Patron, today sesame.Date) error {
 	switch {
-	case p.Status == sesame.StatusExpired || (p.Status == sesame.StatusValidated && !p.ValidOn(today)):
+	case sesame.CanOpen(p, nil, nil, today).AccountClosed():
 		return sesame.Errorf(sesame.EForbidden, "Votre compte a expiré : demandez d'abord son renouvellement. Vous pourrez ensuite demander d'autres ressources.")
 	case p.Status == sesame.StatusRefused:
 		return sesame.Errorf(sesame.EForbidden, "Votre bibliothèque a refusé votre inscription : vous ne pouvez pas demander de ressources. Contactez-la pour en savoir plus.")
@@ -94,16 +94,25 @@ func (p accountPage) StateWord(g store.GrantView) string {
 	return ""
 }
 
+// CanOpen is the access rule's answer for one of the patron's resources
+// today: the page words it and offers « Accéder » from it.
+func (p accountPage) CanOpen(g store.GrantView) sesame.AccessReason {
+	return sesame.CanOpen(p.Patron, nil, &sesame.Grant{PatronID: p.Patron.ID, ResourceID: g.Resource.ID, State: g.State}, p.today)
+}
+
+// MayOpen reports whether « Accéder » opens that resource today.
+func (p accountPage) MayOpen(g store.GrantView) bool { return p.CanOpen(g) == sesame.AccessGranted }
+
 // StateText says what a grant's state means for the patron, now.
 func (p accountPage) StateText(g store.GrantView) string {
 	switch g.State {
 	case sesame.GrantPending:
 		return "Votre bibliothèque doit valider cette demande."
 	case sesame.GrantValidated:
-		switch {
-		case p.Patron.Status == sesame.StatusValidated && p.Patron.ValidOn(p.today):
+		switch reason := p.CanOpen(g); {
+		case reason == sesame.AccessGranted:
 			return "Vous pouvez y accéder."
-		case p.Patron.Status == sesame.StatusExpired || p.Patron.Status == sesame.StatusValidated:
+		case reason.AccountClosed():
 			return "Vous y accéderez de nouveau quand votre bibliothèque aura renouvelé votre compte."
 		default:
 			return "Vous y accéderez dès que votre bibliothèque aura validé votre compte."
@@ -209,30 +218,35 @@ func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	if version <= 0 {
 		version = -1 // a form without its version is stale, never "any version"
 	}
-	details := sesame.PatronDetails{
-		LastName: sent.Get(sesame.FieldLastName), FirstName: sent.Get(sesame.FieldFirstName),
-		BirthDate: sent.Get(sesame.FieldBirthDate), PostalCode: sent.Get(sesame.FieldPostalCode),
-		Town: sent.Get(sesame.FieldTown),
-	}
+	details := patronDetailsFrom(sent)
 	today := s.today()
-	changed := false
+	changed, consent := false, false
 	_, err := s.store.UpdatePatron(ctx, store.LibraryScope(p.LibraryID), p.ID, version, patronActor(p),
 		func(cur *sesame.Patron) (store.Change, error) {
-			before := snapshot(cur, nil)
+			prior, before := *cur, snapshot(cur, nil)
 			details.CardNumber = cur.CardNumber
 			if err := details.Apply(cur, today); err != nil {
+				return store.Change{}, err
+			}
+			changes, parent, err := s.settle(&prior, cur, sent)
+			if err != nil {
 				return store.Change{}, err
 			}
 			detail := describeChanges(before, snapshot(cur, nil))
 			if detail == "" {
 				return store.Change{}, nil
 			}
-			changed = true
-			return store.Change{Action: "informations", Detail: "Modifié par l'usager depuis « Mon compte » : " + detail}, nil
+			changed, consent = true, sesame.Has(changes, sesame.ChangeConsentRequired)
+			return store.Change{Action: sesame.ActionInformation, Detail: "Modifié par l'usager depuis « Mon compte » : " + detail + consentNote(changes, parent),
+				Then: s.lifecycleEffects(ctx, changes, parent)}, nil
 		})
 	if err == nil {
 		if !changed {
 			redirect(w, r, "/mon-compte", "inchange")
+			return
+		}
+		if consent {
+			redirect(w, r, "/mon-compte", "accord-parental")
 			return
 		}
 		redirect(w, r, "/mon-compte", "informations")
@@ -252,7 +266,7 @@ func (s *Server) myInfoSave(w http.ResponseWriter, r *http.Request) {
 	if code == sesame.EInvalid {
 		page.Form = form{Values: url.Values{}, Errors: sesame.FieldErrorsOf(err)}
 		for _, name := range []string{sesame.FieldLastName, sesame.FieldFirstName, sesame.FieldBirthDate,
-			sesame.FieldPostalCode, sesame.FieldTown} {
+			sesame.FieldPostalCode, sesame.FieldTown, fieldParentName, fieldParentEmail} {
 			page.Form.Values.Set(name, sent.Get(name))
 		}
 		page.Form.Values.Set("version", strconv.Itoa(cur.Version))

@@ -177,11 +177,7 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	details := sesame.PatronDetails{
-		LastName: sent.Get(sesame.FieldLastName), FirstName: sent.Get(sesame.FieldFirstName),
-		BirthDate: sent.Get(sesame.FieldBirthDate), PostalCode: sent.Get(sesame.FieldPostalCode),
-		Town: sent.Get(sesame.FieldTown), CardNumber: sent.Get(sesame.FieldCardNumber),
-	}
+	details := patronDetailsFrom(sent)
 	var p sesame.Patron
 	if err := details.Apply(&p, s.today()); err != nil {
 		fe := sesame.FieldErrorsOf(err)

@@ -61,7 +61,10 @@ func (s *Server) enqueueParentalConsentMail(ctx context.Context, tx *sql.Tx, pl 
 
 // consentPage is the page a parent's link leads to.
 type consentPage struct {
-	Outcome    string // "accord", "accorde", "deja", "compte" or "perime"
+	Outcome string // "accord", "accorde", "deja", "compte" or "perime"
+	// Again is set for the consent asked again of an existing account whose
+	// birth date was corrected (consent_again.go), not for a registration.
+	Again      bool
 	Token      string // for the "accord" form
 	ParentName string
 	Child      string // Prénom Nom

@@ -79,9 +79,8 @@ func parsePages(loc *time.Location) (*pages, error) {
 			}
 			return "/static/" + name
 		},
-		"field":       newField,
-		"statuses":    func() []sesame.Status { return sesame.Statuses },
-		"expiredNote": func() string { return sesame.ExpiredNotice },
+		"field":    newField,
+		"statuses": func() []sesame.Status { return sesame.Statuses },
 	}
 	for _, name := range pageNames {
 		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
@@ -122,7 +121,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		if counts == nil {
 			counts, _ = s.store.StatusCounts(ctx, scopeOf(l.Staff))
 		}
-		l.Awaiting = counts[sesame.StatusToValidate] + counts[sesame.StatusToRevalidate]
+		l.Awaiting, _ = s.store.AwaitingCount(ctx, scopeOf(l.Staff), counts)
 	}
 	if l.Notice == "" {
 		l.Notice = notices[r.URL.Query().Get("ok")]
@@ -167,6 +166,7 @@ var notices = map[string]string{
 
 	// The patron's own changes from "Mon compte".
 	"informations":        "Vos informations ont été enregistrées.",
+	"accord-parental":     "Vos informations ont été enregistrées. Avant 15 ans, votre inscription demande l'accord de votre parent ou tuteur légal : nous lui avons écrit. Votre compte est « À valider » en attendant.",
 	"motdepassechange":    "Votre mot de passe a été changé. Vos autres sessions, sur d'autres appareils, ont été fermées.",
 	"ressourcesdemandees": "Votre demande est envoyée à votre bibliothèque : les ressources demandées sont « en attente » de sa validation.",
 	"dejademandees":       "Ces ressources étaient déjà demandées ou validées : rien n'a changé.",

@@ -43,6 +43,8 @@ func (s *Server) routes() []route {
 		{"POST /inscription/confirmer/{token}", auth.Public, s.confirmRegistration},
 		{"GET /inscription/accord/{token}", auth.Public, s.parentalConsentForm},
 		{"POST /inscription/accord/{token}", auth.Public, s.parentalConsent},
+		{"GET " + consentAgainPath + "{token}", auth.Public, s.consentAgainForm},
+		{"POST " + consentAgainPath + "{token}", auth.Public, s.consentAgain},
 		{"GET /inscription/renvoyer", auth.Public, s.resendForm},
 		{"POST /inscription/renvoyer", auth.Public, s.resend},
 		{"GET /mon-compte", auth.Patron, s.myAccount},

@@ -75,7 +75,7 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 	if sesame.ErrorCode(err) == sesame.EForbidden {
 		s.log.Info("accès refusé", "patron", p.ID, "resource", pd.Resource.Slug, "connector", pd.Connector.ID, "reason", sesame.ErrorMessage(err))
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + pd.Resource.Name + " »", Section: "mon-compte",
-			Content: refusalPage{Message: sesame.ErrorMessage(err)}})
+			Content: refusalOf(err)})
 		return
 	}
 	if err != nil {

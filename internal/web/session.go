@@ -132,7 +132,7 @@ func (s *Server) finishStaffLogin(w http.ResponseWriter, r *http.Request, st *se
 	if err := s.setDeviceCookie(w, r, s.deviceCookieName(), auth.AccountKey(st.Login)); err != nil {
 		s.log.Error("cookie d'appareil", "err", err)
 	}
-	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, "connexion", detail); err != nil {
+	if err := s.store.Audit(ctx, actorOf(st), st.LibraryID, sesame.ActionLogin, detail); err != nil {
 		s.log.Error("audit", "err", err)
 	}
 	s.log.Info("connexion", "login", st.Login)

@@ -278,19 +278,10 @@ func librariesChart(rep *stats.Report, top []stats.Row) stats.Chart {
 		"lancement", "lancements", names, values)
 }
 
-// decisionAction names a staff decision on the Statut tab in the audit
-// trail, so that the statistics can count validations, refusals and
-// renewals: prior is the account before the decision, p after it.
-func decisionAction(prior, p *sesame.Patron) string {
-	switch {
-	case p.Status == sesame.StatusRefused && prior.Status != sesame.StatusRefused:
-		return store.ActionRefusal
-	case p.Status == sesame.StatusValidated && prior.Status == sesame.StatusToRevalidate:
-		return store.ActionRenewal
-	case p.Status == sesame.StatusValidated && prior.Status == sesame.StatusValidated && p.ValidUntil.After(prior.ValidUntil):
-		return store.ActionRenewal // renewed before its end
-	case p.Status == sesame.StatusValidated && prior.Status != sesame.StatusValidated:
-		return store.ActionValidation
-	}
-	return "statut" // a refusal's reason corrected, an end date moved back
+// decisionAction names a save of the Statut tab in the audit trail, from
+// its changes (sesame.Transition), so that the statistics count
+// validations, refusals and renewals: an end date moved back is a
+// correction, "statut", never a renewal.
+func decisionAction(changes []sesame.Change) sesame.AuditAction {
+	return sesame.ActionOf(changes, sesame.ActionStatus)
 }

@@ -137,7 +137,9 @@ func TestStatsFigures(t *testing.T) {
 		{"library A, users of each month", "fouesnant", "/statistiques" + novDec, "Usagers actifs de chaque mois",
 			"Mois | =SOMME(A1) | Livres numériques | PressReader | Tout apprendre\n11/2026 | 1 | 0 | 0 | 0\n12/2026 | 1 | 1 | 0 | 0\n"},
 		{"library A, accounts", "fouesnant", "/statistiques" + novDec, "Inscriptions, validations",
-			"Mois | Inscriptions | Validations | Refus | Renouvellements | Expirations\n11/2026 | 1 | 0 | 0 | 0 | 0\n12/2026 | 0 | 1 | 0 | 0 | 0\nTotal | 1 | 1 | 0 | 0 | 0\n"},
+			// Anne registered on 17/12/2021: her account, created in November
+			// 2026, is one of December 2021's registrations, not November's.
+			"Mois | Inscriptions | Validations | Refus | Renouvellements | Expirations\n11/2026 | 0 | 0 | 0 | 0 | 0\n12/2026 | 0 | 1 | 0 | 0 | 0\nTotal | 0 | 1 | 0 | 0 | 0\n"},
 		{"library B, launches by month", "quimper", "/statistiques" + novDec, "Lancements par ressource et par mois",
 			"Mois | =SOMME(A1) | Livres numériques | PressReader | Tout apprendre | Total\n11/2026 | 0 | 2 | 0 | 0 | 2\n12/2026 | 0 | 1 | 0 | 0 | 1\nTotal | 0 | 3 | 0 | 0 | 3\n"},
 		{"library B, year", "quimper", "/statistiques?periode=annee&annee=2026", "Usagers actifs et lancements par ressource",
@@ -147,7 +149,8 @@ func TestStatsFigures(t *testing.T) {
 		{"network, by library", "admin", "/admin/statistiques" + novDec, "Usagers actifs et lancements par bibliothèque",
 			"Bibliothèque | Usagers actifs | Lancements\nMédiathèque de Fouesnant (FOUESNANT) | 1 | 3\nMédiathèque de Quimper (QUIMPER) | 1 | 3\nToutes les bibliothèques | 2 | 6\n"},
 		{"network, accounts", "admin", "/admin/statistiques" + novDec, "Inscriptions, validations",
-			"Mois | Inscriptions | Validations | Refus | Renouvellements | Expirations\n11/2026 | 2 | 0 | 0 | 0 | 0\n12/2026 | 0 | 1 | 0 | 0 | 0\nTotal | 2 | 1 | 0 | 0 | 0\n"},
+			// Anne and Yann registered on 17/12/2021, not in November 2026.
+			"Mois | Inscriptions | Validations | Refus | Renouvellements | Expirations\n11/2026 | 0 | 0 | 0 | 0 | 0\n12/2026 | 0 | 1 | 0 | 0 | 0\nTotal | 0 | 1 | 0 | 0 | 0\n"},
 		{"network, one library chosen", "admin", "/admin/statistiques" + novDec + "&bibliotheque=quimper", "Lancements par ressource et par mois",
 			"Mois | =SOMME(A1) | Livres numériques | PressReader | Tout apprendre | Total\n11/2026 | 0 | 2 | 0 | 0 | 2\n12/2026 | 0 | 1 | 0 | 0 | 1\nTotal | 0 | 3 | 0 | 0 | 3\n"},
 	}

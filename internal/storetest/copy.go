@@ -1,4 +1,4 @@
-package store_test
+package storetest
 
 import (
 	"context"
@@ -13,10 +13,7 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/store"
-	"github.com/bdf29/sesame/internal/storetest"
 )
-
-var copyActor = sesame.Actor{Label: "test"}
 
 // tickingClock moves on by a little more than a millisecond at each reading,
 // with nanoseconds, so that every timestamp differs and is truncated.
@@ -58,26 +55,26 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 			t.Fatal(err)
 		}
 	}
-	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18, StaffMFARequired: true}, copyActor))
+	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18, StaffMFARequired: true}, sys))
 	for i, code := range []string{"FOUESNANT", "QUIMPER", "ERGUE"} {
-		id, err := st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: code, ContactEmail: fmt.Sprintf("lib%d@example.org", i)}, copyActor)
+		id, err := st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: code, ContactEmail: fmt.Sprintf("lib%d@example.org", i)}, sys)
 		must(err)
 		n.libs = append(n.libs, id)
 	}
-	must(st.UpdateLibrary(ctx, sesame.Library{ID: n.libs[2], Code: "ERGUE", Name: "Fermée", Town: "Ergué", ContactEmail: "e@example.org", Disabled: true}, copyActor))
+	must(st.UpdateLibrary(ctx, sesame.Library{ID: n.libs[2], Code: "ERGUE", Name: "Fermée", Town: "Ergué", ContactEmail: "e@example.org", Disabled: true}, sys))
 	for _, slug := range []string{"pressreader", "tout-apprendre", "brief-me"} {
-		id, err := st.CreateResource(ctx, sesame.Resource{Slug: slug, Name: strings.ToUpper(slug), Description: "d", URL: "https://example.org/" + slug}, copyActor)
+		id, err := st.CreateResource(ctx, sesame.Resource{Slug: slug, Name: strings.ToUpper(slug), Description: "d", URL: "https://example.org/" + slug}, sys)
 		must(err)
 		n.res = append(n.res, id)
 	}
-	must(st.UpdateResource(ctx, sesame.Resource{ID: n.res[2], Slug: "brief-me", Name: "Brief.me", Description: "plus servie", URL: "https://example.org/", Disabled: true}, copyActor))
-	admin, err := st.CreateStaff(ctx, sesame.Staff{Login: "admin", Name: "Admin", Role: sesame.RoleAdmin, PasswordHash: "$argon2id$admin"}, copyActor)
+	must(st.UpdateResource(ctx, sesame.Resource{ID: n.res[2], Slug: "brief-me", Name: "Brief.me", Description: "plus servie", URL: "https://example.org/", Disabled: true}, sys))
+	admin, err := st.CreateStaff(ctx, sesame.Staff{Login: "admin", Name: "Admin", Role: sesame.RoleAdmin, PasswordHash: "$argon2id$admin"}, sys) // #nosec G101 -- a made-up hash, for a test store only
 	must(err)
-	_, err = st.CreateStaff(ctx, sesame.Staff{Login: "fouesnant", Name: "Accueil", Role: sesame.RoleLibrary, LibraryID: n.libs[0], PasswordHash: "$argon2id$lib"}, copyActor)
+	_, err = st.CreateStaff(ctx, sesame.Staff{Login: "fouesnant", Name: "Accueil", Role: sesame.RoleLibrary, LibraryID: n.libs[0], PasswordHash: "$argon2id$lib"}, sys) // #nosec G101 -- a made-up hash, for a test store only
 	must(err)
-	gone, err := st.CreateStaff(ctx, sesame.Staff{Login: "parti", Name: "Parti", Role: sesame.RoleLibrary, LibraryID: n.libs[1], PasswordHash: "$argon2id$gone"}, copyActor)
+	gone, err := st.CreateStaff(ctx, sesame.Staff{Login: "parti", Name: "Parti", Role: sesame.RoleLibrary, LibraryID: n.libs[1], PasswordHash: "$argon2id$gone"}, sys) // #nosec G101 -- a made-up hash, for a test store only
 	must(err)
-	must(st.UpdateStaff(ctx, sesame.Staff{ID: gone, Login: "parti", Name: "Parti", Role: sesame.RoleLibrary, LibraryID: n.libs[1], Disabled: true}, copyActor))
+	must(st.UpdateStaff(ctx, sesame.Staff{ID: gone, Login: "parti", Name: "Parti", Role: sesame.RoleLibrary, LibraryID: n.libs[1], Disabled: true}, sys))
 
 	statuses := []sesame.Status{sesame.StatusToValidate, sesame.StatusValidated, sesame.StatusRefused, sesame.StatusExpired, sesame.StatusToRevalidate}
 	patron := func(i int) store.NewPatron {
@@ -94,7 +91,7 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 		return store.NewPatron{Patron: p, PasswordHash: fmt.Sprintf("$argon2id$p%d", i), ResourceIDs: n.res[:1+i%2]}
 	}
 	for i := range 5 {
-		id, err := st.CreatePatron(ctx, patron(i), copyActor)
+		id, err := st.CreatePatron(ctx, patron(i), sys)
 		must(err)
 		n.patrons = append(n.patrons, id)
 	}
@@ -102,10 +99,10 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	for i := 5; i < 50; i++ {
 		batch = append(batch, patron(i))
 	}
-	must(st.BulkCreatePatrons(ctx, batch, copyActor))
+	must(st.BulkCreatePatrons(ctx, batch, sys))
 	lefevre := patron(50)
 	lefevre.Patron.LastName, lefevre.Patron.FirstName, lefevre.Patron.Email = "Lefèvre", "Maëlle", "maelle@example.org"
-	n.lefevre, err = st.CreatePatron(ctx, lefevre, copyActor)
+	n.lefevre, err = st.CreatePatron(ctx, lefevre, sys)
 	must(err)
 
 	page, err := st.ListPatrons(ctx, store.NetworkScope(), store.PatronFilter{Limit: 100})
@@ -119,18 +116,18 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 		_, err := st.SetGrants(ctx, store.NetworkScope(), id, n.res[:2], sesame.GrantValidated, sesame.Actor{Label: "usager", PatronID: id})
 		must(err)
 	}
-	_, err = st.UpdatePatron(ctx, store.NetworkScope(), n.patrons[3], 0, copyActor, func(p *sesame.Patron) (store.Change, error) {
+	_, err = st.UpdatePatron(ctx, store.NetworkScope(), n.patrons[3], 0, sys, func(p *sesame.Patron) (store.Change, error) {
 		p.Status, p.LibraryID = sesame.StatusRefused, n.libs[2]
 		return store.Change{Action: "modification", Detail: "test"}, nil
 	})
 	must(err)
 	n.deletedID = n.patrons[5]
-	must(st.DeletePatron(ctx, store.NetworkScope(), n.deletedID, copyActor))
+	must(st.DeletePatron(ctx, store.NetworkScope(), n.deletedID, sys))
 	n.patrons = append(n.patrons[:5], n.patrons[6:]...)
 
 	// A CAS pseudonym, copied, with its ticket and a login ticket, left behind.
 	casConnector, err := st.CreateConnector(ctx, sesame.Connector{ResourceID: n.res[0], Kind: sesame.ConnectorCAS,
-		CAS: sesame.CASSettings{ServicePrefix: "https://pressreader.example/"}}, copyActor)
+		CAS: sesame.CASSettings{ServicePrefix: "https://pressreader.example/"}}, sys)
 	must(err)
 	_, err = st.IssueCASTicket(ctx, store.CASTicket{Hash: "cas-ticket-hash", Service: "https://pressreader.example/login",
 		PatronID: n.patrons[0], ConnectorID: casConnector, AuthAt: time.Now(), ExpiresAt: time.Now().Add(10 * time.Second),
@@ -139,7 +136,7 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	must(st.SaveCASLogin(ctx, "cas-login-hash", store.CASLogin{CreatedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
 	// A SAML request waiting for its patron, left behind.
 	samlConnector, err := st.CreateConnector(ctx, sesame.Connector{ResourceID: n.res[0], Kind: sesame.ConnectorSAML,
-		SAML: sesame.SAMLSettings{EntityID: "https://vendeur.example/saml", Metadata: "<EntityDescriptor/>"}}, copyActor)
+		SAML: sesame.SAMLSettings{EntityID: "https://vendeur.example/saml", Metadata: "<EntityDescriptor/>"}}, sys)
 	must(err)
 	must(st.SaveSAMLRequest(ctx, "saml-handle-hash", store.SAMLRequest{ConnectorID: samlConnector, RequestID: "id-1",
 		IssuedAt: time.Now(), ACSURL: "https://vendeur.example/acs", ReceivedAt: time.Now(), ExpiresAt: time.Now().Add(time.Hour)}))
@@ -200,19 +197,12 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	return n
 }
 
-// copyTargets are the engines a network is copied into.
-var copyTargets = []struct {
-	name string
-	open func(t testing.TB) (*store.Store, string)
-}{
-	{"sqlite", func(t testing.TB) (*store.Store, string) {
-		dsn := filepath.Join(t.TempDir(), "production.db")
-		return openCopyTarget(t, dsn), dsn
-	}},
-	{"postgres", func(t testing.TB) (*store.Store, string) {
-		dsn := storetest.PostgresDSN(t)
-		return openCopyTarget(t, dsn), dsn
-	}},
+// copyTarget opens a fresh database of open's engine without migrating
+// it, and returns it with its DSN.
+func copyTarget(t testing.TB, open Opener) (*store.Store, string) {
+	t.Helper()
+	dsn := freshDSN(t, open)
+	return openCopyTarget(t, dsn), dsn
 }
 
 // openCopyTarget opens dsn without migrating it: Copy must do it.
@@ -226,171 +216,163 @@ func openCopyTarget(t testing.TB, dsn string) *store.Store {
 	return st
 }
 
-func TestCopy(t *testing.T) {
-	for _, tt := range copyTargets {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			src := newSourceNetwork(t)
-			dst, dsn := tt.open(t)
+func testCopy(t *testing.T, open Opener) {
+	ctx := context.Background()
+	src := newSourceNetwork(t)
+	dst, dsn := copyTarget(t, open)
 
-			var calls []string
-			report, err := store.Copy(ctx, src.st, dst, func(table string, done, total int) {
-				if done > total {
-					t.Errorf("progress of %s: %d done of %d", table, done, total)
-				}
-				calls = append(calls, fmt.Sprintf("%s %d/%d", table, done, total))
-			})
-			if err != nil {
-				t.Fatalf("copy: %v", err)
-			}
-			if !report.Counted {
-				t.Error("the report has no counts of the target")
-			}
-			want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1, "cas_users": 1, "saml_identity": 1, "oidc_keys": 2, "staff_recovery_codes": 2}
-			for _, tc := range report.Tables {
-				if tc.Source != tc.Target || tc.Written != tc.Source {
-					t.Errorf("%s: got source %d, written %d, target %d; want all equal", tc.Table, tc.Source, tc.Written, tc.Target)
-				}
-				if n, ok := want[tc.Table]; ok && tc.Source != n {
-					t.Errorf("%s: got %d rows, want %d", tc.Table, tc.Source, n)
-				}
-			}
-			var tables []string
-			for _, tc := range report.Tables {
-				tables = append(tables, tc.Table)
-			}
-			if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
-				t.Errorf("tables: got %s, want %s", got, want)
-			}
-			if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests staff_pending_logins server_keys"; got != want {
-				t.Errorf("not copied: got %q, want %q", got, want)
-			}
-			if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {
-				t.Errorf("last progress: got %q, want jobs done", last)
-			}
+	var calls []string
+	report, err := store.Copy(ctx, src.st, dst, func(table string, done, total int) {
+		if done > total {
+			t.Errorf("progress of %s: %d done of %d", table, done, total)
+		}
+		calls = append(calls, fmt.Sprintf("%s %d/%d", table, done, total))
+	})
+	if err != nil {
+		t.Fatalf("copy: %v", err)
+	}
+	if !report.Counted {
+		t.Error("the report has no counts of the target")
+	}
+	want := map[string]int{"network": 1, "libraries": 3, "resources": 3, "staff": 3, "patrons": 50, "mail_outbox": 2, "jobs": 1, "cas_users": 1, "saml_identity": 1, "oidc_keys": 2, "staff_recovery_codes": 2}
+	for _, tc := range report.Tables {
+		if tc.Source != tc.Target || tc.Written != tc.Source {
+			t.Errorf("%s: got source %d, written %d, target %d; want all equal", tc.Table, tc.Source, tc.Written, tc.Target)
+		}
+		if n, ok := want[tc.Table]; ok && tc.Source != n {
+			t.Errorf("%s: got %d rows, want %d", tc.Table, tc.Source, n)
+		}
+	}
+	var tables []string
+	for _, tc := range report.Tables {
+		tables = append(tables, tc.Table)
+	}
+	if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
+		t.Errorf("tables: got %s, want %s", got, want)
+	}
+	if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations consent_requests sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests staff_pending_logins server_keys"; got != want {
+		t.Errorf("not copied: got %q, want %q", got, want)
+	}
+	if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {
+		t.Errorf("last progress: got %q, want jobs done", last)
+	}
 
-			checkSameNetwork(t, src, dst)
-			checkSameRows(t, src.path, dsn)
+	checkSameNetwork(t, src, dst)
+	checkSameRows(t, src.path, dsn)
 
-			// Search works on the target, accents folded, through the
-			// trigram table on SQLite.
-			page, err := dst.ListPatrons(ctx, store.LibraryScope(src.libs[0]), store.PatronFilter{Query: "lefevre mae"})
+	// Search works on the target, accents folded, through the
+	// trigram table on SQLite.
+	page, err := dst.ListPatrons(ctx, store.LibraryScope(src.libs[0]), store.PatronFilter{Query: "lefevre mae"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Total != 1 || len(page.Rows) != 1 || page.Rows[0].ID != src.lefevre {
+		t.Errorf("search lefevre: got %d rows (total %d), want patron %d", len(page.Rows), page.Total, src.lefevre)
+	}
+	for _, q := range []string{"nom0", "example", "c0001", "p4"} {
+		for _, sc := range []store.Scope{store.NetworkScope(), store.LibraryScope(src.libs[1])} {
+			f := store.PatronFilter{Query: q, Limit: 100}
+			want, err := src.st.ListPatrons(ctx, sc, f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if page.Total != 1 || len(page.Rows) != 1 || page.Rows[0].ID != src.lefevre {
-				t.Errorf("search lefevre: got %d rows (total %d), want patron %d", len(page.Rows), page.Total, src.lefevre)
-			}
-			for _, q := range []string{"nom0", "example", "c0001", "p4"} {
-				for _, sc := range []store.Scope{store.NetworkScope(), store.LibraryScope(src.libs[1])} {
-					f := store.PatronFilter{Query: q, Limit: 100}
-					want, err := src.st.ListPatrons(ctx, sc, f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					got, err := dst.ListPatrons(ctx, sc, f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					if got.Total != want.Total || len(got.Rows) != len(want.Rows) || want.Total == 0 {
-						t.Errorf("search %q in %+v: got %d rows (total %d), want %d (total %d)", q, sc, len(got.Rows), got.Total, len(want.Rows), want.Total)
-					}
-				}
-			}
-
-			// Sessions are not copied.
-			if _, err := dst.SessionByHash(ctx, "token-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
-				t.Errorf("session on the target: got %v, want not found", err)
-			}
-			if _, err := dst.PendingLoginByHash(ctx, "pending-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
-				t.Errorf("login waiting for its code on the target: got %v, want not found", err)
-			}
-
-			// New rows get new ids: the sequences moved past the copied ones.
-			lib, err := dst.CreateLibrary(ctx, sesame.Library{Code: "BENODET", Name: "n", Town: "t", ContactEmail: "c@example.org"}, copyActor)
+			got, err := dst.ListPatrons(ctx, sc, f)
 			if err != nil {
-				t.Fatalf("create a library on the target: %v", err)
+				t.Fatal(err)
 			}
-			id, err := dst.CreatePatron(ctx, store.NewPatron{Patron: sesame.Patron{LibraryID: lib, LastName: "Nouveau", FirstName: "Né",
-				Email: "nouveau@example.org", BirthDate: sesame.MustDate(2000, 1, 1), RegisteredOn: sesame.MustDate(2026, 3, 3),
-				Status: sesame.StatusToValidate}, ResourceIDs: src.res[:1]}, copyActor)
-			if err != nil {
-				t.Fatalf("create a patron on the target: %v", err)
+			if got.Total != want.Total || len(got.Rows) != len(want.Rows) || want.Total == 0 {
+				t.Errorf("search %q in %+v: got %d rows (total %d), want %d (total %d)", q, sc, len(got.Rows), got.Total, len(want.Rows), want.Total)
 			}
-			if id <= src.lefevre {
-				t.Errorf("new patron id %d, want above %d", id, src.lefevre)
-			}
-			if _, err := dst.CreateStaff(ctx, sesame.Staff{Login: "nouveau", Name: "n", Role: sesame.RoleAdmin, PasswordHash: "h"}, copyActor); err != nil {
-				t.Errorf("create staff on the target: %v", err)
-			}
-			if err := dst.Enqueue(ctx, "mail", "{}", time.Now()); err != nil {
-				t.Errorf("enqueue a job on the target: %v", err)
-			}
-		})
+		}
+	}
+
+	// Sessions are not copied.
+	if _, err := dst.SessionByHash(ctx, "token-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("session on the target: got %v, want not found", err)
+	}
+	if _, err := dst.PendingLoginByHash(ctx, "pending-hash"); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("login waiting for its code on the target: got %v, want not found", err)
+	}
+
+	// New rows get new ids: the sequences moved past the copied ones.
+	lib, err := dst.CreateLibrary(ctx, sesame.Library{Code: "BENODET", Name: "n", Town: "t", ContactEmail: "c@example.org"}, sys)
+	if err != nil {
+		t.Fatalf("create a library on the target: %v", err)
+	}
+	id, err := dst.CreatePatron(ctx, store.NewPatron{Patron: sesame.Patron{LibraryID: lib, LastName: "Nouveau", FirstName: "Né",
+		Email: "nouveau@example.org", BirthDate: sesame.MustDate(2000, 1, 1), RegisteredOn: sesame.MustDate(2026, 3, 3),
+		Status: sesame.StatusToValidate}, ResourceIDs: src.res[:1]}, sys)
+	if err != nil {
+		t.Fatalf("create a patron on the target: %v", err)
+	}
+	if id <= src.lefevre {
+		t.Errorf("new patron id %d, want above %d", id, src.lefevre)
+	}
+	if _, err := dst.CreateStaff(ctx, sesame.Staff{Login: "nouveau", Name: "n", Role: sesame.RoleAdmin, PasswordHash: "h"}, sys); err != nil {
+		t.Errorf("create staff on the target: %v", err)
+	}
+	if err := dst.Enqueue(ctx, "mail", "{}", time.Now()); err != nil {
+		t.Errorf("enqueue a job on the target: %v", err)
 	}
 }
 
-func TestCopyAgain(t *testing.T) {
-	for _, tt := range copyTargets {
-		t.Run(tt.name, func(t *testing.T) {
-			ctx := context.Background()
-			src := newSourceNetwork(t)
-			dst, _ := tt.open(t)
-
-			// Interrupted once the patrons are in: their page is committed,
-			// the grants are not begun.
-			stopped, stop := context.WithCancel(ctx)
-			defer stop()
-			report, err := store.Copy(stopped, src.st, dst, func(table string, done, total int) {
-				if table == "grants" {
-					stop()
-				}
-			})
-			if err == nil {
-				t.Fatal("copy went on after its context ended")
-			}
-			if report.Counted {
-				t.Error("an interrupted copy reports counts of the target")
-			}
-
-			for i, wantWritten := range []func(table string, source int) int{
-				func(table string, source int) int { // resumed: the patrons are there
-					switch table {
-					case "network", "libraries", "resources", "staff", "staff_recovery_codes", "patrons", "patron_counts":
-						return 0
-					}
-					return source
-				},
-				func(string, int) int { return 0 }, // and again: nothing left to write
-			} {
-				report, err := store.Copy(ctx, src.st, dst, nil)
-				if err != nil {
-					t.Fatalf("run %d: %v", i+2, err)
-				}
-				for _, tc := range report.Tables {
-					if want := wantWritten(tc.Table, tc.Source); tc.Written != want || tc.Target != tc.Source {
-						t.Errorf("run %d, %s: got source %d, written %d, target %d; want %d written and the target as the source",
-							i+2, tc.Table, tc.Source, tc.Written, tc.Target, want)
-					}
-				}
-			}
-			checkSameNetwork(t, src, dst)
-		})
-	}
-}
-
-// TestCopyFromPostgres copies the network into PostgreSQL and back into a
-// fresh SQLite file.
-func TestCopyFromPostgres(t *testing.T) {
+func testCopyAgain(t *testing.T, open Opener) {
 	ctx := context.Background()
 	src := newSourceNetwork(t)
-	pg := openCopyTarget(t, storetest.PostgresDSN(t))
-	if _, err := store.Copy(ctx, src.st, pg, nil); err != nil {
+	dst, _ := copyTarget(t, open)
+
+	// Interrupted once the patrons are in: their page is committed,
+	// the grants are not begun.
+	stopped, stop := context.WithCancel(ctx)
+	defer stop()
+	report, err := store.Copy(stopped, src.st, dst, func(table string, done, total int) {
+		if table == "grants" {
+			stop()
+		}
+	})
+	if err == nil {
+		t.Fatal("copy went on after its context ended")
+	}
+	if report.Counted {
+		t.Error("an interrupted copy reports counts of the target")
+	}
+
+	for i, wantWritten := range []func(table string, source int) int{
+		func(table string, source int) int { // resumed: the patrons are there
+			switch table {
+			case "network", "libraries", "resources", "staff", "staff_recovery_codes", "patrons", "patron_counts":
+				return 0
+			}
+			return source
+		},
+		func(string, int) int { return 0 }, // and again: nothing left to write
+	} {
+		report, err := store.Copy(ctx, src.st, dst, nil)
+		if err != nil {
+			t.Fatalf("run %d: %v", i+2, err)
+		}
+		for _, tc := range report.Tables {
+			if want := wantWritten(tc.Table, tc.Source); tc.Written != want || tc.Target != tc.Source {
+				t.Errorf("run %d, %s: got source %d, written %d, target %d; want %d written and the target as the source",
+					i+2, tc.Table, tc.Source, tc.Written, tc.Target, want)
+			}
+		}
+	}
+	checkSameNetwork(t, src, dst)
+}
+
+// testCopyThereAndBack copies the network into open's engine and back into
+// a fresh SQLite file: from PostgreSQL, when open's is PostgreSQL.
+func testCopyThereAndBack(t *testing.T, open Opener) {
+	ctx := context.Background()
+	src := newSourceNetwork(t)
+	there, _ := copyTarget(t, open)
+	if _, err := store.Copy(ctx, src.st, there, nil); err != nil {
 		t.Fatalf("copy into PostgreSQL: %v", err)
 	}
 	back := filepath.Join(t.TempDir(), "back.db")
 	dst := openCopyTarget(t, back)
-	report, err := store.Copy(ctx, pg, dst, nil)
+	report, err := store.Copy(ctx, there, dst, nil)
 	if err != nil {
 		t.Fatalf("copy back into SQLite: %v", err)
 	}
@@ -408,23 +390,23 @@ func TestCopyFromPostgres(t *testing.T) {
 	}
 }
 
-func TestCopyRefusesTheSameStore(t *testing.T) {
+func testCopyRefusesTheSameStore(t *testing.T, open Opener) {
 	src := newSourceNetwork(t)
 	if _, err := store.Copy(context.Background(), src.st, src.st, nil); err == nil || !strings.Contains(err.Error(), "same database") {
 		t.Errorf("got %v, want an error about the same database", err)
 	}
 }
 
-func TestCopyVerifies(t *testing.T) {
+func testCopyVerifies(t *testing.T, open Opener) {
 	ctx := context.Background()
 	src := newSourceNetwork(t)
-	dst, _ := copyTargets[0].open(t)
+	dst, _ := copyTarget(t, open)
 	if _, err := store.Copy(ctx, src.st, dst, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A patron created on the target since: the counts no longer agree,
 	// and Copy says where.
-	if _, err := dst.CreateLibrary(ctx, sesame.Library{Code: "X", Name: "n", Town: "t", ContactEmail: "c@example.org"}, copyActor); err != nil {
+	if _, err := dst.CreateLibrary(ctx, sesame.Library{Code: "X", Name: "n", Town: "t", ContactEmail: "c@example.org"}, sys); err != nil {
 		t.Fatal(err)
 	}
 	_, err := store.Copy(ctx, src.st, dst, nil)
@@ -433,7 +415,7 @@ func TestCopyVerifies(t *testing.T) {
 	}
 }
 
-func TestCopyRefusesUnknownTables(t *testing.T) {
+func testCopyRefusesUnknownTables(t *testing.T, open Opener) {
 	src := newSourceNetwork(t)
 	db, err := sql.Open("sqlite", src.path)
 	if err != nil {
@@ -443,7 +425,7 @@ func TestCopyRefusesUnknownTables(t *testing.T) {
 	if _, err := db.Exec(`CREATE TABLE loans (id INTEGER PRIMARY KEY)`); err != nil {
 		t.Fatal(err)
 	}
-	dst, _ := copyTargets[0].open(t)
+	dst, _ := copyTarget(t, open)
 	report, err := store.Copy(context.Background(), src.st, dst, nil)
 	if err == nil || !strings.Contains(err.Error(), "(loans)") {
 		t.Errorf("got %v, want an error naming the table loans", err)
@@ -546,7 +528,7 @@ func checkSameRows(t *testing.T, srcPath, dstDSN string) {
 	queries := []string{
 		`SELECT id, password_hash, sort_last, sort_first, search_text, version, created_at, updated_at FROM patrons ORDER BY id`,
 		`SELECT patron_id, resource_id, state, updated_at FROM grants ORDER BY patron_id, resource_id`,
-		`SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail FROM audit_events ORDER BY id`,
+		`SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail, counts_at FROM audit_events ORDER BY id`,
 		`SELECT id, kind, payload, run_at, attempts, locked_by, locked_until, done_at, last_error, created_at FROM jobs ORDER BY id`,
 		`SELECT id, to_addr, to_name, subject, text_body, html_body, created_at, sent_at, kept, attempts, last_error FROM mail_outbox ORDER BY id`,
 		`SELECT month, library_id, resource_id, launches, users FROM stats_months ORDER BY month, library_id, resource_id`,
@@ -614,4 +596,90 @@ func readRows(t *testing.T, dsn, query string) [][]string {
 		t.Fatal(err)
 	}
 	return all
+}
+
+// execRaw runs statements on the database of dsn, as an operator or a
+// future migration would, behind the store's back.
+func execRaw(t testing.TB, dsn string, queries ...string) {
+	t.Helper()
+	driver, source := "sqlite", "file:"+dsn+"?_time_format=sqlite"
+	if store.IsPostgres(dsn) {
+		driver, source = "pgx", dsn
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, q := range queries {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+}
+
+// testCopyAddedColumn: a column a migration adds is copied without anyone
+// listing it, and a column only one side has stops the copy before it
+// writes anything, naming the column. Copied back into SQLite, the column
+// comes back too: from PostgreSQL when open's engine is PostgreSQL.
+func testCopyAddedColumn(t *testing.T, open Opener) {
+	const (
+		addColumn = `ALTER TABLE patrons ADD COLUMN extra TEXT`
+		fillIt    = `UPDATE patrons SET extra = 'valeur ' || id`
+		readIt    = `SELECT id, extra FROM patrons ORDER BY id`
+	)
+	tests := []struct {
+		name               string
+		inSource, inTarget bool
+		wantErr            string // empty when the copy must succeed
+	}{
+		{"in both", true, true, ""},
+		{"only in the source", true, false, "column patrons.extra is in the source but not in the target"},
+		{"only in the target", false, true, "column patrons.extra is in the target but not in the source"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			src := newSourceNetwork(t)
+			dst, dsn := copyTarget(t, open)
+			if err := dst.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			if tt.inSource {
+				execRaw(t, src.path, addColumn, fillIt)
+			}
+			if tt.inTarget {
+				execRaw(t, dsn, addColumn)
+			}
+			report, err := store.Copy(ctx, src.st, dst, nil)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("copy: got %v, want an error saying %q", err, tt.wantErr)
+				}
+				if report.Written() != 0 {
+					t.Errorf("got %d rows written, want none", report.Written())
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("copy: %v", err)
+			}
+			want := readRows(t, src.path, readIt)
+			if got := readRows(t, dsn, readIt); !reflect.DeepEqual(got, want) || len(want) == 0 || want[0][1] == "<nil>" {
+				t.Errorf("extra in the target:\ngot  %v\nwant %v", got, want)
+			}
+
+			back, backPath := copyTarget(t, OpenSQLite)
+			if err := back.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			execRaw(t, backPath, addColumn)
+			if _, err := store.Copy(ctx, dst, back, nil); err != nil {
+				t.Fatalf("copy back into SQLite: %v", err)
+			}
+			if got := readRows(t, backPath, readIt); !reflect.DeepEqual(got, want) {
+				t.Errorf("extra copied back:\ngot  %v\nwant %v", got, want)
+			}
+		})
+	}
 }

@@ -1,0 +1,99 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/bdf29/sesame"
+)
+
+// The « À traiter » queue is sesame.Patron.AwaitsStaff in SQL: the accounts
+// À valider or À revalider, and the Validé accounts with a resource request
+// still « En attente ». The counters of patron_counts know the first; the
+// second is counted from the grants, which are few to be pending.
+
+// awaitingClause is the condition, on patrons p, of the queue; it appends
+// its arguments to args.
+func awaitingClause(args *[]any) string {
+	*args = append(*args, string(sesame.StatusToValidate), string(sesame.StatusToRevalidate),
+		string(sesame.StatusValidated), string(sesame.GrantPending))
+	n := len(*args)
+	return fmt.Sprintf(` AND (p.status IN ($%d, $%d) OR (p.status = $%d AND EXISTS (
+		SELECT 1 FROM grants g WHERE g.patron_id = p.id AND g.state = $%d)))`, n-3, n-2, n-1, n)
+}
+
+// AwaitingCount is how many patrons within scope are in the « À traiter »
+// queue, for the menu; counts, when the caller holds them from
+// StatusCounts for the same scope, spare reading the counters again.
+func (s *Store) AwaitingCount(ctx context.Context, sc Scope, counts StatusCountMap) (int, error) {
+	if counts == nil {
+		var err error
+		if counts, err = s.StatusCounts(ctx, sc); err != nil {
+			return 0, err
+		}
+	}
+	n := 0
+	for st, c := range counts {
+		if st.AwaitsStaff() {
+			n += c
+		}
+	}
+	requests, err := s.validatedWithRequests(ctx, sc)
+	return n + requests, err
+}
+
+// validatedWithRequests counts the Validé patrons within scope with a
+// resource request « En attente ».
+func (s *Store) validatedWithRequests(ctx context.Context, sc Scope) (int, error) {
+	args := []any{string(sesame.GrantPending), string(sesame.StatusValidated)}
+	var n int
+	err := s.read.QueryRowContext(ctx, `
+		SELECT COUNT(DISTINCT g.patron_id) FROM grants g JOIN patrons p ON p.id = g.patron_id
+		WHERE g.state = $1 AND p.status = $2`+sc.clause("p.library_id", &args), args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("count pending requests: %w", err)
+	}
+	return n, nil
+}
+
+// GrantNamesTx returns, in tx, the names of the resources the patron asked
+// for or was given, by state, in name order: what a mail to the patron lists.
+func (s *Store) GrantNamesTx(ctx context.Context, tx *sql.Tx, patronID int64) (map[sesame.GrantState][]string, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id = $1 ORDER BY r.name, r.id`, patronID)
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	defer rows.Close()
+	names := map[sesame.GrantState][]string{}
+	for rows.Next() {
+		var state, name string
+		if err := rows.Scan(&state, &name); err != nil {
+			return nil, fmt.Errorf("scan grant: %w", err)
+		}
+		names[sesame.GrantState(state)] = append(names[sesame.GrantState(state)], name)
+	}
+	return names, rows.Err()
+}
+
+// SuspendGrantsTx puts the patron's validated grants back « En attente »,
+// in tx: an account that waits again for a parent's consent
+// (sesame.ChangeConsentRequired) opens nothing until the library decides
+// anew. It returns the names of the resources suspended.
+func (s *Store) SuspendGrantsTx(ctx context.Context, tx *sql.Tx, patronID int64) ([]string, error) {
+	names, err := s.GrantNamesTx(ctx, tx, patronID)
+	if err != nil {
+		return nil, err
+	}
+	suspended := names[sesame.GrantValidated]
+	if len(suspended) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE grants SET state = $1, updated_at = $2 WHERE patron_id = $3 AND state = $4`,
+		string(sesame.GrantPending), s.Now(), patronID, string(sesame.GrantValidated)); err != nil {
+		return nil, fmt.Errorf("suspend grants: %w", err)
+	}
+	return suspended, nil
+}

@@ -1,0 +1,120 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+
+	"github.com/bdf29/sesame"
+)
+
+// ConsentRequest is a link that asks a parent, again, for their consent to
+// the account of a patron whose birth date was corrected to one under 15
+// (sesame.ChangeConsentRequired). Only the hash of its token is kept.
+type ConsentRequest struct {
+	PatronID    int64
+	LibraryID   int64
+	ParentName  string
+	ParentEmail string
+	ExpiresAt   time.Time
+	UsedAt      time.Time // zero while unused; also set when a newer link voids it
+}
+
+// Usable reports whether the link can still record the consent at now.
+func (c ConsentRequest) Usable(now time.Time) bool {
+	return c.UsedAt.IsZero() && now.Before(c.ExpiresAt)
+}
+
+// errConsentLinkGone answers a consent link unknown, used, voided or expired.
+var errConsentLinkGone = sesame.Errorf(sesame.ENotFound, "Ce lien a expiré ou a déjà servi.")
+
+// AskConsentAgainTx stores, in tx, a consent link for patron p under
+// tokenHash, valid until expiresAt, for the parent named, and marks p as
+// waiting for that consent (p.ConsentAskedAt), which bars its validation
+// until it comes back. The patron's earlier unused links are voided: only
+// the latest works. The caller enqueues the mail that carries the link in
+// the same tx.
+func (s *Store) AskConsentAgainTx(ctx context.Context, tx *sql.Tx, p *sesame.Patron, tokenHash, parentName, parentEmail string, expiresAt time.Time) error {
+	now := s.Now()
+	if _, err := tx.ExecContext(ctx, `UPDATE consent_requests SET used_at = $1 WHERE patron_id = $2 AND used_at IS NULL`, now, p.ID); err != nil {
+		return fmt.Errorf("void consent requests: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO consent_requests (token_hash, patron_id, parent_name, parent_email, expires_at, used_at, created_at)
+		VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
+		tokenHash, p.ID, parentName, sesame.NormalizeEmail(parentEmail), expiresAt.UTC().Truncate(time.Microsecond), now)
+	if err != nil {
+		return fmt.Errorf("create consent request: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE patrons SET consent_asked_at = $1 WHERE id = $2`, now, p.ID); err != nil {
+		return fmt.Errorf("mark consent asked: %w", err)
+	}
+	p.ConsentAskedAt = now
+	return nil
+}
+
+// ConsentRequestByHash returns the consent link stored under tokenHash,
+// used or expired or not.
+func (s *Store) ConsentRequestByHash(ctx context.Context, tokenHash string) (ConsentRequest, error) {
+	return findConsentRequest(ctx, s.read, tokenHash)
+}
+
+func findConsentRequest(ctx context.Context, q queryer, tokenHash string) (ConsentRequest, error) {
+	var c ConsentRequest
+	var used sql.NullTime
+	err := q.QueryRowContext(ctx, `
+		SELECT c.patron_id, p.library_id, c.parent_name, c.parent_email, c.expires_at, c.used_at
+		FROM consent_requests c JOIN patrons p ON p.id = c.patron_id
+		WHERE c.token_hash = $1`, tokenHash).Scan(&c.PatronID, &c.LibraryID, &c.ParentName, &c.ParentEmail, &c.ExpiresAt, &used)
+	if err != nil {
+		return ConsentRequest{}, dbError(err, "Lien", "")
+	}
+	c.UsedAt = used.Time
+	return c, nil
+}
+
+// GiveConsentAgain uses the consent link stored under tokenHash, at now, in
+// one transaction: the link is claimed, the consent is kept with the patron
+// in parental_consents (replacing any earlier one, as the patron has one
+// consent), the patron no longer waits for it, and the consent is audited
+// on the record. A link unknown, used, voided or expired at now gives
+// ENotFound, and nothing changes.
+func (s *Store) GiveConsentAgain(ctx context.Context, tokenHash string, now time.Time) (ConsentRequest, error) {
+	now = now.UTC().Truncate(time.Microsecond)
+	var c ConsentRequest
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		if c, err = findConsentRequest(ctx, tx, tokenHash); err != nil {
+			return err
+		}
+		// Claimed in one statement, so that two presses at once cannot both pass.
+		res, err := tx.ExecContext(ctx, `UPDATE consent_requests SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1`, now, tokenHash)
+		if err != nil {
+			return fmt.Errorf("use consent request: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n != 1 {
+			return errConsentLinkGone
+		}
+		_, err = tx.ExecContext(ctx, `
+			INSERT INTO parental_consents (patron_id, parent_name, parent_email, consented_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (patron_id) DO UPDATE SET parent_name = excluded.parent_name,
+				parent_email = excluded.parent_email, consented_at = excluded.consented_at`,
+			c.PatronID, c.ParentName, c.ParentEmail, now)
+		if err != nil {
+			return fmt.Errorf("record parental consent: %w", err)
+		}
+		// The version moves: a Statut tab opened before the consent offered
+		// no validation, and is read again before it can.
+		if _, err := tx.ExecContext(ctx, `UPDATE patrons SET consent_asked_at = NULL, version = version + 1, updated_at = $1 WHERE id = $2`, now, c.PatronID); err != nil {
+			return fmt.Errorf("clear consent asked: %w", err)
+		}
+		actor := sesame.Actor{Label: "le parent ou tuteur légal (" + c.ParentEmail + ")", LibraryID: c.LibraryID}
+		return audit(ctx, tx, now, actor, c.LibraryID, c.PatronID, sesame.ActionConfirmation,
+			fmt.Sprintf("Accord parental donné par %s (%s) : le compte attend la validation de la bibliothèque.", c.ParentName, c.ParentEmail))
+	})
+	if err != nil {
+		return ConsentRequest{}, err
+	}
+	return c, nil
+}

@@ -1,0 +1,11 @@
+-- The instant the usage statistics count an account event at: the date it
+-- means (sesame.AuditAction.CountsAt), a registration on the patron's
+-- registration date, an expiry on the day after the end date, a decision
+-- when it was taken. NULL for the events the statistics do not count, and
+-- for those written before: they count when they were recorded, as they
+-- always did (store/stats.go reads COALESCE(counts_at, at)).
+--
+-- No index: the statistics find the events not counted yet by the time
+-- they were recorded (audit_stats_by_time, audit_stats_by_library of
+-- 0013_stats.sql), then read counts_at to place each in its month.
+ALTER TABLE audit_events ADD COLUMN counts_at TIMESTAMPTZ NULL;

@@ -1,0 +1,103 @@
+package web
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"strings"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// A save of a patron's record, by staff or by the patron, asks
+// sesame.Transition what it did; the audit action, the mails and the
+// account's return to « À valider » follow from that one answer.
+
+// parentContact is the parent or legal guardian named on a form, whose
+// consent a patron who became a minor needs.
+type parentContact struct{ Name, Email string }
+
+// settle classifies the save of p, read as prior, and applies what the
+// lifecycle requires. A birth date corrected to one under
+// sesame.ParentalConsentAge (sesame.ChangeConsentRequired) needs the
+// parent's fields of sent, checked as at registration: without them, the
+// save is refused with French messages beside those fields.
+func (s *Server) settle(prior, p *sesame.Patron, sent url.Values) ([]sesame.Change, parentContact, error) {
+	changes := sesame.Transition(*prior, *p, s.today())
+	if !sesame.Has(changes, sesame.ChangeConsentRequired) {
+		return changes, parentContact{}, nil
+	}
+	errs := sesame.FieldErrors{}
+	name, email := s.checkParent(sent, p.Email, errs)
+	if err := errs.Err(); err != nil {
+		return nil, parentContact{}, err
+	}
+	p.RequireParentalConsent()
+	return changes, parentContact{Name: name, Email: email}, nil
+}
+
+// consentNote is what the audit trail adds about a consent asked again.
+func consentNote(changes []sesame.Change, parent parentContact) string {
+	if !sesame.Has(changes, sesame.ChangeConsentRequired) {
+		return ""
+	}
+	return " ; moins de 15 ans : accord parental demandé à " + parent.Name + " (" + parent.Email + "), ressources validées remises « En attente »"
+}
+
+// lifecycleEffects returns the AfterWrite that carries out, in the
+// transaction of the save, what changes call for: the mail that tells the
+// patron of the library's decision, and for a patron who became a minor,
+// their validated resources back « En attente » and the mail that asks the
+// parent's consent.
+func (s *Server) lifecycleEffects(ctx context.Context, changes []sesame.Change, parent parentContact) store.AfterWrite {
+	mail := s.decisionMail(ctx, changes)
+	return func(tx *sql.Tx, p *sesame.Patron) error {
+		if sesame.Has(changes, sesame.ChangeConsentRequired) {
+			if _, err := s.store.SuspendGrantsTx(ctx, tx, p.ID); err != nil {
+				return err
+			}
+			if err := s.parentAgainMail(ctx, tx, p, parent); err != nil {
+				return err
+			}
+		}
+		return mail(tx, p)
+	}
+}
+
+// parentAgainMail asks the parent of a patron who became a minor for their
+// consent, as the registration's parent mail does: a link, 48 hours and
+// single use, whose token is stored hashed beside the patron and kept apart
+// from the mail's text in the outbox. Until the parent follows it, the
+// account cannot be validated (sesame.Patron.AwaitsParentalConsent).
+func (s *Server) parentAgainMail(ctx context.Context, tx *sql.Tx, p *sesame.Patron, parent parentContact) error {
+	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+	if err != nil {
+		return err
+	}
+	token, err := auth.NewToken(s.cfg.Random)
+	if err != nil {
+		return err
+	}
+	until := s.cfg.Now().Add(registrationValidity)
+	if err := s.store.AskConsentAgainTx(ctx, tx, p, auth.HashToken(token), parent.Name, parent.Email, until); err != nil {
+		return err
+	}
+	network := s.networkName(ctx)
+	child := strings.TrimSpace(p.FirstName + " " + p.LastName)
+	l := letter{To: parent.Email, ToName: parent.Name, Greeting: "Bonjour " + parent.Name + ",",
+		Subject: "Accord parental pour l'inscription de " + child + " — " + network}
+	l.add(block{Text: child + " est inscrit aux ressources numériques de " + network + " auprès de sa bibliothèque, " + lib.Name +
+		", et vous désigne comme son parent ou tuteur légal. Sa date de naissance vient d'être corrigée : le " + p.BirthDate.String() + "."})
+	l.add(block{Text: "Avant 15 ans, cette inscription demande votre accord. En attendant, son compte est suspendu : il est « À valider » et ses ressources sont « En attente »."})
+	l.add(block{Text: "Pour lire à quoi vous consentez, et donner votre accord, ouvrez ce lien. Il est valable 48 heures et ne sert qu'une fois. Sans votre accord, la bibliothèque ne peut pas valider son compte. Si vous ne connaissez pas cet enfant, ignorez ce courriel.",
+		Link: "Donner votre accord", URL: s.cfg.BaseURL + consentAgainPath + token})
+	m, err := l.message()
+	if err != nil {
+		return err
+	}
+	m.Secret, m.SecretUntil = token, until
+	return mail.Enqueue(ctx, s.store, tx, m)
+}
