@@ -40,7 +40,7 @@ func countsAt(action sesame.AuditAction, p *sesame.Patron, at time.Time) any {
 	if p == nil {
 		return at
 	}
-	return action.CountsAt(*p, at).UTC().Truncate(time.Microsecond)
+	return dbTime(action.CountsAt(*p, at))
 }
 
 // PastEvent is an event of an account's history that happened before the
@@ -57,7 +57,7 @@ type PastEvent struct {
 // events made today would.
 func writeHistory(ctx context.Context, tx *sql.Tx, p *sesame.Patron, history []PastEvent, actor sesame.Actor) error {
 	for _, e := range history {
-		at := e.At.UTC().Truncate(time.Microsecond)
+		at := dbTime(e.At)
 		if err := auditEvent(ctx, tx, at, actor, p.LibraryID, p.ID, p, e.Action, e.Detail); err != nil {
 			return err
 		}
@@ -83,7 +83,7 @@ func (s *Store) bulkHistory(ctx context.Context, tx *sql.Tx, batch []NewPatron, 
 	for i := range batch {
 		p := &batch[i].Patron
 		for _, e := range batch[i].History {
-			when := e.At.UTC().Truncate(time.Microsecond)
+			when := dbTime(e.At)
 			c := ""
 			if t, ok := countsAt(e.Action, p, when).(time.Time); ok {
 				c = t.Format(time.RFC3339Nano)

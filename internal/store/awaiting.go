@@ -48,7 +48,7 @@ func (s *Store) AwaitingCount(ctx context.Context, sc Scope, counts StatusCountM
 func (s *Store) validatedWithRequests(ctx context.Context, sc Scope) (int, error) {
 	args := []any{string(sesame.GrantPending), string(sesame.StatusValidated)}
 	var n int
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT COUNT(DISTINCT g.patron_id) FROM grants g JOIN patrons p ON p.id = g.patron_id
 		WHERE g.state = $1 AND p.status = $2`+sc.clause("p.library_id", &args), args...).Scan(&n)
 	if err != nil {

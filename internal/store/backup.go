@@ -22,7 +22,7 @@ import (
 //
 // PostgreSQL is backed up with pg_dump, not through the store.
 func (s *Store) BackupTo(ctx context.Context, path string) error {
-	if _, ok := s.write.Driver().(*sqlite.Driver); !ok {
+	if _, ok := s.writePool.Driver().(*sqlite.Driver); !ok {
 		return errors.New("backup: only a SQLite database can be copied by Sésame; back PostgreSQL up with pg_dump")
 	}
 	if err := refuseExisting(path); err != nil {
@@ -48,7 +48,7 @@ func (s *Store) BackupTo(ctx context.Context, path string) error {
 		}
 	}()
 
-	if _, err := s.write.ExecContext(ctx, `VACUUM INTO $1`, tmpPath); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `VACUUM INTO $1`, tmpPath); err != nil {
 		return fmt.Errorf("backup to %s: %w", path, err)
 	}
 	if err := syncFile(tmpPath); err != nil {

@@ -168,7 +168,7 @@ func (s *Store) OptimizeSearch(ctx context.Context) error {
 	if s.dialect == postgresDialect {
 		query = `ANALYZE` // fresh statistics on every table after a bulk load: without them the planner reads grants whole
 	}
-	if _, err := s.write.ExecContext(ctx, query); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, query); err != nil {
 		return fmt.Errorf("optimize search index: %w", err)
 	}
 	return nil

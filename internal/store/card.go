@@ -70,7 +70,7 @@ func patronWriteError(err error, emailConflict string) error {
 // without a card gets this one, which no one can guess or type.
 func (s *Store) ResourcePseudonym(ctx context.Context, patronID, resourceID int64, fresh string) (string, error) {
 	var user string
-	err := s.read.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
+	err := s.readStmts.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
 		patronID, resourceID).Scan(&user)
 	if err == nil {
 		return user, nil

@@ -55,7 +55,7 @@ func (s *Store) IssueCASTicket(ctx context.Context, t CASTicket, resourceID int6
 				first_name, last_name, email, library_code, valid_until)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 			t.Hash, t.Service, t.PatronID, t.ConnectorID, t.User, t.FromNewLogin,
-			t.AuthAt.UTC().Truncate(time.Microsecond), t.ExpiresAt.UTC().Truncate(time.Microsecond),
+			dbTime(t.AuthAt), dbTime(t.ExpiresAt),
 			a.FirstName, a.LastName, a.Email, a.LibraryCode, a.ValidUntil)
 		if err != nil {
 			return dbError(err, "Ticket CAS", "Ce ticket CAS existe déjà.")
@@ -71,7 +71,7 @@ func (s *Store) IssueCASTicket(ctx context.Context, t CASTicket, resourceID int6
 // already taken, or never issued, is ENotFound.
 func (s *Store) RedeemCASTicket(ctx context.Context, hash string) (*CASTicket, error) {
 	t := CASTicket{Hash: hash}
-	err := s.writes.QueryRowContext(ctx, `
+	err := s.writeStmts.QueryRowContext(ctx, `
 		DELETE FROM cas_tickets WHERE ticket_hash = $1
 		RETURNING service, patron_id, connector_id, user_id, from_new_login, auth_at, expires_at,
 			first_name, last_name, email, library_code, valid_until`, hash).
@@ -86,7 +86,7 @@ func (s *Store) RedeemCASTicket(ctx context.Context, hash string) (*CASTicket, e
 // DeletePatronCASTickets withdraws the service tickets a patron has not
 // used yet: they log out.
 func (s *Store) DeletePatronCASTickets(ctx context.Context, patronID int64) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM cas_tickets WHERE patron_id = $1`, patronID); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM cas_tickets WHERE patron_id = $1`, patronID); err != nil {
 		return fmt.Errorf("delete cas tickets: %w", err)
 	}
 	return nil
@@ -104,8 +104,8 @@ type CASLogin struct {
 
 // SaveCASLogin keeps a login ticket's request, under the ticket's hash.
 func (s *Store) SaveCASLogin(ctx context.Context, hash string, l CASLogin) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO cas_logins (ticket_hash, session_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
-		hash, l.SessionHash, l.CreatedAt.UTC().Truncate(time.Microsecond), l.ExpiresAt.UTC().Truncate(time.Microsecond))
+	_, err := s.writePool.ExecContext(ctx, `INSERT INTO cas_logins (ticket_hash, session_hash, created_at, expires_at) VALUES ($1, $2, $3, $4)`,
+		hash, l.SessionHash, dbTime(l.CreatedAt), dbTime(l.ExpiresAt))
 	if err != nil {
 		return dbError(err, "Ticket de connexion CAS", "Ce ticket de connexion CAS existe déjà.")
 	}
@@ -116,7 +116,7 @@ func (s *Store) SaveCASLogin(ctx context.Context, hash string, l CASLogin) error
 // serves once. Unknown or already used is ENotFound.
 func (s *Store) RedeemCASLogin(ctx context.Context, hash string) (*CASLogin, error) {
 	var l CASLogin
-	err := s.write.QueryRowContext(ctx, `DELETE FROM cas_logins WHERE ticket_hash = $1 RETURNING session_hash, created_at, expires_at`, hash).
+	err := s.writePool.QueryRowContext(ctx, `DELETE FROM cas_logins WHERE ticket_hash = $1 RETURNING session_hash, created_at, expires_at`, hash).
 		Scan(&l.SessionHash, &l.CreatedAt, &l.ExpiresAt)
 	if err != nil {
 		return nil, dbError(err, "Ticket de connexion CAS", "")

@@ -119,7 +119,7 @@ func (s *Store) scanConnector(row interface{ Scan(...any) error }) (*sesame.Conn
 }
 
 func (s *Store) connectors(ctx context.Context, where string, args ...any) ([]*sesame.Connector, error) {
-	rows, err := s.read.QueryContext(ctx, connectorSelect+where+` ORDER BY id`, args...)
+	rows, err := s.readStmts.QueryContext(ctx, connectorSelect+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list connectors: %w", err)
 	}
@@ -156,7 +156,7 @@ func (s *Store) ResourceConnectors(ctx context.Context, resourceID int64) ([]*se
 
 // Connector returns one connector.
 func (s *Store) Connector(ctx context.Context, id int64) (*sesame.Connector, error) {
-	return s.scanConnector(s.read.QueryRowContext(ctx, connectorSelect+` WHERE id = $1`, id))
+	return s.scanConnector(s.readStmts.QueryRowContext(ctx, connectorSelect+` WHERE id = $1`, id))
 }
 
 // ConnectorByLookup finds the OIDC connector of a client_id, or the SAML
@@ -167,7 +167,7 @@ func (s *Store) ConnectorByLookup(ctx context.Context, kind sesame.ConnectorKind
 		// have is not found, rather than an error from PostgreSQL.
 		return nil, sesame.Errorf(sesame.ENotFound, "Connecteur introuvable.")
 	}
-	return s.scanConnector(s.read.QueryRowContext(ctx, connectorSelect+` WHERE kind = $1 AND lookup_key = $2`, string(kind), key))
+	return s.scanConnector(s.readStmts.QueryRowContext(ctx, connectorSelect+` WHERE kind = $1 AND lookup_key = $2`, string(kind), key))
 }
 
 // Launch is one patron sent to one resource.
@@ -181,7 +181,7 @@ type Launch struct {
 
 // RecordLaunch saves a launch, for the usage statistics.
 func (s *Store) RecordLaunch(ctx context.Context, l Launch) error {
-	return recordLaunch(ctx, s.write, l)
+	return recordLaunch(ctx, s.writePool, l)
 }
 
 func recordLaunch(ctx context.Context, q queryer, l Launch) error {
@@ -191,7 +191,7 @@ func recordLaunch(ctx context.Context, q queryer, l Launch) error {
 	}
 	_, err := q.ExecContext(ctx, `
 		INSERT INTO launches (at, patron_id, library_id, resource_id, connector_id) VALUES ($1, $2, $3, $4, $5)`,
-		l.At.UTC().Truncate(time.Microsecond), l.PatronID, l.LibraryID, l.ResourceID, connector)
+		dbTime(l.At), l.PatronID, l.LibraryID, l.ResourceID, connector)
 	if err != nil {
 		return fmt.Errorf("record launch: %w", err)
 	}
@@ -201,8 +201,8 @@ func recordLaunch(ctx context.Context, q queryer, l Launch) error {
 // SaveSSOToken keeps the hash of a one-off token a signed link carries, for
 // the vendor's callback check.
 func (s *Store) SaveSSOToken(ctx context.Context, tokenHash string, patronID, connectorID int64, expiresAt time.Time) error {
-	_, err := s.write.ExecContext(ctx, `INSERT INTO sso_tokens (token_hash, patron_id, connector_id, expires_at) VALUES ($1, $2, $3, $4)`,
-		tokenHash, patronID, connectorID, expiresAt.UTC().Truncate(time.Microsecond))
+	_, err := s.writePool.ExecContext(ctx, `INSERT INTO sso_tokens (token_hash, patron_id, connector_id, expires_at) VALUES ($1, $2, $3, $4)`,
+		tokenHash, patronID, connectorID, dbTime(expiresAt))
 	if err != nil {
 		return fmt.Errorf("save sso token: %w", err)
 	}
@@ -226,7 +226,7 @@ var ErrSSOTokenExpired = sesame.Errorf(sesame.ENotFound, "Jeton expiré.")
 func (s *Store) UseSSOToken(ctx context.Context, tokenHash string, patronID int64) (SSOToken, error) {
 	now := s.Now()
 	t := SSOToken{PatronID: patronID}
-	err := s.write.QueryRowContext(ctx, `
+	err := s.writePool.QueryRowContext(ctx, `
 		UPDATE sso_tokens SET used_at = $1
 		WHERE token_hash = $2 AND patron_id = $3 AND used_at IS NULL AND expires_at > $1
 		RETURNING connector_id, expires_at`, now, tokenHash, patronID).Scan(&t.ConnectorID, &t.ExpiresAt)
@@ -237,7 +237,7 @@ func (s *Store) UseSSOToken(ctx context.Context, tokenHash string, patronID int6
 		return SSOToken{}, fmt.Errorf("use sso token: %w", err)
 	}
 	var n int
-	if err := s.write.QueryRowContext(ctx, `
+	if err := s.writePool.QueryRowContext(ctx, `
 		SELECT COUNT(*) FROM sso_tokens WHERE token_hash = $1 AND patron_id = $2 AND used_at IS NULL`, tokenHash, patronID).Scan(&n); err != nil {
 		return SSOToken{}, fmt.Errorf("read sso token: %w", err)
 	}
@@ -250,7 +250,7 @@ func (s *Store) UseSSOToken(ctx context.Context, tokenHash string, patronID int6
 // DeletePatronSSOTokens withdraws the callback tokens of the patron's signed
 // links: once they log out, no vendor may learn who they are through one.
 func (s *Store) DeletePatronSSOTokens(ctx context.Context, patronID int64) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM sso_tokens WHERE patron_id = $1`, patronID); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM sso_tokens WHERE patron_id = $1`, patronID); err != nil {
 		return fmt.Errorf("delete sso tokens: %w", err)
 	}
 	return nil
@@ -261,7 +261,7 @@ func (s *Store) DeletePatronSSOTokens(ctx context.Context, patronID int64) error
 func (s *Store) PatronGrant(ctx context.Context, patronID, resourceID int64) (*sesame.Grant, error) {
 	g := sesame.Grant{PatronID: patronID, ResourceID: resourceID}
 	var state string
-	err := s.read.QueryRowContext(ctx, `SELECT state, updated_at FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID).
+	err := s.readStmts.QueryRowContext(ctx, `SELECT state, updated_at FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID).
 		Scan(&state, &g.UpdatedAt)
 	if err == sql.ErrNoRows {
 		return nil, nil
@@ -276,7 +276,7 @@ func (s *Store) PatronGrant(ctx context.Context, patronID, resourceID int64) (*s
 // ResourceBySlug returns the resource of that short name.
 func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resource, error) {
 	var r sesame.Resource
-	if err := scanResource(s.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
+	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
 	return &r, nil
@@ -285,7 +285,7 @@ func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resour
 // PatronLaunches lists the patron's launches still kept, newest first: they
 // belong in the patron's data export.
 func (s *Store) PatronLaunches(ctx context.Context, patronID int64) ([]Launch, error) {
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT at, library_id, resource_id, COALESCE(connector_id, 0) FROM launches WHERE patron_id = $1 ORDER BY at DESC, id DESC`, patronID)
 	if err != nil {
 		return nil, fmt.Errorf("list launches: %w", err)
@@ -314,7 +314,7 @@ type ValidatedGrant struct {
 // ValidatedGrants lists the validated grants of Validé patrons, in patron
 // order: the demo draws its past launches from them.
 func (s *Store) ValidatedGrants(ctx context.Context) ([]ValidatedGrant, error) {
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT g.patron_id, p.library_id, g.resource_id FROM grants g JOIN patrons p ON p.id = g.patron_id
 		WHERE g.state = $1 AND p.status = $2 ORDER BY g.patron_id, g.resource_id`, string(sesame.GrantValidated), string(sesame.StatusValidated))
 	if err != nil {

@@ -43,7 +43,7 @@ func (s *Store) AskConsentAgainTx(ctx context.Context, tx *sql.Tx, p *sesame.Pat
 	_, err := tx.ExecContext(ctx, `
 		INSERT INTO consent_requests (token_hash, patron_id, parent_name, parent_email, expires_at, used_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
-		tokenHash, p.ID, parentName, sesame.NormalizeEmail(parentEmail), expiresAt.UTC().Truncate(time.Microsecond), now)
+		tokenHash, p.ID, parentName, sesame.NormalizeEmail(parentEmail), dbTime(expiresAt), now)
 	if err != nil {
 		return fmt.Errorf("create consent request: %w", err)
 	}
@@ -57,7 +57,7 @@ func (s *Store) AskConsentAgainTx(ctx context.Context, tx *sql.Tx, p *sesame.Pat
 // ConsentRequestByHash returns the consent link stored under tokenHash,
 // used or expired or not.
 func (s *Store) ConsentRequestByHash(ctx context.Context, tokenHash string) (ConsentRequest, error) {
-	return findConsentRequest(ctx, s.read, tokenHash)
+	return findConsentRequest(ctx, s.readStmts, tokenHash)
 }
 
 func findConsentRequest(ctx context.Context, q queryer, tokenHash string) (ConsentRequest, error) {
@@ -81,7 +81,7 @@ func findConsentRequest(ctx context.Context, q queryer, tokenHash string) (Conse
 // on the record. A link unknown, used, voided or expired at now gives
 // ENotFound, and nothing changes.
 func (s *Store) GiveConsentAgain(ctx context.Context, tokenHash string, now time.Time) (ConsentRequest, error) {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
 	var c ConsentRequest
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error

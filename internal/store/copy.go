@@ -282,7 +282,7 @@ func (s *Store) snapshot(ctx context.Context) (*sql.Tx, error) {
 	if s.dialect == postgresDialect {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	return s.readDB.BeginTx(ctx, opts)
+	return s.readPool.BeginTx(ctx, opts)
 }
 
 // tableColumn is a column as a database's schema declares it.
@@ -329,7 +329,7 @@ func copyColumns(ctx context.Context, from *Store, src *sql.Tx, to *Store) ([]co
 		if err != nil {
 			return nil, fmt.Errorf("copy %s: read the source's columns: %w", t.name, err)
 		}
-		dstCols, err := to.schemaColumns(ctx, to.readDB, t.name)
+		dstCols, err := to.schemaColumns(ctx, to.readPool, t.name)
 		if err != nil {
 			return nil, fmt.Errorf("copy %s: read the target's columns: %w", t.name, err)
 		}
@@ -538,7 +538,7 @@ func (c copyColumn) convert(v any) (any, error) {
 		if x, ok := v.(time.Time); ok {
 			// In UTC, as the store writes them, to the microsecond, which
 			// is all PostgreSQL keeps (and all the store's clock gives).
-			return x.UTC().Truncate(time.Microsecond), nil
+			return dbTime(x), nil
 		}
 	}
 	return nil, fmt.Errorf("column %s: unexpected value %v (%T)", c.name, v, v)
@@ -760,7 +760,7 @@ func (s *Store) moveSequences(ctx context.Context) error {
 		}
 		// #nosec G201 -- t.name comes from copyTables.
 		query := fmt.Sprintf(`SELECT setval(pg_get_serial_sequence('%[1]s', 'id'), COALESCE(MAX(id), 0) + 1, false) FROM %[1]s`, t.name)
-		if _, err := s.write.ExecContext(ctx, query); err != nil {
+		if _, err := s.writePool.ExecContext(ctx, query); err != nil {
 			return fmt.Errorf("copy %s: move the id sequence: %w", t.name, err)
 		}
 	}
@@ -774,7 +774,7 @@ func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts m
 	for i := range report.Tables {
 		tc := &report.Tables[i]
 		if tc.Table == "patron_counts" {
-			have, err := readCounts(ctx, s.readDB, `SELECT library_id, status, n FROM patron_counts WHERE n <> 0`)
+			have, err := readCounts(ctx, s.readPool, `SELECT library_id, status, n FROM patron_counts WHERE n <> 0`)
 			if err != nil {
 				return fmt.Errorf("copy: verify patron_counts: %w", err)
 			}
@@ -782,7 +782,7 @@ func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts m
 			diffs = append(diffs, countDiffs(wantCounts, have)...)
 			continue
 		}
-		if err := s.readDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tc.Table).Scan(&tc.Target); err != nil {
+		if err := s.readPool.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tc.Table).Scan(&tc.Target); err != nil {
 			return fmt.Errorf("copy: verify %s: %w", tc.Table, err)
 		}
 		if tc.Target != tc.Source {

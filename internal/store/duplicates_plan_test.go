@@ -19,7 +19,7 @@ func TestDuplicatesQueryUsesIndex(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rows, err := st.readDB.QueryContext(ctx, `EXPLAIN QUERY PLAN `+duplicatesQuery, 1, "le goff", "mael", "2012-06-01", 1, maxDuplicates)
+	rows, err := st.readPool.QueryContext(ctx, `EXPLAIN QUERY PLAN `+duplicatesQuery, 1, "le goff", "mael", "2012-06-01", 1, maxDuplicates)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -20,10 +20,10 @@ type GrantView struct {
 // PatronGrants lists every resource of the network with the patron's grant,
 // for a patron within scope.
 func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]GrantView, error) {
-	if _, err := findPatron(ctx, s.read, sc, patronID); err != nil {
+	if _, err := findPatron(ctx, s.readStmts, sc, patronID); err != nil {
 		return nil, err
 	}
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT `+resourceColumns+`, COALESCE(g.state, '')
 		FROM resources r LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1
 		ORDER BY r.name, r.id`, patronID)
@@ -52,16 +52,22 @@ func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourc
 	return s.SetGrantsThen(ctx, sc, patronID, resourceIDs, state, actor, nil)
 }
 
+// AfterGrantDecisions runs in the transaction of a library's decision on
+// grants, once written, with the patron and the typed changes
+// (sesame.GrantTransition): granted, refused, withdrawn.
+type AfterGrantDecisions func(tx *sql.Tx, p *sesame.Patron, changes []sesame.Change) error
+
 // AfterGrants runs in the transaction of a change of grants, once written,
 // with the patron and the names of the resources whose state changed; see
 // AfterWrite.
 type AfterGrants func(tx *sql.Tx, p *sesame.Patron, changed []string) error
 
-// SetGrantsThen is SetGrants, calling then, when set and when a state
-// changed, in the same transaction.
+// SetGrantsThen is SetGrants, calling then, when set and when a grant
+// changed as a decision, in the same transaction.
 func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor,
-	then AfterGrants) ([]string, error) {
+	then AfterGrantDecisions) ([]string, error) {
 	var changed []string
+	var decisions []sesame.Change
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		p, err := findPatron(ctx, tx, sc, patronID)
 		if err != nil {
@@ -91,6 +97,9 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 				return fmt.Errorf("set grant: %w", err)
 			}
 			changed = append(changed, name)
+			if c, ok := sesame.GrantTransition(name, sesame.GrantState(old), state); ok {
+				decisions = append(decisions, c)
+			}
 		}
 		if len(changed) == 0 {
 			return nil
@@ -105,10 +114,10 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 		if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, sesame.ActionResources, detail); err != nil {
 			return err
 		}
-		if then == nil {
+		if then == nil || len(decisions) == 0 {
 			return nil
 		}
-		return then(tx, p, changed)
+		return then(tx, p, decisions)
 	})
 	return changed, err
 }
@@ -119,13 +128,13 @@ func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, lib
 
 // Audit records an event that no other store method records, such as a login.
 func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, action sesame.AuditAction, detail string) error {
-	return audit(ctx, s.write, s.Now(), actor, libraryID, 0, action, detail)
+	return audit(ctx, s.writePool, s.Now(), actor, libraryID, 0, action, detail)
 }
 
 // PatronHistory returns the audit trail of a patron within scope, newest
 // first; a patron out of scope, or deleted, is not found.
 func (s *Store) PatronHistory(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
-	if _, err := findPatron(ctx, s.read, sc, patronID); err != nil {
+	if _, err := findPatron(ctx, s.readStmts, sc, patronID); err != nil {
 		return nil, err
 	}
 	return s.PatronTrail(ctx, sc, patronID)

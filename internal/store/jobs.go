@@ -22,7 +22,7 @@ type Job struct {
 // that calls for it is committed.
 func (s *Store) EnqueueJob(ctx context.Context, tx *sql.Tx, kind, payload string, runAt time.Time) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)`,
-		kind, payload, runAt.UTC().Truncate(time.Microsecond), s.Now())
+		kind, payload, dbTime(runAt), s.Now())
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", kind, err)
 	}
@@ -103,9 +103,9 @@ func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work fun
 
 // RetryJob gives a failed job back, to run again at retryAt.
 func (s *Store) RetryJob(ctx context.Context, id int64, worker string, failure error, retryAt time.Time) error {
-	_, err := s.write.ExecContext(ctx, `
+	_, err := s.writePool.ExecContext(ctx, `
 		UPDATE jobs SET locked_by = '', locked_until = NULL, run_at = $1, last_error = $2
-		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, retryAt.UTC().Truncate(time.Microsecond), failure.Error(), id, worker)
+		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, dbTime(retryAt), failure.Error(), id, worker)
 	if err != nil {
 		return fmt.Errorf("retry job: %w", err)
 	}
@@ -114,7 +114,7 @@ func (s *Store) RetryJob(ctx context.Context, id int64, worker string, failure e
 
 // JobCounts returns how many jobs are done and how many are not, for tests and health pages.
 func (s *Store) JobCounts(ctx context.Context) (done, pending int, err error) {
-	err = s.readDB.QueryRowContext(ctx, `SELECT COUNT(done_at), COUNT(*) - COUNT(done_at) FROM jobs`).Scan(&done, &pending)
+	err = s.readPool.QueryRowContext(ctx, `SELECT COUNT(done_at), COUNT(*) - COUNT(done_at) FROM jobs`).Scan(&done, &pending)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count jobs: %w", err)
 	}
@@ -179,7 +179,7 @@ func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, act
 // HasPendingJob reports whether a job of that kind waits to be done.
 func (s *Store) HasPendingJob(ctx context.Context, kind string) (bool, error) {
 	var n int
-	if err := s.readDB.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind).Scan(&n); err != nil {
+	if err := s.readPool.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL`, kind).Scan(&n); err != nil {
 		return false, fmt.Errorf("pending jobs: %w", err)
 	}
 	return n > 0, nil

@@ -57,7 +57,7 @@ func (s *Store) AddMailTx(ctx context.Context, tx *sql.Tx, m Mail) (int64, error
 	var id int64
 	var secret, until any
 	if m.Secret != "" {
-		secret, until = m.Secret, m.SecretUntil.UTC().Truncate(time.Microsecond)
+		secret, until = m.Secret, dbTime(m.SecretUntil)
 	}
 	err := tx.QueryRowContext(ctx, `
 		INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at, secret, secret_expires_at)
@@ -75,7 +75,7 @@ func (s *Store) Mail(ctx context.Context, id int64) (Mail, error) {
 	var m Mail
 	var secret sql.NullString
 	var until sql.NullTime
-	row := s.read.QueryRowContext(ctx, `SELECT `+mailColumns+`, secret, secret_expires_at FROM mail_outbox WHERE id = $1`, id)
+	row := s.readStmts.QueryRowContext(ctx, `SELECT `+mailColumns+`, secret, secret_expires_at FROM mail_outbox WHERE id = $1`, id)
 	if err := scanMail(scanExtra{row, []any{&secret, &until}}, &m); err != nil {
 		return Mail{}, dbError(err, "Message", "")
 	}
@@ -93,7 +93,7 @@ func (r scanExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.ex
 
 // RecentMail lists the latest limit messages of the outbox, newest first.
 func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list mail: %w", err)
 	}
@@ -130,7 +130,7 @@ func (s *Store) MailDoneTx(ctx context.Context, tx *sql.Tx, id int64, kept bool,
 
 // MailFailed records a failed sending attempt of message id, the attempts-th.
 func (s *Store) MailFailed(ctx context.Context, id int64, attempts int, failure string) error {
-	_, err := s.write.ExecContext(ctx, `UPDATE mail_outbox SET attempts = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL AND kept = FALSE`,
+	_, err := s.writePool.ExecContext(ctx, `UPDATE mail_outbox SET attempts = $1, last_error = $2 WHERE id = $3 AND sent_at IS NULL AND kept = FALSE`,
 		attempts, failure, id)
 	if err != nil {
 		return fmt.Errorf("record mail failure %d: %w", id, err)

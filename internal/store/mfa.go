@@ -27,7 +27,7 @@ func totpContext(staffID int64) string { return "totp:" + strconv.FormatInt(staf
 func (s *Store) StaffTOTPStatus(ctx context.Context, staffID int64) (StaffTOTP, error) {
 	var t StaffTOTP
 	var enabledAt sql.NullTime
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT totp_secret <> '', totp_enabled_at,
 			(SELECT COUNT(*) FROM staff_recovery_codes WHERE staff_id = staff.id)
 		FROM staff WHERE id = $1`, staffID).Scan(&t.Enabled, &enabledAt, &t.RecoveryLeft)
@@ -45,7 +45,7 @@ func (s *Store) StaffTOTPStatus(ctx context.Context, staffID int64) (StaffTOTP, 
 // SESAME_SECRET_KEY, or another one than the key that sealed it.
 func (s *Store) StaffTOTPSecret(ctx context.Context, staffID int64) (string, error) {
 	var sealed string
-	if err := s.read.QueryRowContext(ctx, `SELECT totp_secret FROM staff WHERE id = $1`, staffID).Scan(&sealed); err != nil {
+	if err := s.readStmts.QueryRowContext(ctx, `SELECT totp_secret FROM staff WHERE id = $1`, staffID).Scan(&sealed); err != nil {
 		return "", dbError(err, "Compte", "")
 	}
 	if sealed == "" {
@@ -149,7 +149,7 @@ func (s *Store) DisableStaffTOTP(ctx context.Context, staffID int64, actor sesam
 // serves once, even within its window. The check and the write are one
 // statement, so that two requests racing with the same code cannot both win.
 func (s *Store) UseTOTPStep(ctx context.Context, staffID, step int64) (bool, error) {
-	res, err := s.write.ExecContext(ctx, `
+	res, err := s.writePool.ExecContext(ctx, `
 		UPDATE staff SET totp_last_step = $1 WHERE id = $2 AND totp_secret <> '' AND totp_last_step < $1`, step, staffID)
 	if err != nil {
 		return false, fmt.Errorf("use totp step: %w", err)
@@ -190,9 +190,9 @@ type PendingLogin struct {
 
 // CreatePendingLogin stores a login waiting for its code.
 func (s *Store) CreatePendingLogin(ctx context.Context, p PendingLogin) error {
-	_, err := s.write.ExecContext(ctx, `
+	_, err := s.writePool.ExecContext(ctx, `
 		INSERT INTO staff_pending_logins (token_hash, staff_id, next, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
-		p.TokenHash, p.StaffID, p.Next, s.Now(), p.ExpiresAt.UTC().Truncate(time.Microsecond))
+		p.TokenHash, p.StaffID, p.Next, s.Now(), dbTime(p.ExpiresAt))
 	if err != nil {
 		return fmt.Errorf("create pending login: %w", err)
 	}
@@ -203,7 +203,7 @@ func (s *Store) CreatePendingLogin(ctx context.Context, p PendingLogin) error {
 // its time or not: the caller's clock decides.
 func (s *Store) PendingLoginByHash(ctx context.Context, tokenHash string) (*PendingLogin, error) {
 	var p PendingLogin
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT token_hash, staff_id, next, created_at, expires_at FROM staff_pending_logins WHERE token_hash = $1`, tokenHash).
 		Scan(&p.TokenHash, &p.StaffID, &p.Next, &p.CreatedAt, &p.ExpiresAt)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -217,7 +217,7 @@ func (s *Store) PendingLoginByHash(ctx context.Context, tokenHash string) (*Pend
 
 // DeletePendingLogin ends a login waiting for its code: done, or abandoned.
 func (s *Store) DeletePendingLogin(ctx context.Context, tokenHash string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM staff_pending_logins WHERE token_hash = $1`, tokenHash); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM staff_pending_logins WHERE token_hash = $1`, tokenHash); err != nil {
 		return fmt.Errorf("delete pending login: %w", err)
 	}
 	return nil
@@ -227,7 +227,7 @@ func (s *Store) DeletePendingLogin(ctx context.Context, tokenHash string) error 
 // waits for its code.
 func (s *Store) StaffHasTOTP(ctx context.Context, staffID int64) (bool, error) {
 	var on bool
-	if err := s.read.QueryRowContext(ctx, `SELECT totp_secret <> '' FROM staff WHERE id = $1`, staffID).Scan(&on); err != nil {
+	if err := s.readStmts.QueryRowContext(ctx, `SELECT totp_secret <> '' FROM staff WHERE id = $1`, staffID).Scan(&on); err != nil {
 		return false, dbError(err, "Compte", "")
 	}
 	return on, nil

@@ -30,7 +30,7 @@ func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 		return s.networkCache.network, nil
 	}
 	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths}
-	err := s.read.QueryRowContext(ctx, `SELECT name, contact_email, validity_months, staff_mfa_required FROM network WHERE id = 1`).
+	err := s.readStmts.QueryRowContext(ctx, `SELECT name, contact_email, validity_months, staff_mfa_required FROM network WHERE id = 1`).
 		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths, &n.StaffMFARequired)
 	if err != nil && err != sql.ErrNoRows {
 		return n, fmt.Errorf("read network: %w", err)
@@ -85,7 +85,7 @@ func notifyMode(l sesame.Library) string {
 
 // Libraries lists every library by name.
 func (s *Store) Libraries(ctx context.Context) ([]sesame.Library, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+libraryColumns+` FROM libraries ORDER BY name, id`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+libraryColumns+` FROM libraries ORDER BY name, id`)
 	if err != nil {
 		return nil, fmt.Errorf("list libraries: %w", err)
 	}
@@ -104,7 +104,7 @@ func (s *Store) Libraries(ctx context.Context) ([]sesame.Library, error) {
 // Library returns one library.
 func (s *Store) Library(ctx context.Context, id int64) (*sesame.Library, error) {
 	var l sesame.Library
-	if err := scanLibrary(s.read.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
+	if err := scanLibrary(s.readStmts.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
 		return nil, dbError(err, "Bibliothèque", "")
 	}
 	return &l, nil
@@ -149,7 +149,7 @@ func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource) error
 
 // Resources lists every resource in the order they were created.
 func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+resourceColumns+` FROM resources r ORDER BY r.id`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+resourceColumns+` FROM resources r ORDER BY r.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
@@ -168,7 +168,7 @@ func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 // Resource returns one resource.
 func (s *Store) Resource(ctx context.Context, id int64) (*sesame.Resource, error) {
 	var r sesame.Resource
-	if err := scanResource(s.read.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
+	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
 	return &r, nil

@@ -82,12 +82,12 @@ func scanOIDCRequest(row interface{ Scan(...any) error }) (*OIDCAuthRequest, err
 // CreateOIDCAuthRequest saves a new authorization request, to wait for the
 // patron until r.ExpiresAt.
 func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest) error {
-	_, err := s.write.ExecContext(ctx, `
+	_, err := s.writePool.ExecContext(ctx, `
 		INSERT INTO oidc_auth_requests (id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
 			code_challenge, code_challenge_method, created_at, expires_at, max_age)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 		r.ID, r.ConnectorID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseMode,
-		strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), r.ExpiresAt.UTC().Truncate(time.Microsecond), r.MaxAge)
+		strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), dbTime(r.ExpiresAt), r.MaxAge)
 	if err != nil {
 		return fmt.Errorf("create oidc auth request: %w", err)
 	}
@@ -97,7 +97,7 @@ func (s *Store) CreateOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest) er
 // OIDCAuthRequest returns a request whose code is not used yet and whose
 // time is not over; any other is not found.
 func (s *Store) OIDCAuthRequest(ctx context.Context, id string) (*OIDCAuthRequest, error) {
-	return scanOIDCRequest(s.read.QueryRowContext(ctx, `SELECT `+oidcRequestColumns+` FROM oidc_auth_requests
+	return scanOIDCRequest(s.readStmts.QueryRowContext(ctx, `SELECT `+oidcRequestColumns+` FROM oidc_auth_requests
 		WHERE id = $1 AND code_used_at IS NULL AND expires_at > $2`, id, s.Now()))
 }
 
@@ -108,7 +108,7 @@ func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant
 		res, err := tx.ExecContext(ctx, `
 			UPDATE oidc_auth_requests SET patron_id = $1, subject = $2, claims = $3, code_hash = $4, expires_at = $5, auth_time = $8
 			WHERE id = $6 AND patron_id IS NULL AND expires_at > $7`,
-			g.PatronID, g.Subject, g.Claims, g.CodeHash, g.CodeExpiresAt.UTC().Truncate(time.Microsecond), id, s.Now(), nullTime(g.AuthTime))
+			g.PatronID, g.Subject, g.Claims, g.CodeHash, dbTime(g.CodeExpiresAt), id, s.Now(), nullTime(g.AuthTime))
 		if err != nil {
 			return fmt.Errorf("grant oidc auth request: %w", err)
 		}
@@ -121,10 +121,10 @@ func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant
 
 // SaveOIDCCode gives a code to a request already granted and still without one.
 func (s *Store) SaveOIDCCode(ctx context.Context, id, codeHash string, expiresAt time.Time) error {
-	res, err := s.write.ExecContext(ctx, `
+	res, err := s.writePool.ExecContext(ctx, `
 		UPDATE oidc_auth_requests SET code_hash = $1, expires_at = $2
 		WHERE id = $3 AND patron_id IS NOT NULL AND code_hash IS NULL AND expires_at > $4`,
-		codeHash, expiresAt.UTC().Truncate(time.Microsecond), id, s.Now())
+		codeHash, dbTime(expiresAt), id, s.Now())
 	if err != nil {
 		return fmt.Errorf("save oidc code: %w", err)
 	}
@@ -151,7 +151,7 @@ func (s *Store) UseOIDCCode(ctx context.Context, codeHash string, keepUntil time
 		r, err = scanOIDCRequest(tx.QueryRowContext(ctx, `
 			UPDATE oidc_auth_requests SET code_used_at = $1, expires_at = $2
 			WHERE code_hash = $3 AND code_used_at IS NULL AND expires_at > $1
-			RETURNING `+oidcRequestColumns, now, keepUntil.UTC().Truncate(time.Microsecond), codeHash))
+			RETURNING `+oidcRequestColumns, now, dbTime(keepUntil), codeHash))
 		if sesame.ErrorCode(err) != sesame.ENotFound {
 			return err
 		}
@@ -211,7 +211,7 @@ func (s *Store) CreateOIDCToken(ctx context.Context, t OIDCToken) error {
 			INSERT INTO oidc_tokens (id_hash, auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 			t.IDHash, t.AuthRequestID, t.PatronID, t.ConnectorID, t.ClientID, t.Subject, strings.Join(t.Scopes, " "), t.Claims,
-			s.Now(), t.ExpiresAt.UTC().Truncate(time.Microsecond))
+			s.Now(), dbTime(t.ExpiresAt))
 		if err != nil {
 			return fmt.Errorf("create oidc token: %w", err)
 		}
@@ -223,7 +223,7 @@ func (s *Store) CreateOIDCToken(ctx context.Context, t OIDCToken) error {
 func (s *Store) OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error) {
 	t := OIDCToken{IDHash: idHash}
 	var scopes string
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, expires_at
 		FROM oidc_tokens WHERE id_hash = $1 AND expires_at > $2`, idHash, s.Now()).
 		Scan(&t.AuthRequestID, &t.PatronID, &t.ConnectorID, &t.ClientID, &t.Subject, &scopes, &t.Claims, &t.ExpiresAt)
@@ -237,7 +237,7 @@ func (s *Store) OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error
 // RevokeOIDCToken revokes an access token of one client: a vendor revokes
 // only its own tokens. An unknown token is not an error (RFC 7009 §2.2).
 func (s *Store) RevokeOIDCToken(ctx context.Context, idHash, clientID string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE id_hash = $1 AND client_id = $2`, idHash, clientID); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE id_hash = $1 AND client_id = $2`, idHash, clientID); err != nil {
 		return fmt.Errorf("revoke oidc token: %w", err)
 	}
 	return nil
@@ -285,9 +285,9 @@ func (s *Store) AddOIDCKey(ctx context.Context, k OIDCKey) error {
 	}
 	var expires any
 	if !k.ExpiresAt.IsZero() {
-		expires = k.ExpiresAt.UTC().Truncate(time.Microsecond)
+		expires = dbTime(k.ExpiresAt)
 	}
-	_, err = s.write.ExecContext(ctx, `
+	_, err = s.writePool.ExecContext(ctx, `
 		INSERT INTO oidc_keys (id, slot, algorithm, public_jwk, private_key, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (slot) DO NOTHING`,
 		k.ID, k.Slot, k.Algorithm, k.PublicJWK, sealed, s.Now(), expires)
@@ -299,7 +299,7 @@ func (s *Store) AddOIDCKey(ctx context.Context, k OIDCKey) error {
 
 // OIDCKeys returns the keys not expired, their private parts opened.
 func (s *Store) OIDCKeys(ctx context.Context) ([]OIDCKey, error) {
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT id, slot, algorithm, public_jwk, private_key, created_at, expires_at FROM oidc_keys
 		WHERE expires_at IS NULL OR expires_at > $1 ORDER BY created_at, id`, s.Now())
 	if err != nil {
@@ -331,5 +331,5 @@ func nullTime(t time.Time) any {
 	if t.IsZero() {
 		return nil
 	}
-	return t.UTC().Truncate(time.Microsecond)
+	return dbTime(t)
 }

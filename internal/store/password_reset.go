@@ -33,7 +33,7 @@ func (s *Store) CreatePasswordResetTx(ctx context.Context, tx *sql.Tx, tokenHash
 		return fmt.Errorf("void password resets: %w", err)
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, patron_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, NULL, $4)`,
-		tokenHash, patronID, expiresAt.UTC().Truncate(time.Microsecond), now)
+		tokenHash, patronID, dbTime(expiresAt), now)
 	if err != nil {
 		return fmt.Errorf("create password reset: %w", err)
 	}
@@ -42,7 +42,7 @@ func (s *Store) CreatePasswordResetTx(ctx context.Context, tx *sql.Tx, tokenHash
 
 // PasswordResetByHash returns the reset link stored under tokenHash.
 func (s *Store) PasswordResetByHash(ctx context.Context, tokenHash string) (PasswordReset, error) {
-	return findPasswordReset(ctx, s.read, tokenHash)
+	return findPasswordReset(ctx, s.readStmts, tokenHash)
 }
 
 func findPasswordReset(ctx context.Context, q queryer, tokenHash string) (PasswordReset, error) {
@@ -67,7 +67,7 @@ func findPasswordReset(ctx context.Context, q queryer, tokenHash string) (Passwo
 // sessions are closed and the change is audited. A link unknown, used or
 // expired at now gives ENotFound, and nothing changes.
 func (s *Store) ResetPatronPassword(ctx context.Context, tokenHash, passwordHash string, now time.Time) error {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := findPasswordReset(ctx, tx, tokenHash)
 		if err != nil {

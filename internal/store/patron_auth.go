@@ -13,7 +13,7 @@ import (
 func (s *Store) PatronCredentials(ctx context.Context, email string) (int64, string, error) {
 	var id int64
 	var hash string
-	err := s.read.QueryRowContext(ctx, `SELECT id, password_hash FROM patrons WHERE email = $1`, sesame.NormalizeEmail(email)).Scan(&id, &hash)
+	err := s.readStmts.QueryRowContext(ctx, `SELECT id, password_hash FROM patrons WHERE email = $1`, sesame.NormalizeEmail(email)).Scan(&id, &hash)
 	if err != nil {
 		return 0, "", dbError(err, "Compte", "")
 	}
@@ -22,7 +22,7 @@ func (s *Store) PatronCredentials(ctx context.Context, email string) (int64, str
 
 // SetPatronPassword replaces a patron's password hash.
 func (s *Store) SetPatronPassword(ctx context.Context, id int64, hash string) error {
-	if _, err := s.write.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
 		return fmt.Errorf("set patron password: %w", err)
 	}
 	return nil
@@ -38,7 +38,7 @@ type PatronSession struct {
 // CreatePatronSession stores a new patron session under the hash of its token.
 func (s *Store) CreatePatronSession(ctx context.Context, tokenHash string, patronID int64) error {
 	now := s.Now()
-	_, err := s.write.ExecContext(ctx, `INSERT INTO patron_sessions (token_hash, patron_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+	_, err := s.writePool.ExecContext(ctx, `INSERT INTO patron_sessions (token_hash, patron_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
 		tokenHash, patronID, now)
 	if err != nil {
 		return fmt.Errorf("create patron session: %w", err)
@@ -49,7 +49,7 @@ func (s *Store) CreatePatronSession(ctx context.Context, tokenHash string, patro
 // PatronSessionByHash returns a patron session.
 func (s *Store) PatronSessionByHash(ctx context.Context, tokenHash string) (*PatronSession, error) {
 	var ps PatronSession
-	err := s.read.QueryRowContext(ctx, `SELECT patron_id, created_at, last_seen_at FROM patron_sessions WHERE token_hash = $1`, tokenHash).
+	err := s.readStmts.QueryRowContext(ctx, `SELECT patron_id, created_at, last_seen_at FROM patron_sessions WHERE token_hash = $1`, tokenHash).
 		Scan(&ps.PatronID, &ps.CreatedAt, &ps.LastSeenAt)
 	if err != nil {
 		return nil, dbError(err, "Session", "")
@@ -59,7 +59,7 @@ func (s *Store) PatronSessionByHash(ctx context.Context, tokenHash string) (*Pat
 
 // TouchPatronSession records activity on a patron session.
 func (s *Store) TouchPatronSession(ctx context.Context, tokenHash string, at time.Time) error {
-	if _, err := s.write.ExecContext(ctx, `UPDATE patron_sessions SET last_seen_at = $1 WHERE token_hash = $2`, at.UTC(), tokenHash); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `UPDATE patron_sessions SET last_seen_at = $1 WHERE token_hash = $2`, at.UTC(), tokenHash); err != nil {
 		return fmt.Errorf("touch patron session: %w", err)
 	}
 	return nil
@@ -67,7 +67,7 @@ func (s *Store) TouchPatronSession(ctx context.Context, tokenHash string, at tim
 
 // DeletePatronSession ends one patron session.
 func (s *Store) DeletePatronSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM patron_sessions WHERE token_hash = $1`, tokenHash); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM patron_sessions WHERE token_hash = $1`, tokenHash); err != nil {
 		return fmt.Errorf("delete patron session: %w", err)
 	}
 	return nil

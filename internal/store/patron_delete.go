@@ -58,7 +58,7 @@ func (s *Store) removePatron(ctx context.Context, tx *sql.Tx, p *sesame.Patron) 
 // only the pseudonymous trace remains readable this way.
 func (s *Store) PatronTrail(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
 	args := []any{patronID}
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail
 		FROM audit_events WHERE patron_id = $1`+sc.clause("library_id", &args)+` ORDER BY id DESC`, args...)
 	if err != nil {

@@ -159,7 +159,7 @@ func adjustCount(ctx context.Context, q queryer, libraryID int64, status sesame.
 
 // Patron returns one patron within scope; outside it, not found.
 func (s *Store) Patron(ctx context.Context, sc Scope, id int64) (*sesame.Patron, error) {
-	return findPatron(ctx, s.read, sc, id)
+	return findPatron(ctx, s.readStmts, sc, id)
 }
 
 func findPatron(ctx context.Context, q queryer, sc Scope, id int64) (*sesame.Patron, error) {
@@ -389,7 +389,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		query = fmt.Sprintf(`SELECT %s FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
 			patronColumns, from, where, order, len(args)-1, len(args), order)
 	}
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.readStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
 	}
@@ -412,7 +412,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 
 func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, error) {
 	var n int
-	if err := s.read.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+fromWhere, args...).Scan(&n); err != nil {
+	if err := s.readStmts.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+fromWhere, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
 	}
 	return n, nil
@@ -506,7 +506,7 @@ func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) err
 		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
 	}
 	ids = append(ids, string(sesame.GrantValidated), string(sesame.GrantPending))
-	grants, err := s.read.QueryContext(ctx, fmt.Sprintf(`
+	grants, err := s.readStmts.QueryContext(ctx, fmt.Sprintf(`
 		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
 		WHERE g.patron_id IN (%s) AND g.state IN ($%d, $%d) ORDER BY r.name`, strings.Join(marks, ", "), len(ids)-1, len(ids)), ids...)
 	if err != nil {
@@ -541,7 +541,7 @@ func (s *Store) countFromCounters(ctx context.Context, sc Scope, f PatronFilter)
 		args = append(args, string(f.Status))
 		where += fmt.Sprintf(" AND status = $%d", len(args))
 	}
-	if err := s.read.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+where, args...).Scan(&total); err != nil {
+	if err := s.readStmts.QueryRowContext(ctx, `SELECT COALESCE(SUM(n), 0) FROM patron_counts `+where, args...).Scan(&total); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
 	}
 	return total, nil
@@ -567,7 +567,7 @@ func (m StatusCountMap) total(f PatronFilter) int {
 // StatusCounts returns how many patrons within scope stand in each status.
 func (s *Store) StatusCounts(ctx context.Context, sc Scope) (StatusCountMap, error) {
 	args := []any{}
-	rows, err := s.read.QueryContext(ctx, `SELECT status, SUM(n) FROM patron_counts WHERE 1 = 1`+sc.clause("library_id", &args)+` GROUP BY status`, args...)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT status, SUM(n) FROM patron_counts WHERE 1 = 1`+sc.clause("library_id", &args)+` GROUP BY status`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("count statuses: %w", err)
 	}

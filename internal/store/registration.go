@@ -75,7 +75,7 @@ func (s *Store) SaveRegistrationTx(ctx context.Context, tx *sql.Tx, tokenHash, e
 		ON CONFLICT (email) DO UPDATE SET token_hash = excluded.token_hash, payload = excluded.payload,
 			expires_at = excluded.expires_at, created_at = excluded.created_at,
 			parent_token_hash = NULL, confirmed_at = NULL, done_at = NULL`,
-		tokenHash, sesame.NormalizeEmail(email), payload, expiresAt.UTC().Truncate(time.Microsecond), s.Now())
+		tokenHash, sesame.NormalizeEmail(email), payload, dbTime(expiresAt), s.Now())
 	if err != nil {
 		return fmt.Errorf("save registration: %w", err)
 	}
@@ -85,13 +85,13 @@ func (s *Store) SaveRegistrationTx(ctx context.Context, tx *sql.Tx, tokenHash, e
 // RegistrationByHash returns the registration whose holder's link is stored
 // under tokenHash, whatever its step and expired or not.
 func (s *Store) RegistrationByHash(ctx context.Context, tokenHash string) (Registration, error) {
-	return findRegistration(ctx, s.read, tokenHash)
+	return findRegistration(ctx, s.readStmts, tokenHash)
 }
 
 // RegistrationByParentHash returns the registration whose parent's link is
 // stored under tokenHash, expired or not.
 func (s *Store) RegistrationByParentHash(ctx context.Context, tokenHash string) (Registration, error) {
-	return findRegistrationByParent(ctx, s.read, tokenHash)
+	return findRegistrationByParent(ctx, s.readStmts, tokenHash)
 }
 
 const registrationColumns = `email, payload, expires_at, created_at, confirmed_at, done_at`
@@ -145,7 +145,7 @@ func claim(res sql.Result, err error, find func() (Registration, error), used fu
 // ErrAlreadyRegistered.
 func (s *Store) ConfirmRegistration(ctx context.Context, tokenHash string, now time.Time,
 	build func(Registration) (NewPatron, error)) (int64, error) {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
 	find := func(q queryer) (Registration, error) { return findRegistration(ctx, q, tokenHash) }
 	return s.makePatron(ctx, find, now, Registration.Used, func(tx *sql.Tx) (sql.Result, error) {
 		// Claimed in one statement: of two presses at once, one only passes.
@@ -169,7 +169,7 @@ func (s *Store) ConfirmRegistration(ctx context.Context, tokenHash string, now t
 // ENotFound, one already used ErrLinkUsed, and nothing changes. The caller
 // enqueues the parent's mail in the same tx.
 func (s *Store) AwaitParentalConsentTx(ctx context.Context, tx *sql.Tx, tokenHash, parentTokenHash string, now, expiresAt time.Time) (Registration, error) {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
 	r, err := findRegistration(ctx, tx, tokenHash)
 	switch {
 	case err != nil:
@@ -182,7 +182,7 @@ func (s *Store) AwaitParentalConsentTx(ctx context.Context, tx *sql.Tx, tokenHas
 	res, err := tx.ExecContext(ctx, `
 		UPDATE registrations SET confirmed_at = $1, parent_token_hash = $2, expires_at = $3
 		WHERE token_hash = $4 AND confirmed_at IS NULL AND expires_at > $1`,
-		now, parentTokenHash, expiresAt.UTC().Truncate(time.Microsecond), tokenHash)
+		now, parentTokenHash, dbTime(expiresAt), tokenHash)
 	if err := claim(res, err, func() (Registration, error) { return findRegistration(ctx, tx, tokenHash) }, Registration.Used); err != nil {
 		return Registration{}, err
 	}
@@ -197,7 +197,7 @@ func (s *Store) AwaitParentalConsentTx(ctx context.Context, tx *sql.Tx, tokenHas
 // the registration is deleted and the error is ErrAlreadyRegistered.
 func (s *Store) ConsentToRegistration(ctx context.Context, parentTokenHash string, now time.Time,
 	build func(Registration) (NewPatron, ParentalConsent, error)) (int64, error) {
-	now = now.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
 	find := func(q queryer) (Registration, error) { return findRegistrationByParent(ctx, q, parentTokenHash) }
 	done := func(r Registration) bool { return !r.DoneAt.IsZero() }
 	return s.makePatron(ctx, find, now, done, func(tx *sql.Tx) (sql.Result, error) {
@@ -285,8 +285,8 @@ func (s *Store) createRegisteredTx(ctx context.Context, tx *sql.Tx, r Registrati
 // renewed. With no pending registration for email, the error is ENotFound
 // and nothing changes.
 func (s *Store) RenewRegistrationLinkTx(ctx context.Context, tx *sql.Tx, email, tokenHash string, now, expiresAt time.Time) (Registration, error) {
-	now = now.UTC().Truncate(time.Microsecond)
-	expiresAt = expiresAt.UTC().Truncate(time.Microsecond)
+	now = dbTime(now)
+	expiresAt = dbTime(expiresAt)
 	r, err := findRegistrationByEmail(ctx, tx, email)
 	if err != nil {
 		return Registration{}, err
@@ -318,7 +318,7 @@ func (s *Store) RenewRegistrationLinkTx(ctx context.Context, tx *sql.Tx, email, 
 func (s *Store) ParentalConsentOf(ctx context.Context, sc Scope, patronID int64) (ParentalConsent, error) {
 	args := []any{patronID}
 	var c ParentalConsent
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT c.parent_name, c.parent_email, c.consented_at
 		FROM parental_consents c JOIN patrons p ON p.id = c.patron_id
 		WHERE c.patron_id = $1`+sc.clause("p.library_id", &args), args...).Scan(&c.ParentName, &c.ParentEmail, &c.At)

@@ -51,7 +51,7 @@ func (s *Store) SAMLIdentity(ctx context.Context, create func() (SAMLIdentity, e
 	if err != nil {
 		return SAMLIdentity{}, fmt.Errorf("seal saml salt: %w", err)
 	}
-	_, err = s.write.ExecContext(ctx, `
+	_, err = s.writePool.ExecContext(ctx, `
 		INSERT INTO saml_identity (id, certificate, private_key, pairwise_salt, created_at) VALUES (1, $1, $2, $3, $4)
 		ON CONFLICT (id) DO NOTHING`, fresh.Certificate, key, salt, s.Now())
 	if err != nil {
@@ -63,7 +63,7 @@ func (s *Store) SAMLIdentity(ctx context.Context, create func() (SAMLIdentity, e
 func (s *Store) readSAMLIdentity(ctx context.Context) (SAMLIdentity, error) {
 	var id SAMLIdentity
 	var key, salt string
-	err := s.read.QueryRowContext(ctx, `SELECT certificate, private_key, pairwise_salt, created_at FROM saml_identity WHERE id = 1`).
+	err := s.readStmts.QueryRowContext(ctx, `SELECT certificate, private_key, pairwise_salt, created_at FROM saml_identity WHERE id = 1`).
 		Scan(&id.Certificate, &key, &salt, &id.CreatedAt)
 	if err != nil {
 		return SAMLIdentity{}, dbError(err, "Identité SAML", "")
@@ -95,11 +95,11 @@ type SAMLRequest struct {
 // SaveSAMLRequest keeps a checked request under the hash of its handle. A
 // request ID the vendor already sent is refused with EConflict.
 func (s *Store) SaveSAMLRequest(ctx context.Context, handleHash string, r SAMLRequest) error {
-	_, err := s.write.ExecContext(ctx, `
+	_, err := s.writePool.ExecContext(ctx, `
 		INSERT INTO saml_requests (handle_hash, connector_id, request_id, issued_at, relay_state, acs_url, force_authn, is_passive, received_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-		handleHash, r.ConnectorID, r.RequestID, r.IssuedAt.UTC().Truncate(time.Microsecond), r.RelayState, r.ACSURL,
-		r.ForceAuthn, r.IsPassive, r.ReceivedAt.UTC().Truncate(time.Microsecond), r.ExpiresAt.UTC().Truncate(time.Microsecond))
+		handleHash, r.ConnectorID, r.RequestID, dbTime(r.IssuedAt), r.RelayState, r.ACSURL,
+		r.ForceAuthn, r.IsPassive, dbTime(r.ReceivedAt), dbTime(r.ExpiresAt))
 	return dbError(err, "Demande SAML", "Cette demande de connexion a déjà été reçue : elle ne peut servir qu'une fois.")
 }
 
@@ -115,7 +115,7 @@ func scanSAMLRequest(row interface{ Scan(...any) error }) (SAMLRequest, error) {
 // SAMLRequestByHandle reads a kept request, answered or not, expired or
 // not: ENotFound once it is purged.
 func (s *Store) SAMLRequestByHandle(ctx context.Context, handleHash string) (SAMLRequest, error) {
-	r, err := scanSAMLRequest(s.read.QueryRowContext(ctx, `SELECT `+samlRequestColumns+` FROM saml_requests WHERE handle_hash = $1`, handleHash))
+	r, err := scanSAMLRequest(s.readStmts.QueryRowContext(ctx, `SELECT `+samlRequestColumns+` FROM saml_requests WHERE handle_hash = $1`, handleHash))
 	if err != nil {
 		return SAMLRequest{}, dbError(err, "Demande de connexion", "")
 	}
@@ -127,7 +127,7 @@ func (s *Store) SAMLRequestByHandle(ctx context.Context, handleHash string) (SAM
 // already answered, or past its time, is EConflict.
 func (s *Store) TakeSAMLRequest(ctx context.Context, handleHash string) (SAMLRequest, error) {
 	now := s.Now()
-	r, err := scanSAMLRequest(s.write.QueryRowContext(ctx, `
+	r, err := scanSAMLRequest(s.writePool.QueryRowContext(ctx, `
 		UPDATE saml_requests SET answered_at = $1 WHERE handle_hash = $2 AND answered_at IS NULL AND expires_at > $1
 		RETURNING `+samlRequestColumns, now, handleHash))
 	if errors.Is(err, sql.ErrNoRows) {

@@ -20,7 +20,7 @@ type Session struct {
 // CreateSession stores a new session under the hash of its token.
 func (s *Store) CreateSession(ctx context.Context, tokenHash string, staffID int64) error {
 	now := s.Now()
-	_, err := s.write.ExecContext(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+	_, err := s.writePool.ExecContext(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
 		tokenHash, staffID, now)
 	if err != nil {
 		return fmt.Errorf("create session: %w", err)
@@ -33,7 +33,7 @@ func (s *Store) SessionByHash(ctx context.Context, tokenHash string) (*Session, 
 	var sess Session
 	st := &sess.Staff
 	var role string
-	err := s.read.QueryRowContext(ctx, `
+	err := s.readStmts.QueryRowContext(ctx, `
 		SELECT s.token_hash, s.created_at, s.last_seen_at,
 			st.id, st.login, st.name, st.role, COALESCE(st.library_id, 0), st.disabled
 		FROM sessions s JOIN staff st ON st.id = s.staff_id WHERE s.token_hash = $1`, tokenHash).
@@ -47,7 +47,7 @@ func (s *Store) SessionByHash(ctx context.Context, tokenHash string) (*Session, 
 
 // TouchSession records activity on a session.
 func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
-	if _, err := s.write.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, at, tokenHash); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, at, tokenHash); err != nil {
 		return fmt.Errorf("touch session: %w", err)
 	}
 	return nil
@@ -55,7 +55,7 @@ func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time
 
 // DeleteSession ends one session.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
 	return nil
@@ -70,7 +70,7 @@ type Throttle struct {
 // ThrottleOf returns the failure record of key; a key never seen has none.
 func (s *Store) ThrottleOf(ctx context.Context, key string) (Throttle, error) {
 	var t Throttle
-	err := s.read.QueryRowContext(ctx, `SELECT failures, blocked_until FROM login_throttle WHERE key = $1`, key).Scan(&t.Failures, &t.BlockedUntil)
+	err := s.readStmts.QueryRowContext(ctx, `SELECT failures, blocked_until FROM login_throttle WHERE key = $1`, key).Scan(&t.Failures, &t.BlockedUntil)
 	if err == sql.ErrNoRows {
 		return Throttle{}, nil
 	}
@@ -93,7 +93,7 @@ func (s *Store) RecordFailure(ctx context.Context, key string, block func(failur
 		if err != nil {
 			return fmt.Errorf("record failure: %w", err)
 		}
-		t.BlockedUntil = block(t.Failures).UTC().Truncate(time.Microsecond)
+		t.BlockedUntil = dbTime(block(t.Failures))
 		if _, err := tx.ExecContext(ctx, `UPDATE login_throttle SET blocked_until = $1 WHERE key = $2`, t.BlockedUntil, key); err != nil {
 			return fmt.Errorf("record failure: %w", err)
 		}
@@ -104,7 +104,7 @@ func (s *Store) RecordFailure(ctx context.Context, key string, block func(failur
 
 // ClearThrottle forgets the failures of key, after a successful login.
 func (s *Store) ClearThrottle(ctx context.Context, key string) error {
-	if _, err := s.write.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
 		return fmt.Errorf("clear throttle: %w", err)
 	}
 	return nil

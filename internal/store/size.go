@@ -12,7 +12,7 @@ import (
 func (s *Store) Size(ctx context.Context) (int64, error) {
 	if s.dialect == postgresDialect {
 		var n int64
-		err := s.write.QueryRowContext(ctx, `
+		err := s.writePool.QueryRowContext(ctx, `
 			SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::BIGINT
 			FROM pg_class c JOIN pg_namespace ns ON ns.oid = c.relnamespace
 			WHERE ns.nspname = current_schema() AND c.relkind = 'r'`).Scan(&n)
@@ -21,7 +21,7 @@ func (s *Store) Size(ctx context.Context) (int64, error) {
 		}
 		return n, nil
 	}
-	conn, err := s.write.Conn(ctx)
+	conn, err := s.writePool.Conn(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("database size: %w", err)
 	}

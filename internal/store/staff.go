@@ -47,7 +47,7 @@ func (s *Store) CreateStaff(ctx context.Context, st sesame.Staff, actor sesame.A
 // StaffByLogin returns the staff account with that login.
 func (s *Store) StaffByLogin(ctx context.Context, login string) (*sesame.Staff, error) {
 	var st sesame.Staff
-	err := scanStaff(s.read.QueryRowContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE login = $1`, sesame.NormalizeLogin(login)), &st)
+	err := scanStaff(s.readStmts.QueryRowContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE login = $1`, sesame.NormalizeLogin(login)), &st)
 	if err != nil {
 		return nil, dbError(err, "Compte", "")
 	}
@@ -57,7 +57,7 @@ func (s *Store) StaffByLogin(ctx context.Context, login string) (*sesame.Staff, 
 // StaffMember returns one staff account.
 func (s *Store) StaffMember(ctx context.Context, id int64) (*sesame.Staff, error) {
 	var st sesame.Staff
-	if err := scanStaff(s.read.QueryRowContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1`, id), &st); err != nil {
+	if err := scanStaff(s.readStmts.QueryRowContext(ctx, `SELECT `+staffColumns+` FROM staff WHERE id = $1`, id), &st); err != nil {
 		return nil, dbError(err, "Compte", "")
 	}
 	return &st, nil
@@ -65,7 +65,7 @@ func (s *Store) StaffMember(ctx context.Context, id int64) (*sesame.Staff, error
 
 // StaffList lists every staff account by login.
 func (s *Store) StaffList(ctx context.Context) ([]sesame.Staff, error) {
-	rows, err := s.read.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY login`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY login`)
 	if err != nil {
 		return nil, fmt.Errorf("list staff: %w", err)
 	}

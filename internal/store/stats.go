@@ -91,7 +91,7 @@ type statsState struct {
 
 func (s *Store) statsState(ctx context.Context) (statsState, error) {
 	var st statsState
-	err := s.read.QueryRowContext(ctx, `SELECT counted_until, kept_since FROM stats_fold WHERE id = 1`).Scan(&st.countedUntil, &st.keptSince)
+	err := s.readStmts.QueryRowContext(ctx, `SELECT counted_until, kept_since FROM stats_fold WHERE id = 1`).Scan(&st.countedUntil, &st.keptSince)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("statistics state: %w", err)
 	}
@@ -140,7 +140,7 @@ func (s *Store) LaunchesByMonth(ctx context.Context, sc Scope, months []Month) (
 	if sc.Network {
 		table = "stats_network_months"
 	}
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT month, resource_id, SUM(launches), SUM(users)
 		FROM `+table+`
 		WHERE month >= $1 AND month <= $2`+lib+`
@@ -356,7 +356,7 @@ func (s *Store) yearUsers(ctx context.Context, sc Scope, year int, live, to time
 
 // statsGroups reads (id, n) rows into Launches (launches) or Users.
 func (s *Store) statsGroups(ctx context.Context, into map[int64]Usage, launches bool, query string, args ...any) error {
-	rows, err := s.read.QueryContext(ctx, query, args...)
+	rows, err := s.readStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -414,7 +414,7 @@ func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Mon
 	counted := map[string]AccountMonth{}
 	args := []any{months[0].Key(), months[len(months)-1].Key()}
 	lib := statsScope(sc, "library_id", &args)
-	rows, err := s.read.QueryContext(ctx, `
+	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT month, SUM(registrations), SUM(validations), SUM(refusals), SUM(renewals), SUM(expiries)
 		FROM stats_account_months
 		WHERE month >= $1 AND month <= $2`+lib+`
@@ -435,7 +435,7 @@ func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Mon
 	}
 	bucket, args := monthBuckets(months, state.countedUntil)
 	lib = statsScope(sc, "library_id", &args)
-	rows, err = s.read.QueryContext(ctx, `
+	rows, err = s.readStmts.QueryContext(ctx, `
 		SELECT month, `+accountCounts+`
 		FROM (SELECT `+bucket+` AS month, action FROM audit_events
 			WHERE action IN `+statsActions+` AND at >= $1 AND `+countsAtColumn+` >= $2 AND `+countsAtColumn+` < $3`+lib+`) AS live
@@ -531,7 +531,7 @@ func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, er
 	} {
 		var at time.Time
 		var counts sql.NullTime
-		err := s.read.QueryRowContext(ctx, q.sql, q.args...).Scan(&at, &counts)
+		err := s.readStmts.QueryRowContext(ctx, q.sql, q.args...).Scan(&at, &counts)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("first statistics year: %w", err)
 		}
@@ -545,7 +545,7 @@ func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, er
 	year := first.In(loc).Year()
 	for _, table := range []string{"stats_months", "stats_account_months"} {
 		var month sql.NullString
-		if err := s.read.QueryRowContext(ctx, `SELECT MIN(month) FROM `+table).Scan(&month); err != nil {
+		if err := s.readStmts.QueryRowContext(ctx, `SELECT MIN(month) FROM `+table).Scan(&month); err != nil {
 			return 0, fmt.Errorf("first statistics year: %w", err)
 		}
 		var y int
@@ -614,7 +614,7 @@ func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time
 	}
 
 	// Only counted launches may go.
-	cutoff = cutoff.UTC().Truncate(time.Microsecond)
+	cutoff = dbTime(cutoff)
 	if cutoff.After(current.Start) {
 		cutoff = current.Start.UTC()
 	}

@@ -54,7 +54,7 @@ func TestStatsIndexesUsed(t *testing.T) {
 		{`SELECT SUM(launches) FROM stats_months WHERE month >= $1 AND month <= $2 AND library_id = $3`, []any{"2026-01", "2026-12", 1}, "stats_months_by_library"},
 	}
 	for _, tt := range tests {
-		rows, err := s.readDB.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
+		rows, err := s.readPool.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
 		if err != nil {
 			t.Fatal(err)
 		}

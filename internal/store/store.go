@@ -31,12 +31,16 @@ var migrationFiles embed.FS
 // PostgreSQL for a national network served by several instances.
 type Store struct {
 	dialect dialect
-	write   *sql.DB // SQLite allows one writer: one connection; on PostgreSQL, the one pool
-	readDB  *sql.DB
-	read    *stmtCache
-	writes  *stmtCache // the few hot writes, prepared once: a CAS validation's DELETE
-	now     func() time.Time
-	secrets *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
+	// writePool takes every write: on SQLite one connection, as SQLite
+	// allows one writer; on PostgreSQL the one pool, readPool too.
+	writePool *sql.DB
+	readPool  *sql.DB
+	// readStmts prepares each read once on readPool; writeStmts the few hot
+	// writes on writePool, such as a CAS validation's DELETE.
+	readStmts  *stmtCache
+	writeStmts *stmtCache
+	now        func() time.Time
+	secrets    *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
 
 	networkCache networkCache
 }
@@ -81,7 +85,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
-		return &Store{dialect: postgresDialect, write: db, readDB: db, read: newStmtCache(db), writes: newStmtCache(db), now: opts.Now, secrets: opts.Secrets}, nil
+		return &Store{dialect: postgresDialect, writePool: db, readPool: db, readStmts: newStmtCache(db), writeStmts: newStmtCache(db), now: opts.Now, secrets: opts.Secrets}, nil
 	}
 	return openSQLite(ctx, dsn, opts)
 }
@@ -109,7 +113,7 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{dialect: sqliteDialect, write: write, readDB: read, read: newStmtCache(read), writes: newStmtCache(write), now: opts.Now, secrets: opts.Secrets}
+	s := &Store{dialect: sqliteDialect, writePool: write, readPool: read, readStmts: newStmtCache(read), writeStmts: newStmtCache(write), now: opts.Now, secrets: opts.Secrets}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -119,20 +123,24 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 
 // Close closes the pools.
 func (s *Store) Close() error {
-	s.read.close()
-	s.writes.close()
-	if s.readDB == s.write {
-		return s.write.Close()
+	s.readStmts.close()
+	s.writeStmts.close()
+	if s.readPool == s.writePool {
+		return s.writePool.Close()
 	}
-	return errors.Join(s.readDB.Close(), s.write.Close())
+	return errors.Join(s.readPool.Close(), s.writePool.Close())
 }
 
-// Now is the store's clock, in UTC, to the microsecond: PostgreSQL keeps no
-// finer, and both engines must give back what they were given.
-func (s *Store) Now() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+// Now is the store's clock, as the store keeps times (dbTime).
+func (s *Store) Now() time.Time { return dbTime(s.now()) }
+
+// dbTime is t as the store keeps it: in UTC, to the microsecond, since
+// PostgreSQL keeps no finer and both engines must give back what they were
+// given.
+func dbTime(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.readDB.PingContext(ctx) }
+func (s *Store) Ping(ctx context.Context) error { return s.readPool.PingContext(ctx) }
 
 // Engine names the database engine: "sqlite" or "postgres".
 func (s *Store) Engine() string { return string(s.dialect) }
@@ -155,7 +163,7 @@ func (s *Store) ensureMigrationTable(ctx context.Context) error {
 	if s.dialect == postgresDialect {
 		stamp = "TIMESTAMPTZ"
 	}
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at `+stamp+` NOT NULL)`); err != nil {
+	if _, err := s.writePool.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (name TEXT PRIMARY KEY, applied_at `+stamp+` NOT NULL)`); err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	return nil
@@ -168,7 +176,7 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 		return nil, err
 	}
 	applied := map[string]bool{}
-	rows, err := s.readDB.QueryContext(ctx, `SELECT name FROM schema_migrations`)
+	rows, err := s.readPool.QueryContext(ctx, `SELECT name FROM schema_migrations`)
 	if err != nil {
 		// No table yet: everything is pending.
 		return names, nil
@@ -198,7 +206,7 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 // keeps two instances from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
 	if s.dialect == postgresDialect {
-		conn, err := s.write.Conn(ctx)
+		conn, err := s.writePool.Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("migrate: %w", err)
 		}
@@ -244,7 +252,7 @@ func (s *Store) Migrate(ctx context.Context) error {
 
 // inTx runs fn in a write transaction, committed when fn returns nil.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := s.write.BeginTx(ctx, nil)
+	tx, err := s.writePool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}

@@ -419,11 +419,7 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 		s.renderRecord(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	var then store.AfterGrants
-	if state == sesame.GrantValidated {
-		then = s.resourcesMail(ctx)
-	}
-	if _, err := s.store.SetGrantsThen(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st), then); err != nil {
+	if _, err := s.store.SetGrantsThen(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st), s.resourcesMail(ctx)); err != nil {
 		if sesame.ErrorCode(err) == sesame.EForbidden {
 			page, lerr := s.loadRecord(r, "ressources")
 			if lerr != nil {

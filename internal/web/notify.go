@@ -212,10 +212,21 @@ func (s *Server) decisionLetter(ctx context.Context, tx *sql.Tx, p *sesame.Patro
 	return l, nil
 }
 
-// resourcesMail returns the AfterGrants that tells the patron, in the
-// transaction of the activation, which resources the library just activated.
-func (s *Server) resourcesMail(ctx context.Context) store.AfterGrants {
-	return func(tx *sql.Tx, p *sesame.Patron, activated []string) error {
+// resourcesMail returns the AfterGrantDecisions that tells the patron, in
+// the transaction of the decision, which resources the library just
+// activated. A refusal or a withdrawal is shown on « Mon compte »; it sends
+// no mail.
+func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
+	return func(tx *sql.Tx, p *sesame.Patron, changes []sesame.Change) error {
+		var activated []string
+		for _, c := range changes {
+			if c.Kind == sesame.ChangeResourceGranted {
+				activated = append(activated, c.Resource)
+			}
+		}
+		if len(activated) == 0 {
+			return nil
+		}
 		lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
 		if err != nil {
 			return err
