@@ -138,13 +138,6 @@ func workerName() string {
 // Serve listens on ln and runs the background jobs until ctx ends, then lets
 // requests in flight finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	// A stop asked for while starting must not fail the start half way.
-	if err := jobs.EnsurePurge(context.WithoutCancel(ctx), a.Store, a.Now()); err != nil {
-		return err
-	}
-	if err := jobs.EnsureFoldLaunches(context.WithoutCancel(ctx), a.Store, a.Now()); err != nil {
-		return err
-	}
 	sender, err := mail.NewSender(a.Config.SMTP)
 	if err != nil {
 		return err
@@ -152,11 +145,14 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	if !sender.Configured() && a.demoMailbox != nil {
 		sender = mail.NewTerminalSender(a.demoMailbox)
 	}
-	handlers := jobs.Builtin(a.Store, a.Now, Paris())
-	handlers[mail.Kind] = mail.Handler(a.Store, sender)
-	handlers[jobs.KindFoldLaunches] = jobs.FoldLaunches(a.Store, a.Now, Paris(), a.Config.LaunchRetention)
-	for kind, h := range a.Web.JobHandlers() {
-		handlers[kind] = h
+	table := a.jobTable(sender)
+	handlers, err := jobHandlers(table)
+	if err != nil {
+		return err
+	}
+	// A stop asked for while starting must not fail the start half way.
+	if err := a.ensureStarted(context.WithoutCancel(ctx), table); err != nil {
+		return err
 	}
 	runner := &jobs.Runner{Store: a.Store, Worker: workerName(), Handlers: handlers, Logger: a.Logger, Now: a.Now,
 		Lease: a.Config.JobLease}

@@ -70,20 +70,13 @@ func Builtin(st *store.Store, now func() time.Time, loc *time.Location) map[stri
 	}
 }
 
-// EnsurePurge schedules the purge and the retention job when no instance
-// has yet. Two instances starting at once may both schedule them; both bear
-// running twice.
-func EnsurePurge(ctx context.Context, st *store.Store, now time.Time) error {
-	for _, kind := range []string{KindPurge, KindRetention} {
-		pending, err := st.HasPendingJob(ctx, kind)
-		if err != nil {
-			return err
-		}
-		if !pending {
-			if err := st.Enqueue(ctx, kind, "", now); err != nil {
-				return err
-			}
-		}
+// Ensure enqueues a job of kind, to run at now, unless one is pending: a job
+// that schedules itself again starts once. Two instances starting at once
+// may both enqueue it; the periodic jobs bear running twice.
+func Ensure(ctx context.Context, st *store.Store, kind string, now time.Time) error {
+	pending, err := st.HasPendingJob(ctx, kind)
+	if err != nil || pending {
+		return err
 	}
-	return nil
+	return st.Enqueue(ctx, kind, "", now)
 }

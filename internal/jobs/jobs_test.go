@@ -113,7 +113,7 @@ func TestPurgeRemovesExpiredSessionsAndReschedules(t *testing.T) {
 	}
 	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: jobs.Builtin(st, clock, time.UTC), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for i := 0; i < 2; i++ {
-		if err := jobs.EnsurePurge(ctx, st, now); err != nil {
+		if err := ensurePurge(ctx, st, now); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -153,7 +153,7 @@ func TestPurgeDeletesDoneJobs(t *testing.T) {
 		t.Fatalf("ran %d (%v), want 1", n, err)
 	}
 	now = now.Add(jobs.DoneJobRetention + time.Minute)
-	if err := jobs.EnsurePurge(ctx, st, now); err != nil {
+	if err := ensurePurge(ctx, st, now); err != nil {
 		t.Fatal(err)
 	}
 	if n, err := r.RunOnce(ctx); err != nil || n != 2 {
@@ -163,4 +163,15 @@ func TestPurgeDeletesDoneJobs(t *testing.T) {
 	if done, pending, err := st.JobCounts(ctx); err != nil || done != 2 || pending != 2 {
 		t.Errorf("after the purge: %d done, %d pending (%v); want 2 and 2: the old job gone", done, pending, err)
 	}
+}
+
+// ensurePurge schedules the purge and the retention job, as the app's job
+// table does at start.
+func ensurePurge(ctx context.Context, st *store.Store, now time.Time) error {
+	for _, kind := range []string{jobs.KindPurge, jobs.KindRetention} {
+		if err := jobs.Ensure(ctx, st, kind, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

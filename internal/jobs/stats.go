@@ -49,14 +49,3 @@ func nextFold(now time.Time, loc *time.Location) time.Time {
 	}
 	return at
 }
-
-// EnsureFoldLaunches schedules the fold, to run at once, when no instance
-// has yet. Two instances starting together may both schedule it: the
-// second run of the day folds nothing, and the two schedule one next run.
-func EnsureFoldLaunches(ctx context.Context, st *store.Store, now time.Time) error {
-	pending, err := st.HasPendingJob(ctx, KindFoldLaunches)
-	if err != nil || pending {
-		return err
-	}
-	return st.Enqueue(ctx, KindFoldLaunches, "", now)
-}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/bdf29/sesame"
@@ -55,45 +54,4 @@ func (s *Store) validatedWithRequests(ctx context.Context, sc Scope) (int, error
 		return 0, fmt.Errorf("count pending requests: %w", err)
 	}
 	return n, nil
-}
-
-// GrantNamesTx returns, in tx, the names of the resources the patron asked
-// for or was given, by state, in name order: what a mail to the patron lists.
-func (s *Store) GrantNamesTx(ctx context.Context, tx *sql.Tx, patronID int64) (map[sesame.GrantState][]string, error) {
-	rows, err := tx.QueryContext(ctx, `
-		SELECT g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
-		WHERE g.patron_id = $1 ORDER BY r.name, r.id`, patronID)
-	if err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	defer rows.Close()
-	names := map[sesame.GrantState][]string{}
-	for rows.Next() {
-		var state, name string
-		if err := rows.Scan(&state, &name); err != nil {
-			return nil, fmt.Errorf("scan grant: %w", err)
-		}
-		names[sesame.GrantState(state)] = append(names[sesame.GrantState(state)], name)
-	}
-	return names, rows.Err()
-}
-
-// SuspendGrantsTx puts the patron's validated grants back « En attente »,
-// in tx: an account that waits again for a parent's consent
-// (sesame.ChangeConsentRequired) opens nothing until the library decides
-// anew. It returns the names of the resources suspended.
-func (s *Store) SuspendGrantsTx(ctx context.Context, tx *sql.Tx, patronID int64) ([]string, error) {
-	names, err := s.GrantNamesTx(ctx, tx, patronID)
-	if err != nil {
-		return nil, err
-	}
-	suspended := names[sesame.GrantValidated]
-	if len(suspended) == 0 {
-		return nil, nil
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE grants SET state = $1, updated_at = $2 WHERE patron_id = $3 AND state = $4`,
-		string(sesame.GrantPending), s.Now(), patronID, string(sesame.GrantValidated)); err != nil {
-		return nil, fmt.Errorf("suspend grants: %w", err)
-	}
-	return suspended, nil
 }

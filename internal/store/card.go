@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -62,33 +61,4 @@ func patronWriteError(err error, emailConflict string) error {
 		return errCardTaken()
 	}
 	return dbError(err, "Abonné", emailConflict)
-}
-
-// ResourcePseudonym returns the patron's pseudonym at a resource: the one
-// they already have there (the same a CAS vendor knows them by), or fresh,
-// which becomes theirs. A vendor that needs a stable name for a patron
-// without a card gets this one, which no one can guess or type.
-func (s *Store) ResourcePseudonym(ctx context.Context, patronID, resourceID int64, fresh string) (string, error) {
-	var user string
-	err := s.readStmts.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
-		patronID, resourceID).Scan(&user)
-	if err == nil {
-		return user, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", fmt.Errorf("read pseudonym: %w", err)
-	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO cas_users (patron_id, resource_id, user_id, created_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (patron_id, resource_id) DO NOTHING`, patronID, resourceID, fresh, s.Now()); err != nil {
-			return dbError(err, "Pseudonyme", "Ce pseudonyme est déjà pris.")
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
-			patronID, resourceID).Scan(&user); err != nil {
-			return fmt.Errorf("read pseudonym: %w", err)
-		}
-		return nil
-	})
-	return user, err
 }

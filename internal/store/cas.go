@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -122,4 +123,33 @@ func (s *Store) RedeemCASLogin(ctx context.Context, hash string) (*CASLogin, err
 		return nil, dbError(err, "Ticket de connexion CAS", "")
 	}
 	return &l, nil
+}
+
+// ResourcePseudonym returns the patron's pseudonym at a resource: the one
+// they already have there (the same a CAS vendor knows them by), or fresh,
+// which becomes theirs. A vendor that needs a stable name for a patron
+// without a card gets this one, which no one can guess or type.
+func (s *Store) ResourcePseudonym(ctx context.Context, patronID, resourceID int64, fresh string) (string, error) {
+	var user string
+	err := s.readStmts.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
+		patronID, resourceID).Scan(&user)
+	if err == nil {
+		return user, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read pseudonym: %w", err)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO cas_users (patron_id, resource_id, user_id, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (patron_id, resource_id) DO NOTHING`, patronID, resourceID, fresh, s.Now()); err != nil {
+			return dbError(err, "Pseudonyme", "Ce pseudonyme est déjà pris.")
+		}
+		if err := tx.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
+			patronID, resourceID).Scan(&user); err != nil {
+			return fmt.Errorf("read pseudonym: %w", err)
+		}
+		return nil
+	})
+	return user, err
 }

@@ -256,32 +256,6 @@ func (s *Store) DeletePatronSSOTokens(ctx context.Context, patronID int64) error
 	return nil
 }
 
-// PatronGrant returns the patron's grant on one resource, or nil when they
-// never asked for it.
-func (s *Store) PatronGrant(ctx context.Context, patronID, resourceID int64) (*sesame.Grant, error) {
-	g := sesame.Grant{PatronID: patronID, ResourceID: resourceID}
-	var state string
-	err := s.readStmts.QueryRowContext(ctx, `SELECT state, updated_at FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID).
-		Scan(&state, &g.UpdatedAt)
-	if err == sql.ErrNoRows {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read grant: %w", err)
-	}
-	g.State = sesame.GrantState(state)
-	return &g, nil
-}
-
-// ResourceBySlug returns the resource of that short name.
-func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resource, error) {
-	var r sesame.Resource
-	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
-		return nil, dbError(err, "Ressource", "")
-	}
-	return &r, nil
-}
-
 // PatronLaunches lists the patron's launches still kept, newest first: they
 // belong in the patron's data export.
 func (s *Store) PatronLaunches(ctx context.Context, patronID int64) ([]Launch, error) {
@@ -305,32 +279,6 @@ func (s *Store) PatronLaunches(ctx context.Context, patronID int64) ([]Launch, e
 // CanSealSecrets reports whether SESAME_SECRET_KEY is set, so that
 // connectors with a secret can be saved.
 func (s *Store) CanSealSecrets() bool { return s.secrets != nil }
-
-// ValidatedGrant is a resource a Validé patron may open.
-type ValidatedGrant struct {
-	PatronID, LibraryID, ResourceID int64
-}
-
-// ValidatedGrants lists the validated grants of Validé patrons, in patron
-// order: the demo draws its past launches from them.
-func (s *Store) ValidatedGrants(ctx context.Context) ([]ValidatedGrant, error) {
-	rows, err := s.readStmts.QueryContext(ctx, `
-		SELECT g.patron_id, p.library_id, g.resource_id FROM grants g JOIN patrons p ON p.id = g.patron_id
-		WHERE g.state = $1 AND p.status = $2 ORDER BY g.patron_id, g.resource_id`, string(sesame.GrantValidated), string(sesame.StatusValidated))
-	if err != nil {
-		return nil, fmt.Errorf("list validated grants: %w", err)
-	}
-	defer rows.Close()
-	var out []ValidatedGrant
-	for rows.Next() {
-		var g ValidatedGrant
-		if err := rows.Scan(&g.PatronID, &g.LibraryID, &g.ResourceID); err != nil {
-			return nil, fmt.Errorf("scan grant: %w", err)
-		}
-		out = append(out, g)
-	}
-	return out, rows.Err()
-}
 
 // RecordLaunches saves many launches in one transaction.
 func (s *Store) RecordLaunches(ctx context.Context, launches []Launch) error {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/bdf29/sesame"
 )
@@ -122,20 +121,86 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 	return changed, err
 }
 
-func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, libraryID, patronID int64, action sesame.AuditAction, detail string) error {
-	return auditEvent(ctx, q, at, actor, libraryID, patronID, nil, action, detail)
+// PatronGrant returns the patron's grant on one resource, or nil when they
+// never asked for it.
+func (s *Store) PatronGrant(ctx context.Context, patronID, resourceID int64) (*sesame.Grant, error) {
+	g := sesame.Grant{PatronID: patronID, ResourceID: resourceID}
+	var state string
+	err := s.readStmts.QueryRowContext(ctx, `SELECT state, updated_at FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID).
+		Scan(&state, &g.UpdatedAt)
+	if err == sql.ErrNoRows {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read grant: %w", err)
+	}
+	g.State = sesame.GrantState(state)
+	return &g, nil
 }
 
-// Audit records an event that no other store method records, such as a login.
-func (s *Store) Audit(ctx context.Context, actor sesame.Actor, libraryID int64, action sesame.AuditAction, detail string) error {
-	return audit(ctx, s.writePool, s.Now(), actor, libraryID, 0, action, detail)
+// ValidatedGrant is a resource a Validé patron may open.
+type ValidatedGrant struct {
+	PatronID, LibraryID, ResourceID int64
 }
 
-// PatronHistory returns the audit trail of a patron within scope, newest
-// first; a patron out of scope, or deleted, is not found.
-func (s *Store) PatronHistory(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
-	if _, err := findPatron(ctx, s.readStmts, sc, patronID); err != nil {
+// ValidatedGrants lists the validated grants of Validé patrons, in patron
+// order: the demo draws its past launches from them.
+func (s *Store) ValidatedGrants(ctx context.Context) ([]ValidatedGrant, error) {
+	rows, err := s.readStmts.QueryContext(ctx, `
+		SELECT g.patron_id, p.library_id, g.resource_id FROM grants g JOIN patrons p ON p.id = g.patron_id
+		WHERE g.state = $1 AND p.status = $2 ORDER BY g.patron_id, g.resource_id`, string(sesame.GrantValidated), string(sesame.StatusValidated))
+	if err != nil {
+		return nil, fmt.Errorf("list validated grants: %w", err)
+	}
+	defer rows.Close()
+	var out []ValidatedGrant
+	for rows.Next() {
+		var g ValidatedGrant
+		if err := rows.Scan(&g.PatronID, &g.LibraryID, &g.ResourceID); err != nil {
+			return nil, fmt.Errorf("scan grant: %w", err)
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// GrantNamesTx returns, in tx, the names of the resources the patron asked
+// for or was given, by state, in name order: what a mail to the patron lists.
+func (s *Store) GrantNamesTx(ctx context.Context, tx *sql.Tx, patronID int64) (map[sesame.GrantState][]string, error) {
+	rows, err := tx.QueryContext(ctx, `
+		SELECT g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id = $1 ORDER BY r.name, r.id`, patronID)
+	if err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	defer rows.Close()
+	names := map[sesame.GrantState][]string{}
+	for rows.Next() {
+		var state, name string
+		if err := rows.Scan(&state, &name); err != nil {
+			return nil, fmt.Errorf("scan grant: %w", err)
+		}
+		names[sesame.GrantState(state)] = append(names[sesame.GrantState(state)], name)
+	}
+	return names, rows.Err()
+}
+
+// SuspendGrantsTx puts the patron's validated grants back « En attente »,
+// in tx: an account that waits again for a parent's consent
+// (sesame.ChangeConsentRequired) opens nothing until the library decides
+// anew. It returns the names of the resources suspended.
+func (s *Store) SuspendGrantsTx(ctx context.Context, tx *sql.Tx, patronID int64) ([]string, error) {
+	names, err := s.GrantNamesTx(ctx, tx, patronID)
+	if err != nil {
 		return nil, err
 	}
-	return s.PatronTrail(ctx, sc, patronID)
+	suspended := names[sesame.GrantValidated]
+	if len(suspended) == 0 {
+		return nil, nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE grants SET state = $1, updated_at = $2 WHERE patron_id = $3 AND state = $4`,
+		string(sesame.GrantPending), s.Now(), patronID, string(sesame.GrantValidated)); err != nil {
+		return nil, fmt.Errorf("suspend grants: %w", err)
+	}
+	return suspended, nil
 }

@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"time"
-
-	"github.com/bdf29/sesame"
 )
 
 // Job is a piece of background work, claimed by one worker at a time.
@@ -171,11 +169,6 @@ func (s *Store) PurgeJobs(ctx context.Context, tx *sql.Tx, doneBefore, failingBe
 	return n, nil
 }
 
-// AuditTx records an event in tx.
-func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, action sesame.AuditAction, detail string) error {
-	return audit(ctx, tx, s.Now(), actor, 0, 0, action, detail)
-}
-
 // HasPendingJob reports whether a job of that kind waits to be done.
 func (s *Store) HasPendingJob(ctx context.Context, kind string) (bool, error) {
 	var n int
@@ -183,4 +176,21 @@ func (s *Store) HasPendingJob(ctx context.Context, kind string) (bool, error) {
 		return false, fmt.Errorf("pending jobs: %w", err)
 	}
 	return n > 0, nil
+}
+
+// ScheduleJobTx enqueues in tx a job of kind, with no payload, at runAt,
+// unless one of that kind already waits to run after now: the next daily
+// digest is scheduled by the first request that needs it. A job of that kind
+// due or running now does not count, since it may have taken its requests
+// before this one was committed.
+func (s *Store) ScheduleJobTx(ctx context.Context, tx *sql.Tx, kind string, runAt time.Time) error {
+	var n int
+	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at > $2`, kind, s.Now()).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("look up %s jobs: %w", kind, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	return s.EnqueueJob(ctx, tx, kind, "", runAt)
 }

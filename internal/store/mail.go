@@ -45,12 +45,6 @@ func scanMail(row interface{ Scan(...any) error }, m *Mail) error {
 	return nil
 }
 
-// InTx runs fn in a write transaction, committed when fn returns nil: for
-// the packages, such as mail, whose rows are written beside the caller's.
-func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.inTx(ctx, fn)
-}
-
 // AddMailTx writes m into the outbox in tx and returns its id. The caller
 // validates m and enqueues the job that sends it (see package mail).
 func (s *Store) AddMailTx(ctx context.Context, tx *sql.Tx, m Mail) (int64, error) {

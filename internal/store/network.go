@@ -204,3 +204,21 @@ func (s *Store) UpdateResource(ctx context.Context, r sesame.Resource, actor ses
 		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionResource, "Ressource modifiée : "+r.Slug+".")
 	})
 }
+
+// ResourceBySlug returns the resource of that short name.
+func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resource, error) {
+	var r sesame.Resource
+	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
+		return nil, dbError(err, "Ressource", "")
+	}
+	return &r, nil
+}
+
+// LibraryTx returns one library, read in tx.
+func (s *Store) LibraryTx(ctx context.Context, tx *sql.Tx, id int64) (*sesame.Library, error) {
+	var l sesame.Library
+	if err := scanLibrary(tx.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
+		return nil, dbError(err, "Bibliothèque", "")
+	}
+	return &l, nil
+}

@@ -11,15 +11,6 @@ import (
 	"github.com/bdf29/sesame"
 )
 
-// LibraryTx returns one library, read in tx.
-func (s *Store) LibraryTx(ctx context.Context, tx *sql.Tx, id int64) (*sesame.Library, error) {
-	var l sesame.Library
-	if err := scanLibrary(tx.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
-		return nil, dbError(err, "Bibliothèque", "")
-	}
-	return &l, nil
-}
-
 // DigestRequest is a patron's request waiting for their library's next
 // daily digest, with the patron as they stand when the digest is made.
 type DigestRequest struct {
@@ -130,21 +121,4 @@ func addDigestPatrons(ctx context.Context, tx *sql.Tx, reqs []DigestRequest) err
 		}
 	}
 	return nil
-}
-
-// ScheduleJobTx enqueues in tx a job of kind, with no payload, at runAt,
-// unless one of that kind already waits to run after now: the next daily
-// digest is scheduled by the first request that needs it. A job of that kind
-// due or running now does not count, since it may have taken its requests
-// before this one was committed.
-func (s *Store) ScheduleJobTx(ctx context.Context, tx *sql.Tx, kind string, runAt time.Time) error {
-	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at > $2`, kind, s.Now()).Scan(&n)
-	if err != nil {
-		return fmt.Errorf("look up %s jobs: %w", kind, err)
-	}
-	if n > 0 {
-		return nil
-	}
-	return s.EnqueueJob(ctx, tx, kind, "", runAt)
 }

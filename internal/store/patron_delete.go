@@ -52,26 +52,3 @@ func (s *Store) removePatron(ctx context.Context, tx *sql.Tx, p *sesame.Patron) 
 	}
 	return s.unindexSearch(ctx, tx, p.LibraryID, p.ID)
 }
-
-// PatronTrail returns the audit events kept under a patron id within scope,
-// newest first, whether or not the patron still exists: after a deletion,
-// only the pseudonymous trace remains readable this way.
-func (s *Store) PatronTrail(ctx context.Context, sc Scope, patronID int64) ([]sesame.AuditEvent, error) {
-	args := []any{patronID}
-	rows, err := s.readStmts.QueryContext(ctx, `
-		SELECT id, at, actor, COALESCE(library_id, 0), COALESCE(patron_id, 0), action, detail
-		FROM audit_events WHERE patron_id = $1`+sc.clause("library_id", &args)+` ORDER BY id DESC`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("patron trail: %w", err)
-	}
-	defer rows.Close()
-	var events []sesame.AuditEvent
-	for rows.Next() {
-		var e sesame.AuditEvent
-		if err := rows.Scan(&e.ID, &e.At, &e.ActorLabel, &e.LibraryID, &e.PatronID, &e.Action, &e.Detail); err != nil {
-			return nil, fmt.Errorf("scan event: %w", err)
-		}
-		events = append(events, e)
-	}
-	return events, rows.Err()
-}

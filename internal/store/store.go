@@ -331,3 +331,9 @@ func parseDate(s string, into *sesame.Date) error {
 	*into = d
 	return nil
 }
+
+// InTx runs fn in a write transaction, committed when fn returns nil: for
+// the packages, such as mail, whose rows are written beside the caller's.
+func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return s.inTx(ctx, fn)
+}

@@ -115,6 +115,15 @@ func Run(t *testing.T, open Opener) {
 		{"CopyVerifies", testCopyVerifies},
 		{"CopyRefusesUnknownTables", testCopyRefusesUnknownTables},
 		{"CopyAddedColumn", testCopyAddedColumn},
+		{"PurgeJobsAndThrottles", testPurgeJobsAndThrottles},
+		{"CardMigrationWithDuplicates", testCardMigrationWithDuplicates},
+		{"NetworkCacheFollowsTheStoreClock", testNetworkCacheFollowsTheStoreClock},
+		{"FoldKeepsFigures", testFoldKeepsFigures},
+		{"FoldOncePerCutoff", testFoldOncePerCutoff},
+		{"DeletedPatronStaysCounted", testDeletedPatronStaysCounted},
+		{"AccountEventsByMonth", testAccountEventsByMonth},
+		{"FoldConcurrent", testFoldConcurrent},
+		{"AccountEventsCountOnTheirDate", testAccountEventsCountOnTheirDate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -55,7 +55,7 @@ func (s *Server) connectorList(w http.ResponseWriter, r *http.Request) {
 		}
 		page.Groups = append(page.Groups, g)
 	}
-	s.render(w, r, http.StatusOK, "connector_list", layout{Title: "Connecteurs des ressources", Section: "admin", Content: page})
+	s.render(w, r, http.StatusOK, "connecteurs", layout{Title: "Connecteurs des ressources", Section: "admin", Content: page})
 }
 
 func (s *Server) renderConnectorForm(w http.ResponseWriter, r *http.Request, status int, kind sesame.ConnectorKind, f form) {
@@ -65,7 +65,7 @@ func (s *Server) renderConnectorForm(w http.ResponseWriter, r *http.Request, sta
 		return
 	}
 	page := adminConnectorPage{Kind: kind, Resources: resources, Presets: sesame.LinkPresets, Form: f, KeyIsSet: s.store.CanSealSecrets()}
-	s.render(w, r, status, "connector_form", layout{Title: formTitle("Nouveau connecteur "+kind.Label(), f), Section: "admin", Content: page})
+	s.render(w, r, status, "connecteur_formulaire", layout{Title: formTitle("Nouveau connecteur "+kind.Label(), f), Section: "admin", Content: page})
 }
 
 func (s *Server) connectorNew(w http.ResponseWriter, r *http.Request) {
@@ -210,7 +210,7 @@ func (s *Server) connectorDeleteForm(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "connector_delete", layout{Title: "Supprimer le connecteur n° " + itoa64(c.ID), Section: "admin",
+	s.render(w, r, http.StatusOK, "connecteur_supprimer", layout{Title: "Supprimer le connecteur n° " + itoa64(c.ID), Section: "admin",
 		Content: adminConnectorDelete{Connector: c, Resource: res}})
 }
 

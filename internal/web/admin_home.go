@@ -53,7 +53,7 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		p.Statuses = append(p.Statuses, adminStatusCount{Status: st, Count: counts[st]})
 		p.Patrons += counts[st]
 	}
-	s.render(w, r, http.StatusOK, "admin_home", layout{Title: "Administration du réseau", Section: "admin", Content: p})
+	s.render(w, r, http.StatusOK, "administration", layout{Title: "Administration du réseau", Section: "admin", Content: p})
 }
 
 // adminPathID reads {id}; a malformed id is as unknown as a missing one.

@@ -58,7 +58,7 @@ func (s *Server) libraryList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "library_list", layout{Title: "Bibliothèques", Section: "admin", Content: adminLibraryList{Libraries: libs}})
+	s.render(w, r, http.StatusOK, "bibliotheques", layout{Title: "Bibliothèques", Section: "admin", Content: adminLibraryList{Libraries: libs}})
 }
 
 func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, status int, p adminLibraryPage) {
@@ -66,7 +66,7 @@ func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, statu
 	if p.ID != 0 {
 		title = "Bibliothèque " + p.Code
 	}
-	s.render(w, r, status, "library_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "bibliotheque_formulaire", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) libraryNew(w http.ResponseWriter, r *http.Request) {

@@ -49,7 +49,7 @@ func (s *Server) mailList(w http.ResponseWriter, r *http.Request) {
 		}
 		p.Mail = append(p.Mail, row)
 	}
-	s.render(w, r, http.StatusOK, "admin_mail", layout{Title: "Courriels envoyés", Section: "admin", Content: p})
+	s.render(w, r, http.StatusOK, "courriels_envoyes", layout{Title: "Courriels envoyés", Section: "admin", Content: p})
 }
 
 // mailParagraphs cuts a text body at blank lines, then into lines.

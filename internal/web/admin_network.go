@@ -35,7 +35,7 @@ func networkFrom(v url.Values) (sesame.Network, sesame.FieldErrors) {
 }
 
 func (s *Server) renderNetworkForm(w http.ResponseWriter, r *http.Request, status int, p adminNetworkPage) {
-	s.render(w, r, status, "network_form", layout{Title: formTitle("Réseau", p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "reseau_formulaire", layout{Title: formTitle("Réseau", p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) networkEdit(w http.ResponseWriter, r *http.Request) {

@@ -52,7 +52,7 @@ func (s *Server) resourceList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "resource_list", layout{Title: "Ressources", Section: "admin", Content: adminResourceList{Resources: list}})
+	s.render(w, r, http.StatusOK, "ressources", layout{Title: "Ressources", Section: "admin", Content: adminResourceList{Resources: list}})
 }
 
 func (s *Server) renderResourceForm(w http.ResponseWriter, r *http.Request, status int, p adminResourcePage) {
@@ -60,7 +60,7 @@ func (s *Server) renderResourceForm(w http.ResponseWriter, r *http.Request, stat
 	if p.ID != 0 {
 		title = "Ressource " + p.Name
 	}
-	s.render(w, r, status, "resource_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "ressource_formulaire", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) resourceNew(w http.ResponseWriter, r *http.Request) {

@@ -133,7 +133,7 @@ func (s *Server) staffList(w http.ResponseWriter, r *http.Request) {
 	for _, st := range list {
 		p.Staff = append(p.Staff, adminStaffRow{Staff: st, LibraryCode: codes[st.LibraryID]})
 	}
-	s.render(w, r, http.StatusOK, "staff_list", layout{Title: "Personnel", Section: "admin", Content: p})
+	s.render(w, r, http.StatusOK, "personnel", layout{Title: "Personnel", Section: "admin", Content: p})
 }
 
 func (s *Server) renderStaffForm(w http.ResponseWriter, r *http.Request, status int, p adminStaffPage) {
@@ -151,7 +151,7 @@ func (s *Server) renderStaffForm(w http.ResponseWriter, r *http.Request, status 
 			return
 		}
 	}
-	s.render(w, r, status, "staff_form", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
+	s.render(w, r, status, "personnel_formulaire", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
 }
 
 func (s *Server) staffNew(w http.ResponseWriter, r *http.Request) {
@@ -174,7 +174,7 @@ func (s *Server) renderStaffPassword(w http.ResponseWriter, r *http.Request, p a
 	if p.Created {
 		notice = "Le compte " + p.Staff.Login + " a été créé."
 	}
-	s.render(w, r, http.StatusOK, "staff_password", layout{Title: "Mot de passe de " + p.Staff.Login, Section: "admin", Notice: notice, Content: p})
+	s.render(w, r, http.StatusOK, "personnel_mot_de_passe", layout{Title: "Mot de passe de " + p.Staff.Login, Section: "admin", Notice: notice, Content: p})
 }
 
 func (s *Server) staffCreate(w http.ResponseWriter, r *http.Request) {

@@ -66,7 +66,7 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, target, http.StatusFound)
 	case errors.Is(err, cas.ErrUnknownService):
 		s.log.Warn("cas: service inconnu", "service", truncateForLog(q.Get("service")))
-		s.render(w, r, http.StatusBadRequest, "error", layout{Title: "Service inconnu", Content: errorPage{Status: http.StatusBadRequest,
+		s.render(w, r, http.StatusBadRequest, "erreur", layout{Title: "Service inconnu", Content: errorPage{Status: http.StatusBadRequest,
 			Message: "Le site qui vous a envoyé ici n'est pas connu du réseau : Sésame ne peut pas vous y connecter. " +
 				"Revenez à la ressource depuis « Mon compte », ou signalez le problème à votre bibliothèque."}})
 	case sesame.ErrorCode(err) == sesame.EForbidden:
@@ -118,7 +118,7 @@ func (s *Server) casLogout(w http.ResponseWriter, r *http.Request) {
 	}
 	// The page is drawn for the visitor as they are now: logged out.
 	r = r.WithContext(withoutPatron(ctx))
-	s.render(w, r, http.StatusOK, "error", layout{Title: "Vous êtes déconnecté", Content: errorPage{Status: http.StatusOK,
+	s.render(w, r, http.StatusOK, "erreur", layout{Title: "Vous êtes déconnecté", Content: errorPage{Status: http.StatusOK,
 		Message: "Votre session Sésame est fermée : pour ouvrir de nouveau une ressource, il faudra vous reconnecter. " +
 			"Sur un ordinateur partagé, fermez aussi le navigateur."}})
 }

@@ -1,11 +1,7 @@
 package web
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/bdf29/sesame/internal/auth"
@@ -26,10 +22,6 @@ const (
 	deviceKeyName = "cookie-appareil"
 )
 
-// deviceCookieLen is the length of a device cookie: a 256-bit nonce and an
-// HMAC-SHA256, both in unpadded base64url, joined by a dot.
-var deviceCookieLen = 2*base64.RawURLEncoding.EncodedLen(sha256.Size) + 1
-
 // deviceCookieName and patronDeviceCookieName hold the last staff account
 // and the last patron account that logged in with this browser.
 func (s *Server) deviceCookieName() string {
@@ -46,13 +38,6 @@ func (s *Server) patronDeviceCookieName() string {
 	return "sesame-appareil-usager"
 }
 
-// deviceMAC signs nonce for the throttle key of one account.
-func deviceMAC(key []byte, accountKey, nonce string) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte("appareil|" + accountKey + "|" + nonce))
-	return m.Sum(nil)
-}
-
 // setDeviceCookie gives the browser a new device cookie for accountKey, in
 // the cookie name, once its login succeeded: a fresh nonce, hence a
 // throttle with no failures.
@@ -67,7 +52,7 @@ func (s *Server) setDeviceCookie(w http.ResponseWriter, r *http.Request, name, a
 	}
 	// #nosec G124 -- Secure follows the configuration, as in setNamedCookie.
 	http.SetCookie(w, &http.Cookie{
-		Name: name, Value: nonce + "." + base64.RawURLEncoding.EncodeToString(deviceMAC(key, accountKey, nonce)),
+		Name: name, Value: auth.SignDeviceCookie(key, accountKey, nonce),
 		Path: "/", MaxAge: int(deviceCookieMaxAge.Seconds()), HttpOnly: true,
 		Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode,
 	})
@@ -79,7 +64,7 @@ func (s *Server) setDeviceCookie(w http.ResponseWriter, r *http.Request, name, a
 func (s *Server) trustedDevice(r *http.Request, accountKey string) (string, error) {
 	var values []string
 	for _, name := range []string{s.deviceCookieName(), s.patronDeviceCookieName()} {
-		if c, err := r.Cookie(name); err == nil && len(c.Value) == deviceCookieLen {
+		if c, err := r.Cookie(name); err == nil && len(c.Value) == auth.DeviceCookieLen {
 			values = append(values, c.Value)
 		}
 	}
@@ -90,12 +75,5 @@ func (s *Server) trustedDevice(r *http.Request, accountKey string) (string, erro
 	if err != nil {
 		return "", err
 	}
-	for _, v := range values {
-		nonce, sig, _ := strings.Cut(v, ".")
-		mac, err := base64.RawURLEncoding.Strict().DecodeString(sig)
-		if err == nil && hmac.Equal(mac, deviceMAC(key, accountKey, nonce)) {
-			return auth.DeviceKey(nonce), nil
-		}
-	}
-	return "", nil
+	return auth.VerifyDeviceCookie(key, accountKey, values...), nil
 }

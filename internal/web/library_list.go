@@ -254,5 +254,5 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	if todo {
 		section = "a-traiter"
 	}
-	s.render(w, r, http.StatusOK, "patron_list", layout{Title: title, Section: section, Content: p, counts: counts})
+	s.render(w, r, http.StatusOK, "abonnes", layout{Title: title, Section: section, Content: p, counts: counts})
 }

@@ -168,7 +168,7 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, status int, page *recordPage) {
 	titles := map[string]string{"informations": "Informations", "statut": "Statut", "ressources": "Ressources"}
 	title := formTitle(fmt.Sprintf("%s – %s – Abonné", page.Patron.FullName(), titles[page.Tab]), page.Form)
-	s.render(w, r, status, "patron_"+map[string]string{"informations": "info", "statut": "status", "ressources": "resources"}[page.Tab],
+	s.render(w, r, status, "abonne_"+page.Tab,
 		layout{Title: title, Section: "abonnes", Content: page})
 }
 
@@ -447,7 +447,7 @@ func (s *Server) patronDeleteForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "patron_delete", layout{Title: "Supprimer le compte de " + page.Patron.FullName(), Section: "abonnes",
+	s.render(w, r, http.StatusOK, "abonne_supprimer", layout{Title: "Supprimer le compte de " + page.Patron.FullName(), Section: "abonnes",
 		Content: deletePage{Patron: page.Patron, Library: page.Library}})
 }
 

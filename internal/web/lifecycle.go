@@ -4,11 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"net/url"
-	"strings"
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/notify"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -85,19 +85,12 @@ func (s *Server) parentAgainMail(ctx context.Context, tx *sql.Tx, p *sesame.Patr
 	if err := s.store.AskConsentAgainTx(ctx, tx, p, auth.HashToken(token), parent.Name, parent.Email, until); err != nil {
 		return err
 	}
-	network := s.networkName(ctx)
-	child := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	l := letter{To: parent.Email, ToName: parent.Name, Greeting: "Bonjour " + parent.Name + ",",
-		Subject: "Accord parental pour l'inscription de " + child + " — " + network}
-	l.add(block{Text: child + " est inscrit aux ressources numériques de " + network + " auprès de sa bibliothèque, " + lib.Name +
-		", et vous désigne comme son parent ou tuteur légal. Sa date de naissance vient d'être corrigée : le " + p.BirthDate.String() + "."})
-	l.add(block{Text: "Avant 15 ans, cette inscription demande votre accord. En attendant, son compte est suspendu : il est « À valider » et ses ressources sont « En attente »."})
-	l.add(block{Text: "Pour lire à quoi vous consentez, et donner votre accord, ouvrez ce lien. Il est valable 48 heures et ne sert qu'une fois. Sans votre accord, la bibliothèque ne peut pas valider son compte. Si vous ne connaissez pas cet enfant, ignorez ce courriel.",
-		Link: "Donner votre accord", URL: s.cfg.BaseURL + consentAgainPath + token})
-	m, err := l.message()
+	m, err := notify.Render("accord-parental-a-nouveau", notify.ConsentAgain{Parent: parent.Name, Child: childName(p), Network: s.networkName(ctx),
+		Library: lib.Name, BirthDate: p.BirthDate.String(), Link: s.cfg.BaseURL + consentAgainPath + token})
 	if err != nil {
 		return err
 	}
+	m.To, m.ToName = parent.Email, parent.Name
 	m.Secret, m.SecretUntil = token, until
 	return mail.Enqueue(ctx, s.store, tx, m)
 }

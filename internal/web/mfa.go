@@ -444,30 +444,31 @@ func (s *Server) mfaNewRecoveryCodes(w http.ResponseWriter, r *http.Request) {
 // a wrong code counts as a failed login, and a code serves once, even
 // within its 30 seconds. msg says, in French, why a code was refused.
 func (s *Server) checkTOTP(r *http.Request, st *sesame.Staff, typed string) (ok bool, wait time.Duration, msg string, err error) {
-	ctx := r.Context()
-	account := auth.AccountKey(st.Login)
-	if wait, err := s.throttled(r, account); wait > 0 || err != nil {
-		return false, wait, "", err
-	}
-	msg = "ce code ne correspond pas. Tapez le code affiché maintenant par l'application."
-	if code := normalizeTOTPCode(typed); code != "" {
+	ok, wait, err = s.verifyCode(r, auth.AccountKey(st.Login), func(ctx context.Context) (bool, error) {
+		code := normalizeTOTPCode(typed)
+		if code == "" {
+			msg = "tapez les 6 chiffres affichés par l'application, par exemple 123456."
+			return false, nil
+		}
+		msg = "ce code ne correspond pas. Tapez le code affiché maintenant par l'application."
 		secret, err := s.store.StaffTOTPSecret(ctx, st.ID)
 		if err != nil {
-			return false, 0, "", err
+			return false, err
 		}
-		if step, matched := matchTOTP(secret, code, s.cfg.Now()); matched {
-			if ok, err = s.store.UseTOTPStep(ctx, st.ID, step); err != nil {
-				return false, 0, "", err
-			}
-			if ok {
-				return true, 0, "", s.clearThrottles(r, account)
-			}
+		step, matched := matchTOTP(secret, code, s.cfg.Now())
+		if !matched {
+			return false, nil
+		}
+		fresh, err := s.store.UseTOTPStep(ctx, st.ID, step)
+		if err == nil && !fresh {
 			msg = "ce code a déjà servi. Attendez que l'application en affiche un nouveau, puis tapez-le."
 		}
-	} else {
-		msg = "tapez les 6 chiffres affichés par l'application, par exemple 123456."
+		return fresh, err
+	})
+	if ok || wait > 0 || err != nil {
+		msg = ""
 	}
-	return false, 0, msg, s.recordLoginFailure(r, account)
+	return ok, wait, msg, err
 }
 
 // mustEnrol says whether st must set up a second factor before anything
@@ -594,7 +595,7 @@ func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) {
 // no login behind it.
 func (s *Server) verifyExpired(w http.ResponseWriter, r *http.Request, status int) {
 	s.clearNamedCookie(w, s.pendingCookieName())
-	s.render(w, r, status, "login", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
+	s.render(w, r, status, "connexion", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
 		Form: form{Values: url.Values{}}, DemoLogins: s.cfg.DemoLogins,
 		Message: "Aucune connexion n'attend de code de vérification, ou le délai de 5 minutes pour le taper est dépassé : " +
 			"connectez-vous de nouveau avec votre identifiant et votre mot de passe.",
@@ -604,7 +605,7 @@ func (s *Server) verifyExpired(w http.ResponseWriter, r *http.Request, status in
 // verify checks the code of a login waiting for it: a code of the
 // application, or a recovery code. Only then is the session created, under
 // a new id. Wrong codes count as failed logins, on the same throttles as
-// passwords (see loginKeys): a known browser's own, or the account's and
+// passwords (see auth.Attempt): a known browser's own, or the account's and
 // the address's.
 func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 	if !s.parseForm(w, r) {
@@ -667,17 +668,11 @@ func (s *Server) verify(w http.ResponseWriter, r *http.Request) {
 
 // checkRecoveryCode spends one of st's recovery codes, under the login throttles.
 func (s *Server) checkRecoveryCode(r *http.Request, st *sesame.Staff, typed string) (ok bool, wait time.Duration, err error) {
-	account := auth.AccountKey(st.Login)
-	if wait, err := s.throttled(r, account); wait > 0 || err != nil {
-		return false, wait, err
-	}
-	if code := normalizeRecoveryCode(typed); code != "" {
-		if ok, err = s.store.UseRecoveryCode(r.Context(), st.ID, recoveryHash(code), actorOf(st)); err != nil {
-			return false, 0, err
+	return s.verifyCode(r, auth.AccountKey(st.Login), func(ctx context.Context) (bool, error) {
+		code := normalizeRecoveryCode(typed)
+		if code == "" {
+			return false, nil
 		}
-		if ok {
-			return true, 0, s.clearThrottles(r, account)
-		}
-	}
-	return false, 0, s.recordLoginFailure(r, account)
+		return s.store.UseRecoveryCode(ctx, st.ID, recoveryHash(code), actorOf(st))
+	})
 }

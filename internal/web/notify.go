@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"html/template"
 	"strconv"
 	"strings"
 	"time"
@@ -12,6 +11,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/notify"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -54,7 +54,8 @@ func (s *Server) notifyLibrary(ctx context.Context, tx *sql.Tx, p *sesame.Patron
 		}
 		return s.store.ScheduleJobTx(ctx, tx, KindLibraryDigest, s.nextDigest(s.cfg.Now()))
 	}
-	return s.enqueueLetter(ctx, tx, s.requestLetter(ctx, lib, p, kind, resources))
+	return s.enqueueMail(ctx, tx, lib.ContactEmail, lib.Name, "demande", notify.Request{Kind: kind, Name: p.FullName(),
+		Network: s.networkName(ctx), Library: lib.Name, Resources: resources, RecordURL: s.recordLink(p.ID)})
 }
 
 // libraryNotice returns the AfterWrite that tells the patron's library of
@@ -62,25 +63,6 @@ func (s *Server) notifyLibrary(ctx context.Context, tx *sql.Tx, p *sesame.Patron
 // registration (store.NewPatron.Then) or a renewal (store.Change.Then).
 func (s *Server) libraryNotice(ctx context.Context, kind sesame.RequestKind) store.AfterWrite {
 	return func(tx *sql.Tx, p *sesame.Patron) error { return s.notifyLibrary(ctx, tx, p, kind, nil) }
-}
-
-// requestLetter is the mail that tells a library of one request.
-func (s *Server) requestLetter(ctx context.Context, lib *sesame.Library, p *sesame.Patron, kind sesame.RequestKind, resources []string) letter {
-	name, network := p.FullName(), s.networkName(ctx)
-	l := letter{To: lib.ContactEmail, ToName: lib.Name, Subject: kind.Label() + " à traiter : " + name, Greeting: "Bonjour,"}
-	switch kind {
-	case sesame.RequestRegistration:
-		l.add(block{Text: name + " a confirmé son inscription aux ressources numériques de " + network + " auprès de " + lib.Name +
-			". Son compte est « À valider » : il attend votre décision."})
-	case sesame.RequestRenewal:
-		l.add(block{Text: name + " demande le renouvellement de son compte aux ressources numériques de " + network +
-			". Son compte est « À revalider » : validez-le si son abonnement dans votre bibliothèque est à jour."})
-	case sesame.RequestResources:
-		l.add(block{Text: name + " demande d'autres ressources numériques, « En attente » sur l'onglet Ressources de sa fiche :", Items: plainItems(resources)})
-	}
-	l.add(block{Link: "Ouvrir la fiche de " + name, URL: s.recordLink(p.ID)})
-	l.add(block{Text: "Vous recevez un courriel par demande. L'administration du réseau peut les remplacer par un récapitulatif quotidien."})
-	return l
 }
 
 func (s *Server) recordLink(patronID int64) string {
@@ -107,7 +89,7 @@ func (s *Server) digestJob() jobs.Handler {
 			if err != nil {
 				return err
 			}
-			if err := s.enqueueLetter(ctx, tx, s.digestLetter(lib, reqs[:n])); err != nil {
+			if err := s.enqueueMail(ctx, tx, lib.ContactEmail, lib.Name, "recapitulatif", s.digest(lib, reqs[:n])); err != nil {
 				return err
 			}
 			reqs = reqs[n:]
@@ -116,28 +98,15 @@ func (s *Server) digestJob() jobs.Handler {
 	}}
 }
 
-// digestLetter lists a library's requests since its last digest.
-func (s *Server) digestLetter(lib *sesame.Library, reqs []store.DigestRequest) letter {
-	today := sesame.DateOf(s.cfg.Now(), s.cfg.Location)
-	count := "1 demande"
-	if len(reqs) > 1 {
-		count = strconv.Itoa(len(reqs)) + " demandes"
-	}
-	l := letter{To: lib.ContactEmail, ToName: lib.Name, Greeting: "Bonjour,",
-		Subject: "Récapitulatif du " + today.String() + " : " + count + " pour " + lib.Name}
-	items := make([]item, len(reqs))
+// digest lists a library's requests since its last digest.
+func (s *Server) digest(lib *sesame.Library, reqs []store.DigestRequest) notify.Digest {
+	d := notify.Digest{Date: sesame.DateOf(s.cfg.Now(), s.cfg.Location).String(), Library: lib.Name,
+		Requests: make([]notify.DigestLine, len(reqs)), ToDoURL: s.cfg.BaseURL + "/abonnes/a-traiter"}
 	for i, r := range reqs {
-		note := r.Kind.Label() + " le " + r.CreatedAt.In(s.cfg.Location).Format("02/01/2006 à 15:04")
-		if r.Detail != "" {
-			note += " (" + r.Detail + ")"
-		}
-		note += ", statut actuel : « " + r.Status.Label() + " »"
-		items[i] = item{Label: r.PatronName, Note: note, URL: s.recordLink(r.PatronID)}
+		d.Requests[i] = notify.DigestLine{PatronName: r.PatronName, Kind: r.Kind, At: r.CreatedAt.In(s.cfg.Location).Format("02/01/2006 à 15:04"),
+			Detail: r.Detail, Status: r.Status, URL: s.recordLink(r.PatronID)}
 	}
-	l.add(block{Text: "Depuis le dernier récapitulatif, vos usagers ont fait " + count + " :", Items: items})
-	l.add(block{Text: "Les comptes qui attendent votre décision sont aussi dans « À traiter »."})
-	l.add(block{Link: "Ouvrir « À traiter »", URL: s.cfg.BaseURL + "/abonnes/a-traiter"})
-	return l
+	return d
 }
 
 // decisionMail returns the AfterWrite that tells the patron, in the
@@ -150,66 +119,40 @@ func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) stor
 		for _, c := range changes {
 			switch c.Kind {
 			case sesame.ChangeValidated, sesame.ChangeRenewed, sesame.ChangeEndDateCorrected, sesame.ChangeRefused:
-				l, err := s.decisionLetter(ctx, tx, p, c)
+				name, data, err := s.decision(ctx, tx, p, c)
 				if err != nil {
 					return err
 				}
-				return s.enqueueLetter(ctx, tx, l)
+				return s.enqueueMail(ctx, tx, p.Email, greetedName(p), name, data)
 			}
 		}
 		return nil
 	}
 }
 
-// decisionLetter is the mail of one decision c on p.
-func (s *Server) decisionLetter(ctx context.Context, tx *sql.Tx, p *sesame.Patron, c sesame.Change) (letter, error) {
+// decision is the mail of one decision c on p: its template and data.
+func (s *Server) decision(ctx context.Context, tx *sql.Tx, p *sesame.Patron, c sesame.Change) (string, any, error) {
 	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
 	if err != nil {
-		return letter{}, err
+		return "", nil, err
 	}
-	network := s.networkName(ctx)
-	var l letter
+	network, account := s.networkName(ctx), s.cfg.BaseURL+"/mon-compte"
 	switch c.Kind {
 	case sesame.ChangeValidated, sesame.ChangeRenewed:
-		verb := "validé"
-		if c.Kind == sesame.ChangeRenewed {
-			verb = "renouvelé"
-		}
-		l = s.patronLetter(p, "Votre compte est validé jusqu'au "+p.ValidUntil.String())
-		l.add(block{Text: lib.Name + " a " + verb + " votre compte aux ressources numériques de " + network +
-			". Il est valable jusqu'au " + p.ValidUntil.String() + " inclus."})
 		names, err := s.store.GrantNamesTx(ctx, tx, p.ID)
 		if err != nil {
-			return letter{}, err
+			return "", nil, err
 		}
-		if open := names[sesame.GrantValidated]; len(open) > 0 {
-			l.add(block{Text: "Ressources validées, à ouvrir depuis « Mon compte » avec le bouton « Accéder » de chacune :", Items: plainItems(open)})
-		}
-		if waiting := names[sesame.GrantPending]; len(waiting) > 0 {
-			l.add(block{Text: "Ressources demandées, encore en attente de la décision de votre bibliothèque :", Items: plainItems(waiting)})
-			l.add(block{Text: "Vous recevrez un courriel dès qu'elle en aura activé."})
-		} else if len(names[sesame.GrantValidated]) == 0 {
-			l.add(block{Text: "Aucune ressource n'est encore activée sur votre compte : demandez-en depuis « Mon compte »."})
-		}
+		return "validation", notify.Validated{Name: greetedName(p), Network: network, Library: lib.Name, ValidUntil: p.ValidUntil.String(),
+			Renewed: c.Kind == sesame.ChangeRenewed, Open: names[sesame.GrantValidated], Waiting: names[sesame.GrantPending], AccountURL: account}, nil
 	case sesame.ChangeEndDateCorrected:
-		l = s.patronLetter(p, "La date de fin de votre compte est corrigée : "+p.ValidUntil.String())
-		l.add(block{Text: lib.Name + " a corrigé la date de fin de validité de votre compte aux ressources numériques de " + network +
-			". Il est valable jusqu'au " + p.ValidUntil.String() + " inclus."})
+		return "date-de-fin-corrigee", notify.EndDateCorrected{Name: greetedName(p), Network: network, Library: lib.Name,
+			ValidUntil: p.ValidUntil.String(), AccountURL: account}, nil
 	case sesame.ChangeRefused:
-		if c.Renewal {
-			l = s.patronLetter(p, "Votre demande de renouvellement est refusée")
-			l.add(block{Text: lib.Name + " a refusé votre demande de renouvellement aux ressources numériques de " + network + "."})
-		} else {
-			l = s.patronLetter(p, "Votre inscription est refusée")
-			l.add(block{Text: lib.Name + " a refusé votre inscription aux ressources numériques de " + network + "."})
-		}
-		if p.RefusalReason != "" {
-			l.add(block{Text: "Motif : « " + p.RefusalReason + " »"})
-		}
-		l.add(block{Text: "Pour en savoir plus, adressez-vous à votre bibliothèque : " + lib.Name + ", " + lib.ContactEmail + "."})
+		return "refus", notify.Refused{Name: greetedName(p), Network: network, Library: lib.Name, LibraryEmail: lib.ContactEmail,
+			Renewal: c.Renewal, Reason: p.RefusalReason, AccountURL: account}, nil
 	}
-	l.add(block{Link: "Ouvrir « Mon compte »", URL: s.cfg.BaseURL + "/mon-compte"})
-	return l, nil
+	return "", nil, fmt.Errorf("no mail tells of a change %v", c.Kind)
 }
 
 // resourcesMail returns the AfterGrantDecisions that tells the patron, in
@@ -231,19 +174,8 @@ func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
 		if err != nil {
 			return err
 		}
-		subject := "Ressource activée : " + activated[0]
-		if len(activated) > 1 {
-			subject = "Ressources activées : " + strconv.Itoa(len(activated)) + " ressources"
-		}
-		l := s.patronLetter(p, subject)
-		l.add(block{Text: lib.Name + " a activé pour vous :", Items: plainItems(activated)})
-		if p.Status == sesame.StatusValidated {
-			l.add(block{Text: "Ouvrez-les depuis « Mon compte », avec le bouton « Accéder »."})
-		} else {
-			l.add(block{Text: "Vous pourrez les ouvrir depuis « Mon compte » dès que votre bibliothèque aura validé votre compte."})
-		}
-		l.add(block{Link: "Ouvrir « Mon compte »", URL: s.cfg.BaseURL + "/mon-compte"})
-		return s.enqueueLetter(ctx, tx, l)
+		return s.enqueueMail(ctx, tx, p.Email, greetedName(p), "ressources-activees", notify.Resources{Name: greetedName(p), Library: lib.Name,
+			Activated: activated, Validated: p.Status == sesame.StatusValidated, AccountURL: s.cfg.BaseURL + "/mon-compte"})
 	}
 }
 
@@ -252,28 +184,21 @@ func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
 // them, they learn it at once and know what to do.
 func (s *Server) passwordChangedMail(ctx context.Context) store.AfterWrite {
 	return func(tx *sql.Tx, p *sesame.Patron) error {
-		l := s.patronLetter(p, "Votre mot de passe a été changé")
-		l.add(block{Text: "Le mot de passe de votre compte de ressources numériques vient d'être changé depuis « Mon compte ». Vos autres sessions ont été fermées."})
-		l.add(block{Text: "Si ce n'est pas vous, choisissez tout de suite un nouveau mot de passe avec « Mot de passe oublié ? », puis prévenez votre bibliothèque."})
-		l.add(block{Link: "Choisir un nouveau mot de passe", URL: s.cfg.BaseURL + "/mot-de-passe-oublie"})
-		return s.enqueueLetter(ctx, tx, l)
+		return s.enqueueMail(ctx, tx, p.Email, greetedName(p), "mot-de-passe-change",
+			notify.PasswordChanged{Name: greetedName(p), ForgotURL: s.cfg.BaseURL + "/mot-de-passe-oublie"})
 	}
 }
 
-// patronLetter starts a mail to the patron, greeted as "Prénom NOM".
-func (s *Server) patronLetter(p *sesame.Patron, subject string) letter {
-	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	return letter{To: p.Email, ToName: name, Subject: subject, Greeting: "Bonjour " + name + ","}
-}
-
-// enqueueLetter writes l into the outbox in tx. A mail that cannot leave as
-// it is (an address refused by mail.Message.Validate) is logged and
-// dropped: it must not undo the change it tells of.
-func (s *Server) enqueueLetter(ctx context.Context, tx *sql.Tx, l letter) error {
-	m, err := l.message()
+// enqueueMail writes the mail of template name for data, to (to, toName),
+// into the outbox in tx. A mail that cannot leave as it is (an address
+// refused by mail.Message.Validate) is logged and dropped: it must not undo
+// the change it tells of.
+func (s *Server) enqueueMail(ctx context.Context, tx *sql.Tx, to, toName, name string, data any) error {
+	m, err := notify.Render(name, data)
 	if err != nil {
 		return err
 	}
+	m.To, m.ToName = to, toName
 	if err := m.Validate(); err != nil {
 		s.log.Error("courriel non envoyé", "subject", m.Subject, "err", err)
 		return nil
@@ -281,86 +206,5 @@ func (s *Server) enqueueLetter(ctx context.Context, tx *sql.Tx, l letter) error 
 	return mail.Enqueue(ctx, s.store, tx, m)
 }
 
-// letter is a French mail written once and sent both as plain text and as
-// HTML, so that the two parts always say the same thing.
-type letter struct {
-	To, ToName, Subject string
-	Greeting            string
-	Blocks              []block
-}
-
-// block is a paragraph of a letter: text, a list, or a link on its own.
-type block struct {
-	Text  string
-	Items []item
-	Link  string // the link's words
-	URL   string // an absolute address
-}
-
-// item is one line of a list, with an optional link.
-type item struct {
-	Label, Note, URL string
-}
-
-func (l *letter) add(b block) { l.Blocks = append(l.Blocks, b) }
-
-func plainItems(labels []string) []item {
-	items := make([]item, len(labels))
-	for i, s := range labels {
-		items[i] = item{Label: s}
-	}
-	return items
-}
-
-// letterHTML lays out a letter; html/template escapes every name and reason.
-var letterHTML = template.Must(template.New("letter").Parse(`<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body>
-<p>{{.Greeting}}</p>
-{{- range .Blocks}}
-{{- with .Text}}
-<p>{{.}}</p>
-{{- end}}
-{{- with .Items}}
-<ul>
-{{- range .}}
-<li>{{if .URL}}<a href="{{.URL}}">{{.Label}}</a>{{else}}{{.Label}}{{end}}{{with .Note}} — {{.}}{{end}}</li>
-{{- end}}
-</ul>
-{{- end}}
-{{- if .URL}}
-<p><a href="{{.URL}}">{{.Link}}</a></p>
-{{- end}}
-{{- end}}
-</body></html>
-`))
-
-// message renders l as a mail.Message.
-func (l letter) message() (mail.Message, error) {
-	var text strings.Builder
-	text.WriteString(l.Greeting + "\n")
-	for _, b := range l.Blocks {
-		text.WriteString("\n")
-		if b.Text != "" {
-			text.WriteString(b.Text + "\n")
-		}
-		for _, it := range b.Items {
-			line := "- " + it.Label
-			if it.Note != "" {
-				line += " — " + it.Note
-			}
-			text.WriteString(line + "\n")
-			if it.URL != "" {
-				text.WriteString("  " + it.URL + "\n")
-			}
-		}
-		if b.URL != "" {
-			text.WriteString(b.Link + " :\n" + b.URL + "\n")
-		}
-	}
-	var html strings.Builder
-	if err := letterHTML.Execute(&html, l); err != nil {
-		return mail.Message{}, fmt.Errorf("mail %q: %w", l.Subject, err)
-	}
-	return mail.Message{To: l.To, ToName: l.ToName, Subject: l.Subject, Text: text.String(), HTML: html.String()}, nil
-}
+// greetedName is the patron as a mail greets them: "Prénom NOM".
+func greetedName(p *sesame.Patron) string { return strings.TrimSpace(p.FirstName + " " + p.LastName) }

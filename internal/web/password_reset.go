@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"database/sql"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strings"
@@ -13,6 +12,7 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/notify"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -141,35 +141,11 @@ func (s *Server) createResetLink(ctx context.Context, tx *sql.Tx, email string) 
 	return nil
 }
 
-// resetMailHTML is the HTML part of the reset mail; the text part says the same.
-var resetMailHTML = template.Must(template.New("reset").Parse(`<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>Réinitialisation de votre mot de passe</title></head>
-<body>
-<p>Bonjour {{.Name}},</p>
-<p>Quelqu'un, probablement vous, a demandé à réinitialiser le mot de passe de votre compte {{.Network}} aux ressources numériques.</p>
-<p><a href="{{.Link}}">Choisir un nouveau mot de passe</a></p>
-<p>Ce lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe reste le même.</p>
-</body></html>
-`))
-
-// resetMail is the French mail that carries a reset link.
+// resetMail is the mail that carries a reset link.
 func (s *Server) resetMail(ctx context.Context, p *sesame.Patron, link string) (mail.Message, error) {
-	network := "Sésame"
-	if n, err := s.store.Network(ctx); err == nil && n.Name != "" {
-		network = n.Name
-	}
-	name := strings.TrimSpace(p.FirstName + " " + p.LastName)
-	var text strings.Builder
-	text.WriteString("Bonjour " + name + ",\n\n")
-	text.WriteString("Quelqu'un, probablement vous, a demandé à réinitialiser le mot de passe de votre compte " + network + " aux ressources numériques.\n\n")
-	text.WriteString("Pour choisir un nouveau mot de passe, ouvrez ce lien :\n" + link + "\n\n")
-	text.WriteString("Ce lien est valable une heure et ne sert qu'une fois. Si vous n'avez rien demandé, ignorez ce courriel : votre mot de passe reste le même.\n")
-	var html strings.Builder
-	if err := resetMailHTML.Execute(&html, struct{ Name, Network, Link string }{name, network, link}); err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{To: p.Email, ToName: name, Subject: "Réinitialisation de votre mot de passe — " + network,
-		Text: text.String(), HTML: html.String()}, nil
+	m, err := notify.Render("mot-de-passe-oublie", notify.Reset{Name: greetedName(p), Network: s.networkName(ctx), Link: link})
+	m.To, m.ToName = p.Email, greetedName(p)
+	return m, err
 }
 
 type newPasswordPage struct {
@@ -232,22 +208,14 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 			Section: "connexion", Content: page})
 		return
 	}
-	hash, err := s.cfg.Hasher.Hash(pw)
+	err := s.setPatronPassword(r, patronPasswordChange{PatronID: rs.PatronID, ResetToken: auth.HashToken(page.Token)}, pw)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if err := s.store.ResetPatronPassword(r.Context(), auth.HashToken(page.Token), hash, s.cfg.Now()); err != nil {
 		if sesame.ErrorCode(err) == sesame.ENotFound {
 			s.linkGone(w, r)
 			return
 		}
 		s.fail(w, r, err)
 		return
-	}
-	// As its sessions, what vendors were given for the account ends.
-	if err := s.endPatronSSO(r, rs.PatronID); err != nil {
-		s.log.Error("fin des accès SSO après réinitialisation", "patron", rs.PatronID, "err", err)
 	}
 	s.log.Info("mot de passe usager réinitialisé", "patron", rs.PatronID)
 	redirect(w, r, "/connexion", "motdepasseusager")

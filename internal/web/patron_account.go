@@ -25,7 +25,7 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
 	refuse := func(status int, msg string) {
 		page.PatronMessage = msg
-		s.render(w, r, status, "login", layout{Title: formTitle("Connexion", page.Form), Section: "connexion", Content: page})
+		s.render(w, r, status, "connexion", layout{Title: formTitle("Connexion", page.Form), Section: "connexion", Content: page})
 	}
 	if email == "" || password == "" {
 		if email == "" {

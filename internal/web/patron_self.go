@@ -359,22 +359,13 @@ func (s *Server) myPasswordSave(w http.ResponseWriter, r *http.Request) {
 		s.renderMyPassword(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	hash, err := s.cfg.Hasher.Hash(pw)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	keep := ""
+	change := patronPasswordChange{PatronID: p.ID, Actor: patronActor(p)}
 	if c, err := r.Cookie(s.patronCookieName()); err == nil {
-		keep = auth.HashToken(c.Value)
+		change.KeepSession = auth.HashToken(c.Value)
 	}
-	if err := s.store.ChangePatronPassword(ctx, p.ID, hash, keep, patronActor(p), s.passwordChangedMail(ctx)); err != nil {
+	if err := s.setPatronPassword(r, change, pw); err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	// Whoever knew the old password may hold a vendor's token or ticket too.
-	if err := s.endPatronSSO(r, p.ID); err != nil {
-		s.log.Error("fin des accès SSO après changement de mot de passe", "patron", p.ID, "err", err)
 	}
 	s.log.Info("mot de passe usager changé", "patron", p.ID)
 	redirect(w, r, "/mon-compte", "motdepassechange")

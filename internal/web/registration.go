@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/notify"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -364,88 +364,28 @@ func (s *Server) networkName(ctx context.Context) string {
 	return "Sésame"
 }
 
-// registrationMailHTML is the HTML part of both registration mails; the
-// text part says the same.
-var registrationMailHTML = template.Must(template.New("inscription").Parse(`<!DOCTYPE html>
-<html lang="fr"><head><meta charset="utf-8"><title>{{.Subject}}</title></head>
-<body>
-<p>Bonjour{{with .Name}} {{.}}{{end}},</p>
-{{- if .Child}}
-<p>{{.Child}} demande à s'inscrire aux ressources numériques de {{.Network}} auprès de sa bibliothèque, {{.Library}}, et vous désigne comme son parent ou tuteur légal.</p>
-<p>Avant 15 ans, cette inscription demande votre accord. Cette page vous dit à quoi vous consentez, et vous permet de donner votre accord :</p>
-<p><a href="{{.Link}}">Lire la demande et donner mon accord</a></p>
-<p>Ce lien est valable 48 heures et ne sert qu'une fois. Sans votre accord, l'inscription sera effacée. Si vous ne connaissez pas cet enfant, ignorez ce courriel.</p>
-{{- else if .Link}}
-<p>Vous venez de demander votre inscription aux ressources numériques de {{.Network}}.</p>
-<p><a href="{{.Link}}">Confirmer mon inscription</a></p>
-<p>Ce lien est valable 48 heures.{{if .Minor}} Comme vous avez moins de 15 ans, nous demanderons ensuite l'accord de votre parent ou tuteur légal par courriel.{{end}} Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.</p>
-{{- else}}
-<p>Quelqu'un, probablement vous, a demandé une inscription aux ressources numériques de {{.Network}} avec cette adresse. Vous avez déjà un compte : inutile de vous inscrire à nouveau.</p>
-<p><a href="{{.Login}}">Me connecter</a></p>
-<p>Mot de passe oublié ? <a href="{{.Forgot}}">Choisir un nouveau mot de passe</a></p>
-<p>Si vous n'avez rien demandé, ignorez ce courriel : rien n'a changé.</p>
-{{- end}}
-</body></html>
-`))
-
-type registrationMailData struct {
-	Subject, Name, Network, Link, Login, Forgot string
-	Minor                                       bool   // the holder's mail, when a parent's consent comes next
-	Child, Library                              string // the parent's mail
-}
-
-// confirmationMail is the French mail that carries a registration's link.
+// confirmationMail is the mail that carries a registration's link.
 func confirmationMail(email string, pl registrationPayload, network, link string) (mail.Message, error) {
-	name := pl.Name()
-	d := registrationMailData{Subject: "Confirmez votre inscription — " + network, Name: name, Network: network, Link: link, Minor: pl.NeedsParent()}
-	var text strings.Builder
-	text.WriteString("Bonjour " + name + ",\n\n")
-	text.WriteString("Vous venez de demander votre inscription aux ressources numériques de " + network + ".\n\n")
-	text.WriteString("Pour la confirmer, ouvrez ce lien :\n" + link + "\n\n")
-	text.WriteString("Ce lien est valable 48 heures. ")
-	if d.Minor {
-		text.WriteString("Comme vous avez moins de 15 ans, nous demanderons ensuite l'accord de votre parent ou tuteur légal par courriel. ")
-	}
-	text.WriteString("Votre bibliothèque validera ensuite votre inscription. Si vous n'avez rien demandé, ignorez ce courriel : aucun compte ne sera créé.\n")
-	return registrationMail(email, d, text.String())
+	m, err := notify.Render("confirmation-inscription", notify.Confirmation{Name: pl.Name(), Network: network, Link: link, Minor: pl.NeedsParent()})
+	m.To, m.ToName = email, pl.Name()
+	return m, err
 }
 
-// parentalConsentMail is the French mail that asks a parent's consent to a
+// parentalConsentMail is the mail that asks a parent's consent to a
 // registration, with the link to the page where they give it.
 func parentalConsentMail(pl registrationPayload, network, library, link string) (mail.Message, error) {
-	child := pl.Name()
-	d := registrationMailData{Subject: "Accord parental pour l'inscription de " + child + " — " + network,
-		Name: pl.ParentName, Network: network, Link: link, Child: child, Library: library}
-	var text strings.Builder
-	text.WriteString("Bonjour " + pl.ParentName + ",\n\n")
-	text.WriteString(child + " demande à s'inscrire aux ressources numériques de " + network + " auprès de sa bibliothèque, " + library +
-		", et vous désigne comme son parent ou tuteur légal.\n\n")
-	text.WriteString("Avant 15 ans, cette inscription demande votre accord. Pour lire à quoi vous consentez, et donner votre accord, ouvrez ce lien :\n" + link + "\n\n")
-	text.WriteString("Ce lien est valable 48 heures et ne sert qu'une fois. Sans votre accord, l'inscription sera effacée. Si vous ne connaissez pas cet enfant, ignorez ce courriel.\n")
-	return registrationMail(pl.ParentEmail, d, text.String())
+	m, err := notify.Render("accord-parental", notify.ParentalConsent{Parent: pl.ParentName, Child: pl.Name(), Network: network,
+		Library: library, Link: link})
+	m.To, m.ToName = pl.ParentEmail, pl.ParentName
+	return m, err
 }
 
-// alreadyRegisteredMail tells a known address that it has an account. It
-// greets nobody by name: the name typed in the form is not the holder's.
+// alreadyRegisteredMail tells a known address that it has an account.
 func (s *Server) alreadyRegisteredMail(email, network string) (mail.Message, error) {
-	d := registrationMailData{Subject: "Vous avez déjà un compte — " + network, Network: network,
-		Login: s.cfg.BaseURL + "/connexion", Forgot: s.cfg.BaseURL + "/mot-de-passe-oublie"}
-	var text strings.Builder
-	text.WriteString("Bonjour,\n\n")
-	text.WriteString("Quelqu'un, probablement vous, a demandé une inscription aux ressources numériques de " + network + " avec cette adresse. ")
-	text.WriteString("Vous avez déjà un compte : inutile de vous inscrire à nouveau.\n\n")
-	text.WriteString("Pour vous connecter :\n" + d.Login + "\n\n")
-	text.WriteString("Mot de passe oublié ? Choisissez-en un nouveau :\n" + d.Forgot + "\n\n")
-	text.WriteString("Si vous n'avez rien demandé, ignorez ce courriel : rien n'a changé.\n")
-	return registrationMail(email, d, text.String())
-}
-
-func registrationMail(email string, d registrationMailData, text string) (mail.Message, error) {
-	var html strings.Builder
-	if err := registrationMailHTML.Execute(&html, d); err != nil {
-		return mail.Message{}, err
-	}
-	return mail.Message{To: email, ToName: d.Name, Subject: d.Subject, Text: text, HTML: html.String()}, nil
+	m, err := notify.Render("deja-inscrit", notify.AlreadyRegistered{Network: network,
+		Login: s.cfg.BaseURL + "/connexion", Forgot: s.cfg.BaseURL + "/mot-de-passe-oublie"})
+	m.To = email
+	return m, err
 }
 
 // confirmationPage is the page a registration's link leads to.

@@ -35,14 +35,14 @@ type staticFile struct {
 
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
-	"home", "login", "error", "patron_list", "patron_info", "patron_status", "patron_resources", "patron_delete", "mon_compte", "mon_compte_supprimer",
+	"accueil", "connexion", "erreur", "abonnes", "abonne_informations", "abonne_statut", "abonne_ressources", "abonne_supprimer", "mon_compte", "mon_compte_supprimer",
 	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe",
-	"admin_home", "library_list", "library_form", "resource_list", "resource_form",
-	"staff_list", "staff_form", "staff_password", "network_form", "admin_mail",
+	"administration", "bibliotheques", "bibliotheque_formulaire", "ressources", "ressource_formulaire",
+	"personnel", "personnel_formulaire", "personnel_mot_de_passe", "reseau_formulaire", "courriels_envoyes",
 	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
 	"inscription", "inscription_confirmee", "inscription_accord", "inscription_renvoyer",
-	"acces_refuse", "connector_list", "connector_form", "connector_delete",
-	"stats",
+	"acces_refuse", "connecteurs", "connecteur_formulaire", "connecteur_supprimer",
+	"statistiques",
 	"saml_reponse",
 	"securite_compte", "connexion_verification",
 }
@@ -83,7 +83,7 @@ func parsePages(loc *time.Location) (*pages, error) {
 		"statuses": func() []sesame.Status { return sesame.Statuses },
 	}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/layout.html", "templates/"+name+".html")
+		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/mise_en_page.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
@@ -133,7 +133,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		return
 	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", l); err != nil {
+	if err := t.ExecuteTemplate(&buf, "mise_en_page", l); err != nil {
 		s.log.Error("rendu", "page", name, "err", err)
 		http.Error(w, "Erreur interne", http.StatusInternalServerError)
 		return
@@ -209,7 +209,7 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, status int,
 	case http.StatusForbidden:
 		title = "Accès refusé"
 	}
-	s.render(w, r, status, "error", layout{Title: title, Content: errorPage{Status: status, Message: msg}})
+	s.render(w, r, status, "erreur", layout{Title: title, Content: errorPage{Status: status, Message: msg}})
 }
 
 // fail answers err: domain errors with their status and message, anything

@@ -25,7 +25,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, s.landing(staffFrom(r.Context())), http.StatusSeeOther)
 		return
 	}
-	s.render(w, r, http.StatusOK, "login", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
+	s.render(w, r, http.StatusOK, "connexion", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
 		Form: form{Values: url.Values{}}, Next: safeNext(r.URL.Query().Get("suite")), DemoLogins: s.cfg.DemoLogins,
 	}})
 }
@@ -51,7 +51,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
 	refuse := func(status int, msg string) {
 		page.Message = msg
-		s.render(w, r, status, "login", layout{Title: "Connexion", Section: "connexion", Content: page})
+		s.render(w, r, status, "connexion", layout{Title: "Connexion", Section: "connexion", Content: page})
 	}
 	if login == "" || password == "" {
 		if login == "" {
@@ -196,115 +196,6 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, cookie str
 	return nil
 }
 
-// verifyLogin checks a password against hash under the login's throttles
-// (see loginKeys). usable is false when
-// there is no such account, or it is disabled: the password is then checked
-// against a dummy hash all the same, so that the answer takes as long and
-// says nothing of which accounts exist. wait is set when a throttle blocks.
-func (s *Server) verifyLogin(r *http.Request, accountKey, password, hash string, usable bool) (ok bool, wait time.Duration, rehash bool, err error) {
-	ok, wait, rehash, err = s.checkPassword(r, accountKey, password, hash, usable)
-	if ok {
-		err = s.clearThrottles(r, accountKey)
-	}
-	return ok && err == nil, wait, rehash, err
-}
-
-// checkPassword is verifyLogin without the clearing of the failures after
-// a success, which is the caller's to do.
-func (s *Server) checkPassword(r *http.Request, accountKey, password, hash string, usable bool) (ok bool, wait time.Duration, rehash bool, err error) {
-	if wait, err := s.throttled(r, accountKey); wait > 0 || err != nil {
-		return false, wait, false, err
-	}
-	if len(password) > auth.MaxPasswordLen {
-		password = password[:auth.MaxPasswordLen]
-	}
-	if !usable || hash == "" {
-		hash = s.cfg.Hasher.DummyHash()
-	}
-	ok, rehash = s.cfg.Hasher.Verify(password, hash)
-	if !ok || !usable {
-		return false, 0, false, s.recordLoginFailure(r, accountKey)
-	}
-	return true, 0, rehash, nil
-}
-
-// loginThrottle is one throttle a login goes through: its key, and how long
-// it blocks after so many failures.
-type loginThrottle struct {
-	key   string
-	delay func(failures int) time.Duration
-}
-
-// loginKeys are the throttles of a login, a password or a second factor's
-// code alike. A browser showing a device cookie for the account goes through
-// that cookie's throttle alone: its own failures, never those of others, so
-// that nobody can lock the owner out by failing on purpose. Any other client
-// goes through the account's throttle, shared by all unknown clients, and
-// its address's, whose free count is high enough for a public Wi-Fi.
-func (s *Server) loginKeys(r *http.Request, accountKey string) ([]loginThrottle, error) {
-	device, err := s.trustedDevice(r, accountKey)
-	if err != nil {
-		return nil, err
-	}
-	if device != "" {
-		return []loginThrottle{{device, auth.BlockDelay}}, nil
-	}
-	return []loginThrottle{{accountKey, auth.BlockDelay}, {auth.AddressKey(s.clientAddress(r)), auth.AddressBlockDelay}}, nil
-}
-
-// throttled is how long a throttle of the login still blocks, 0 when none does.
-func (s *Server) throttled(r *http.Request, accountKey string) (time.Duration, error) {
-	now := s.cfg.Now()
-	keys, err := s.loginKeys(r, accountKey)
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range keys {
-		t, err := s.store.ThrottleOf(r.Context(), k.key)
-		if err != nil {
-			return 0, err
-		}
-		if wait := t.BlockedUntil.Sub(now); wait > 0 {
-			return wait, nil
-		}
-	}
-	return 0, nil
-}
-
-// recordLoginFailure counts a failed attempt, a wrong password or a wrong
-// code, on each throttle of the login.
-func (s *Server) recordLoginFailure(r *http.Request, accountKey string) error {
-	now := s.cfg.Now()
-	keys, err := s.loginKeys(r, accountKey)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if _, err := s.store.RecordFailure(r.Context(), k.key, func(n int) time.Time { return now.Add(k.delay(n)) }); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// clearThrottles forgets the failures of the login's throttles, once it
-// succeeded. From a known browser, that is its device cookie's alone: the
-// owner's daily login must not hand an attacker five fresh guesses on the
-// account. From an unknown client, the account's and the address's, as the
-// one who got in knows the password anyway.
-func (s *Server) clearThrottles(r *http.Request, accountKey string) error {
-	keys, err := s.loginKeys(r, accountKey)
-	if err != nil {
-		return err
-	}
-	for _, k := range keys {
-		if err := s.store.ClearThrottle(r.Context(), k.key); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // clientAddress is the address the request came from, without its port:
 // behind a trusted proxy, the one the proxy saw.
 func (s *Server) clientAddress(r *http.Request) string {
@@ -347,5 +238,5 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 			shown = append(shown, x)
 		}
 	}
-	s.render(w, r, http.StatusOK, "home", layout{Title: "Accueil", Section: "accueil", Content: homePage{Resources: shown}})
+	s.render(w, r, http.StatusOK, "accueil", layout{Title: "Accueil", Section: "accueil", Content: homePage{Resources: shown}})
 }

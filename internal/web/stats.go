@@ -158,7 +158,7 @@ func (s *Server) showStats(w http.ResponseWriter, r *http.Request, format statsF
 	page.Form = form{Values: q, Errors: errs}
 	title := "Statistiques d'usage"
 	if len(errs) > 0 {
-		s.render(w, r, http.StatusUnprocessableEntity, "stats", layout{Title: formTitle(title, page.Form), Section: "statistiques", Content: page})
+		s.render(w, r, http.StatusUnprocessableEntity, "statistiques", layout{Title: formTitle(title, page.Form), Section: "statistiques", Content: page})
 		return
 	}
 	rep, err := stats.Build(ctx, s.store, lib, period, now, s.cfg.Location)
@@ -186,7 +186,7 @@ func (s *Server) showStats(w http.ResponseWriter, r *http.Request, format statsF
 		page.Others = len(rep.ByLibrary) - len(page.Top)
 		page.Charts.Libraries = librariesChart(rep, page.Top)
 	}
-	s.render(w, r, http.StatusOK, "stats", layout{Title: title, Section: "statistiques", Content: page})
+	s.render(w, r, http.StatusOK, "statistiques", layout{Title: title, Section: "statistiques", Content: page})
 }
 
 // sendStats answers the report as a file to download.

@@ -455,7 +455,7 @@ func TestStatsSameAfterFold(t *testing.T) {
 	// The tables whose figures a fold must not change, by page: the
 	// exports' date of extraction and note on what is kept are left out,
 	// and so are the users of a run of months that starts before the
-	// cutoff, which a fold makes unknown (TestFoldKeepsFigures in store).
+	// cutoff, which a fold makes unknown (FoldKeepsFigures in storetest).
 	pages := []struct {
 		path     string
 		captions []string
@@ -505,7 +505,7 @@ func TestStatsSameAfterFold(t *testing.T) {
 		}
 		return n
 	}
-	if err := jobs.EnsureFoldLaunches(ctx, w.store, w.clock.Now()); err != nil {
+	if err := jobs.Ensure(ctx, w.store, jobs.KindFoldLaunches, w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := runner.RunOnce(ctx); err != nil {

@@ -1,0 +1,7 @@
+package notify
+
+import "io/fs"
+
+// Templates are the embedded template files, for the test that each one is
+// tested.
+func Templates() fs.FS { return files }
