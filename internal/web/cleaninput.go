@@ -17,13 +17,28 @@ import (
 // every route).
 func (s *Server) withCleanInput(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if hasControl(r.URL.Path) || valuesHaveControl(r.URL.Query()) {
+		if hasControl(r.URL.Path) || queryHasControl(r.URL.RawQuery) {
 			s.log.Warn("caractère de contrôle dans l'adresse", "path", truncateForLog(r.URL.Path))
 			s.renderError(w, r, http.StatusBadRequest, "Caractère non autorisé dans l'adresse : un caractère invisible s'y est glissé. Corrigez-la ou revenez à la page précédente.")
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// queryHasControl parses the query only when it could hide a control
+// character, as an escape or raw: most addresses of the list pages are
+// read without parsing them twice.
+func queryHasControl(raw string) bool {
+	if raw == "" || (!strings.Contains(raw, "%") && !hasControl(raw)) {
+		return false
+	}
+	return valuesHaveControl(parseQuery(raw))
+}
+
+func parseQuery(raw string) url.Values {
+	v, _ := url.ParseQuery(raw) // what fails to parse is the handler's to refuse
+	return v
 }
 
 func valuesHaveControl(v url.Values) bool {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -23,6 +24,19 @@ func (s *Server) consentGone(w http.ResponseWriter, r *http.Request) {
 	s.showConsent(w, r, http.StatusGone, "Lien expiré ou déjà utilisé", consentPage{Outcome: "perime", Again: true})
 }
 
+// consentChild reads the patron a consent link is for, with their library.
+func (s *Server) consentChild(ctx context.Context, patronID int64) (*sesame.Patron, *sesame.Library, error) {
+	p, err := s.store.Patron(ctx, store.NetworkScope(), patronID)
+	if err != nil {
+		return nil, nil, err
+	}
+	lib, err := s.store.Library(ctx, p.LibraryID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return p, lib, nil
+}
+
 // consentAgainForm says what the parent consents to, with one button.
 // Opening it changes nothing.
 func (s *Server) consentAgainForm(w http.ResponseWriter, r *http.Request) {
@@ -41,12 +55,7 @@ func (s *Server) consentAgainForm(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.store.Patron(ctx, store.NetworkScope(), c.PatronID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	lib, err := s.store.Library(ctx, p.LibraryID)
+	p, lib, err := s.consentChild(ctx, c.PatronID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -86,12 +95,7 @@ func (s *Server) consentAgain(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	p, err := s.store.Patron(ctx, store.NetworkScope(), c.PatronID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	lib, err := s.store.Library(ctx, p.LibraryID)
+	p, lib, err := s.consentChild(ctx, c.PatronID)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -52,7 +52,7 @@ func (w *world) dbWrites() int64 {
 // values; the database must grow by less than 1 MB in all.
 func TestAnonymousRequestsBarelyGrowTheDatabase(t *testing.T) {
 	if testing.Short() {
-		t.Skip("sends some 200 MB to the test server")
+		t.Skip("short mode: this test sends some 200 MB to the test server")
 	}
 	w := newWorld(t)
 	ctx := context.Background()
