@@ -50,7 +50,7 @@ func CanOpen(p *Patron, res *Resource, grant *Grant, today Date) AccessReason {
 		return AccessExpired
 	case p.Status == StatusRefused:
 		return AccessAccountRefused
-	case p.Status != StatusValidated:
+	case p.Status != StatusValidated && !p.RenewingBeforeEnd(today):
 		return AccessAwaitingLibrary
 	case grant == nil || grant.State != GrantValidated:
 		return AccessResourceNotGranted
@@ -71,6 +71,26 @@ func (r AccessReason) Message(p *Patron, res *Resource) string {
 		return "Cette ressource n'est pas encore activée pour vous. Demandez-la depuis « Mon compte » ; votre bibliothèque l'activera."
 	}
 	return ""
+}
+
+// StaffLabel is the reason as the network admin reads it, without the
+// patron's name: the Connecteurs page lists refusals with it.
+func (r AccessReason) StaffLabel() string {
+	switch r {
+	case AccessAwaitingLibrary:
+		return "compte pas encore validé par la bibliothèque"
+	case AccessAccountRefused:
+		return "compte refusé par la bibliothèque"
+	case AccessExpired:
+		return "compte expiré"
+	case AccessPastEndDate:
+		return "date de fin de validité dépassée"
+	case AccessResourceNotGranted:
+		return "ressource non activée pour l'usager"
+	case AccessResourceDisabled:
+		return "ressource retirée du réseau"
+	}
+	return string(r)
 }
 
 // AccessDenied is a refusal of access: an EForbidden *Error carrying its

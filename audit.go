@@ -26,6 +26,7 @@ const (
 	ActionPassword       AuditAction = "mot de passe"   // #nosec G101 -- an audit action's name (a patron's password changed or reset), no credential
 	ActionConfirmation   AuditAction = "confirmation"   // a self-registration confirmed
 	ActionDeletion       AuditAction = "suppression"    // an account deleted
+	ActionReminder       AuditAction = "rappel"         // a reminder before (or after) the end of validity, mailed to the holder
 )
 
 // The events of the network's administration and of staff.

@@ -125,6 +125,23 @@ func (c *Connector) Label() string {
 	return c.Kind.Label()
 }
 
+// Address is where the vendor is, as the Connecteurs page shows it: the
+// OpenID Connect return addresses, the CAS service prefix, the SAML
+// entityID, the signed link's pattern.
+func (c *Connector) Address() string {
+	switch c.Kind {
+	case ConnectorOIDC:
+		return strings.Join(c.OIDC.RedirectURIs, " ")
+	case ConnectorCAS:
+		return c.CAS.ServicePrefix
+	case ConnectorSAML:
+		return c.SAML.EntityID
+	case ConnectorSignedLink:
+		return c.Link.URL
+	}
+	return ""
+}
+
 // MaskedSecret is what screens show of a secret once it is saved: never
 // more than its last four characters.
 func (c *Connector) MaskedSecret() string {
@@ -215,4 +232,42 @@ func parseHTTPURL(s string) (*url.URL, bool) {
 		return nil, false
 	}
 	return u, true
+}
+
+// ConnectorFailureReason says why a patron sent to a vendor through a
+// connector did not get there. The Connecteurs page words it (Label).
+type ConnectorFailureReason string
+
+const (
+	// FailureSecretUnreadable: the connector's secret cannot be opened with
+	// this instance's SESAME_SECRET_KEY (missing or changed key).
+	FailureSecretUnreadable ConnectorFailureReason = "cle_illisible" // #nosec G101 -- a failure reason's code, no credential
+	// FailureAccessRefused: the gate refused the patron (account not
+	// validated or ended, resource not activated).
+	FailureAccessRefused ConnectorFailureReason = "acces_refuse"
+	// FailureBroken: the connector's settings do not give a working answer
+	// (a link that cannot be built, an answer that cannot be signed).
+	FailureBroken ConnectorFailureReason = "connecteur_en_erreur"
+)
+
+// Label is the reason as the Connecteurs page shows it.
+func (r ConnectorFailureReason) Label() string {
+	switch r {
+	case FailureSecretUnreadable:
+		return "Clé secrète illisible"
+	case FailureAccessRefused:
+		return "Accès refusé à l'usager"
+	case FailureBroken:
+		return "Connecteur en erreur"
+	}
+	return string(r)
+}
+
+// ConnectorFailure is one failed access through a connector. Detail says
+// more, in French, without the patron's name.
+type ConnectorFailure struct {
+	ConnectorID int64
+	At          time.Time
+	Reason      ConnectorFailureReason
+	Detail      string
 }

@@ -44,6 +44,19 @@ func (p *Patron) EditableBy(a Actor) (Editing, error) {
 	return EditOrdinary, nil
 }
 
+// MayChangeEmailAndLibrary reports whether actor may change a patron's
+// e-mail address and library: the network admin only, at the request of
+// the patron's library, which checks first who is asking. Neither library
+// staff nor the holder may, so that nobody can turn an account towards
+// another address or library. EmailAndLibraryNotice says it to people.
+func MayChangeEmailAndLibrary(a Actor) bool { return a.Role == RoleAdmin }
+
+// EmailAndLibraryNotice is MayChangeEmailAndLibrary in words: the record's
+// Informations tab and the patron's page « Changer d'adresse e-mail ou de
+// bibliothèque » both show it, so that they say the same.
+const EmailAndLibraryNotice = "L'adresse e-mail et la bibliothèque de rattachement d'un usager ne sont modifiées que par l'administration du réseau, " +
+	"à la demande de la bibliothèque de l'usager, qui vérifie d'abord son identité."
+
 // CanBeEditedBy reports whether EditableBy lets actor change the record.
 func (p *Patron) CanBeEditedBy(a Actor) bool {
 	_, err := p.EditableBy(a)

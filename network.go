@@ -15,6 +15,9 @@ type Network struct {
 	// StaffMFARequired sends staff without a second factor to set one up
 	// right after login, and lets them do nothing else until then.
 	StaffMFARequired bool
+	// Reminders is when patrons hear that their account ends, unless their
+	// library chose otherwise (Library.Reminders).
+	Reminders ReminderSchedule
 }
 
 // DefaultValidityMonths is the tutorial's "Les comptes de vos usagers sont valides 1 an".
@@ -41,6 +44,7 @@ func (n *Network) Validate() error {
 	if n.ValidityMonths < 1 || n.ValidityMonths > MaxValidityMonths {
 		errs.Add(FieldValidityMonths, validityMonthsComplaint)
 	}
+	errs.Add(FieldReminderDays, n.Reminders.Check())
 	return errs.Err()
 }
 
@@ -77,6 +81,10 @@ type Library struct {
 	Disabled     bool
 	// Notify says how the library hears of its patrons' requests.
 	Notify NotifyMode
+	// ReminderDays and ReminderDayAfter are the library's own reminders
+	// before the end of validity; nil follows the network (Reminders).
+	ReminderDays     []int
+	ReminderDayAfter *bool
 }
 
 // NotifyMode is how a library hears, at its contact address, of the requests
@@ -112,13 +120,18 @@ func ParseNotifyMode(s string) (NotifyMode, bool) {
 	return "", false
 }
 
-// Field names of the library form.
+// Field names of the network admin's library and resource forms.
 const (
 	FieldLibraryCode   = "code"
 	FieldLibraryName   = "nom"
 	FieldLibraryTown   = "ville"
 	FieldLibraryEmail  = "email"
 	FieldLibraryNotify = "notification"
+
+	FieldResourceSlug        = "identifiant_court"
+	FieldResourceName        = "nom"
+	FieldResourceDescription = "description"
+	FieldResourceURL         = "lien"
 )
 
 // Validate checks a library before it is saved, with French messages keyed
@@ -132,6 +145,9 @@ func (l *Library) Validate() error {
 	errs.Add(FieldLibraryEmail, checkContactEmail(l.ContactEmail))
 	if _, ok := ParseNotifyMode(string(l.Notify)); l.Notify != "" && !ok {
 		errs.Add(FieldLibraryNotify, "Demandes des usagers : choisissez « un courriel par demande » ou « un récapitulatif quotidien ».")
+	}
+	if l.ReminderDays != nil {
+		errs.Add(FieldReminderDays, ReminderSchedule{DaysBefore: l.ReminderDays}.Check())
 	}
 	return errs.Err()
 }
@@ -181,14 +197,6 @@ type Resource struct {
 	URL         string // the vendor's page
 	Disabled    bool
 }
-
-// Field names of the resource form.
-const (
-	FieldResourceSlug        = "identifiant_court"
-	FieldResourceName        = "nom"
-	FieldResourceDescription = "description"
-	FieldResourceURL         = "lien"
-)
 
 // Validate checks a resource before it is saved, with French messages keyed
 // by form field.

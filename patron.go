@@ -103,11 +103,13 @@ func (p *Patron) AttemptAccess(today Date) (expired bool) {
 	return false
 }
 
-// RequestRenewal is the holder asking for renewal of an Expiré account, which
-// then waits for the library as À revalider. Only the holder may call it.
-func (p *Patron) RequestRenewal() error {
-	if p.Status != StatusExpired {
-		return Errorf(EForbidden, "Seul un compte expiré peut faire l'objet d'une demande de renouvellement.")
+// RequestRenewal is the holder asking, on day today, for renewal of an
+// Expiré account, or of a Validé one near its end (MayRequestRenewal), which
+// then waits for the library as À revalider; asked before the end date, it
+// stays open until then (RenewingBeforeEnd). Only the holder may call it.
+func (p *Patron) RequestRenewal(today Date) error {
+	if !p.MayRequestRenewal(today) {
+		return Errorf(EForbidden, "Seul un compte expiré, ou proche de sa date de fin, peut faire l'objet d'une demande de renouvellement.")
 	}
 	p.Status = StatusToRevalidate
 	return nil

@@ -353,7 +353,7 @@ func TestLifecycleByMovingTime(t *testing.T) {
 	renewal := Decision{Status: StatusValidated, LibraryRegisteredOn: today}
 	_, err := p.EditableBy(Actor{StaffID: 1, Role: RoleLibrary, LibraryID: p.LibraryID})
 	assertCode(t, err, EForbidden)
-	if err := p.RequestRenewal(); err != nil {
+	if err := p.RequestRenewal(today); err != nil {
 		t.Fatalf("RequestRenewal: got %v, want nil", err)
 	}
 	if p.Status != StatusToRevalidate {
@@ -376,20 +376,24 @@ func TestRequestRenewal(t *testing.T) {
 	tests := []struct {
 		name     string
 		from     Status
+		today    Date // the Validé account of patronIn ends on 01/09/2024
 		wantCode string
 		want     Status
 	}{
-		{"Expiré becomes À revalider", StatusExpired, "", StatusToRevalidate},
-		{"À valider", StatusToValidate, EForbidden, StatusToValidate},
-		{"À revalider", StatusToRevalidate, EForbidden, StatusToRevalidate},
-		{"Validé", StatusValidated, EForbidden, StatusValidated},
-		{"Refusé", StatusRefused, EForbidden, StatusRefused},
+		{"Expiré becomes À revalider", StatusExpired, testDate(2024, 9, 2), "", StatusToRevalidate},
+		{"À valider", StatusToValidate, testDate(2024, 9, 2), EForbidden, StatusToValidate},
+		{"À revalider", StatusToRevalidate, testDate(2024, 9, 2), EForbidden, StatusToRevalidate},
+		{"Validé, more than 90 days before its end", StatusValidated, testDate(2024, 6, 2), EForbidden, StatusValidated},
+		{"Validé, 90 days before its end", StatusValidated, testDate(2024, 6, 3), "", StatusToRevalidate},
+		{"Validé, on its end date", StatusValidated, testDate(2024, 9, 1), "", StatusToRevalidate},
+		{"Validé, past its end date", StatusValidated, testDate(2024, 10, 1), "", StatusToRevalidate},
+		{"Refusé", StatusRefused, testDate(2024, 9, 2), EForbidden, StatusRefused},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			p := patronIn(t, tt.from)
 			before := *p
-			err := p.RequestRenewal()
+			err := p.RequestRenewal(tt.today)
 			assertCode(t, err, tt.wantCode)
 			if p.Status != tt.want {
 				t.Errorf("status: got %q, want %q", p.Status, tt.want)

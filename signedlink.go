@@ -225,6 +225,41 @@ func (s SignedLinkSettings) Build(f LinkFields, secret string) (string, error) {
 	return expand(s.URL, values, "", url.QueryEscape)
 }
 
+// Verify is the vendor's side of Build: it reads the fields of the link it
+// received where the URL template puts them, each the whole value of a
+// query parameter (…/entree?id={card}&h={hash}), and checks the {hash} with
+// secret. It returns the fields as the link carries them, {time} as
+// formatted: how old a link may be is the vendor's rule.
+func (s SignedLinkSettings) Verify(link *url.URL, secret string) (map[string]string, error) {
+	tmpl, err := url.Parse(s.URL)
+	if err != nil || strings.ContainsAny(tmpl.Scheme+tmpl.Host+tmpl.Path, "{}") {
+		return nil, Errorf(EInvalid, "Lien signé : seuls les paramètres (?nom={champ}) de l'adresse peuvent porter des champs.")
+	}
+	if link.Path != tmpl.Path {
+		return nil, Errorf(EForbidden, "Lien signé : le chemin %q n'est pas celui du modèle %q.", link.Path, tmpl.Path)
+	}
+	got := link.Query()
+	values := map[string]string{}
+	for param, vs := range tmpl.Query() {
+		if name, ok := strings.CutPrefix(vs[0], "{"); ok && strings.HasSuffix(name, "}") {
+			values[strings.TrimSuffix(name, "}")] = got.Get(param)
+		}
+	}
+	hash, ok := values["hash"]
+	if !ok {
+		return nil, Errorf(EInvalid, "Lien signé : le modèle d'adresse ne porte pas {hash}.")
+	}
+	delete(values, "hash")
+	signed, err := expand(s.Signed, values, secret, func(v string) string { return v })
+	if err != nil {
+		return nil, err
+	}
+	if !hmac.Equal([]byte(s.digest(signed, secret)), []byte(strings.ToLower(hash))) {
+		return nil, Errorf(EForbidden, "Lien signé : l'empreinte ne correspond pas ; le lien a été modifié ou la clé n'est pas la bonne.")
+	}
+	return values, nil
+}
+
 func expand(tmpl string, values map[string]string, secret string, escape func(string) string) (string, error) {
 	var b strings.Builder
 	err := walkTemplate(tmpl, func(literal, name string) error {

@@ -183,3 +183,77 @@ func FuzzSignedLinkTemplate(f *testing.F) {
 		}
 	})
 }
+
+// A vendor's Verify accepts the links Build makes, with their fields, and
+// refuses one whose fields, hash or key differ.
+func TestSignedLinkVerify(t *testing.T) {
+	at := time.Date(2026, 11, 27, 10, 30, 0, 0, time.UTC)
+	fields := LinkFields{Card: "B0012345", UID: "42", LastName: "Le Goff", FirstName: "Anne-Soizic", Library: "FOUESNANT", Time: at, Token: "jeton"}
+	tests := []struct {
+		name     string
+		settings SignedLinkSettings
+		tamper   func(q url.Values)
+		secret   string // the vendor's; "" for the one Build used
+		want     map[string]string
+		ok       bool
+	}{
+		{"sha256 of card and key", SignedLinkSettings{Preset: "mediatheque-numerique",
+			URL: "https://vendor.example/entree?id={card}&nom={lastname}&h={hash}&jeton={token}"}, nil, "",
+			map[string]string{"card": "B0012345", "lastname": "Le Goff", "token": "jeton"}, true},
+		{"md5 with the minute", SignedLinkSettings{Preset: "tout-apprendre",
+			URL: "https://vendor.example/ws?iduser={card}&d={time}&hash={hash}"}, nil, "",
+			map[string]string{"card": "B0012345", "time": "202611271130"}, true},
+		{"hmac-sha256", SignedLinkSettings{Preset: "custom", Hash: "hmac-sha256", Signed: "{card}|{library}",
+			URL: "https://vendor.example/in?c={card}&b={library}&s={hash}"}, nil, "",
+			map[string]string{"card": "B0012345", "library": "FOUESNANT"}, true},
+		{"another card", SignedLinkSettings{Preset: "mediatheque-numerique",
+			URL: "https://vendor.example/entree?id={card}&h={hash}"}, func(q url.Values) { q.Set("id", "B0012346") }, "", nil, false},
+		{"another minute", SignedLinkSettings{Preset: "tout-apprendre",
+			URL: "https://vendor.example/ws?iduser={card}&d={time}&hash={hash}"}, func(q url.Values) { q.Set("d", "202611271131") }, "", nil, false},
+		{"hash in capitals", SignedLinkSettings{Preset: "mediatheque-numerique",
+			URL: "https://vendor.example/entree?id={card}&h={hash}"}, func(q url.Values) { q.Set("h", strings.ToUpper(q.Get("h"))) }, "",
+			map[string]string{"card": "B0012345"}, true},
+		{"another key", SignedLinkSettings{Preset: "mediatheque-numerique",
+			URL: "https://vendor.example/entree?id={card}&h={hash}"}, nil, "une-autre-cle", nil, false},
+		{"no hash", SignedLinkSettings{Preset: "mediatheque-numerique",
+			URL: "https://vendor.example/entree?id={card}&h={hash}"}, func(q url.Values) { q.Del("h") }, "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.settings.ApplyPreset()
+			const key = "cle-du-fournisseur"
+			link, err := tt.settings.Build(fields, key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u, err := url.Parse(link)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.tamper != nil {
+				q := u.Query()
+				tt.tamper(q)
+				u.RawQuery = q.Encode()
+			}
+			secret := key
+			if tt.secret != "" {
+				secret = tt.secret
+			}
+			got, err := tt.settings.Verify(u, secret)
+			if (err == nil) != tt.ok {
+				t.Fatalf("Verify(%s): error %v, want ok=%v", u, err, tt.ok)
+			}
+			if !tt.ok {
+				if ErrorCode(err) != EForbidden {
+					t.Errorf("Verify: error code %q, want %q", ErrorCode(err), EForbidden)
+				}
+				return
+			}
+			for name, want := range tt.want {
+				if got[name] != want {
+					t.Errorf("field %s = %q, want %q", name, got[name], want)
+				}
+			}
+		})
+	}
+}

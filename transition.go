@@ -24,7 +24,8 @@ const (
 	ChangeEndDateCorrected ChangeKind = "correction"
 	// ChangeExpired is a Validé account seen past its end date.
 	ChangeExpired ChangeKind = "expiration"
-	// ChangeRenewalRequested is the holder asking for renewal of an Expiré account.
+	// ChangeRenewalRequested is the holder asking for renewal of an Expiré
+	// account, or of a Validé one near its end (Patron.RequestRenewal).
 	ChangeRenewalRequested ChangeKind = "demande de renouvellement"
 	// ChangeConsentRequired is a birth date corrected to one under
 	// ParentalConsentAge on a patron who was older: treated as a new
@@ -69,7 +70,7 @@ func Transition(before, after Patron, today Date) []Change {
 		out = append(out, Change{Kind: ChangeRefused, Renewal: b == StatusToRevalidate})
 	case a == StatusExpired && b == StatusValidated:
 		out = append(out, Change{Kind: ChangeExpired})
-	case a == StatusToRevalidate && b == StatusExpired:
+	case a == StatusToRevalidate && (b == StatusExpired || b == StatusValidated):
 		out = append(out, Change{Kind: ChangeRenewalRequested})
 	}
 	return out

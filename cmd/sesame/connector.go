@@ -66,11 +66,7 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	default:
 		return errors.New(connectorUsage)
 	}
-	cfg, err := config.Load(fs, args[1:], env, config.DefaultDB)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, _, err := loadAndOpen(ctx, fs, args[1:], env)
 	if err != nil {
 		return err
 	}

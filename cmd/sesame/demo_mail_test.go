@@ -2,13 +2,14 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/bdf29/sesame/internal/storetest"
 )
 
 // Without an SMTP server, the demo prints each mail with its links in its
@@ -62,16 +63,7 @@ func TestDemoPrintsMailWithItsLinks(t *testing.T) {
 	if page.StatusCode != http.StatusOK {
 		t.Errorf("the printed link: got %d, want the new password form", page.StatusCode)
 	}
-	raw, err := sql.Open("sqlite", db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer raw.Close()
-	var leaks int
-	err = raw.QueryRow(`SELECT count(*) FROM mail_outbox WHERE instr(text_body, $1) > 0 OR instr(html_body, $1) > 0 OR instr(coalesce(secret, ''), $1) > 0`, link[1]).Scan(&leaks)
-	if err != nil {
-		t.Fatal(err)
-	}
+	leaks := storetest.OpenRaw(t, db).Count(t, `SELECT count(*) FROM mail_outbox WHERE instr(text_body, $1) > 0 OR instr(html_body, $1) > 0 OR instr(coalesce(secret, ''), $1) > 0`, link[1])
 	if leaks != 0 {
 		t.Errorf("the outbox keeps the live link in %d rows", leaks)
 	}

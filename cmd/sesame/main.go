@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
@@ -22,8 +23,8 @@ import (
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/demo"
+	"github.com/bdf29/sesame/internal/demo/vendor"
 	"github.com/bdf29/sesame/internal/jobs"
-	"github.com/bdf29/sesame/internal/secret"
 	"github.com/bdf29/sesame/internal/web"
 )
 
@@ -39,6 +40,7 @@ Commands:
   backup        write a consistent copy of the SQLite database while it runs (--db, --out)
   connector     add, list or remove the connectors that open resources (OpenID Connect, CAS, SAML, signed links)
   copy          copy a whole network between databases, SQLite to PostgreSQL above all (--from, --to)
+  reminders     list the reminders before the end of validity due on a day, or send them (--date JJ/MM/AAAA, --dry-run)
 
 Run "sesame <command> -h" for the flags of a command.
 `
@@ -85,6 +87,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return jobsPing(ctx, args[2:], stdout, env)
 	case "copy":
 		return copyCommand(ctx, args[1:], stdout, stderr)
+	case "reminders":
+		return remindersCommand(ctx, args[1:], stdout, logger, env)
 	case "connector":
 		return connectorCommand(ctx, args[1:], stdin, stdout, env)
 	case "help", "-h", "--help":
@@ -118,14 +122,15 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 			opts.DemoLogins = append(opts.DemoLogins, web.DemoLogin{Login: a.Login, Password: demo.Password, Role: a.Role})
 		}
 	}
-	if isDemo && len(cfg.SecretKey) == 0 {
-		// The demo must run with no setting; its connectors' secrets then
-		// last as long as the process.
-		cfg.SecretKey = make([]byte, secret.KeySize)
-		if _, err := rand.Read(cfg.SecretKey); err != nil {
+	var keyFile string
+	var demoVendor *vendor.Vendor
+	if isDemo {
+		// The demo must run with no setting.
+		if keyFile, err = useDemoKey(&cfg, stdout); err != nil {
 			return err
 		}
-		fmt.Fprintln(stdout, "SESAME_SECRET_KEY is unset: the demo seals vendor secrets with a key that lasts until it stops.")
+		demoVendor = vendor.New(cfg.BaseURL, cfg.SecretKey, time.Now, rand.Reader, logger)
+		opts.Mounts = map[string]http.Handler{vendor.Prefix: demoVendor.Handler()}
 	}
 	a, err := app.Open(ctx, cfg, opts)
 	if err != nil {
@@ -135,15 +140,8 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 	if isDemo {
 		demoOpts.Today = sesame.DateOf(time.Now(), app.Paris())
 		demoOpts.UsageMonths = 8
-		start := time.Now()
-		seeded, err := demo.Seed(ctx, a.Store, app.Hasher(), demoOpts)
-		if err != nil {
-			return fmt.Errorf("seed demo: %w", err)
-		}
-		if seeded {
-			fmt.Fprintf(stdout, "Demo network seeded in %s: %d patrons.\n", time.Since(start).Round(time.Millisecond), demoOpts.Patrons)
-		} else {
-			fmt.Fprintf(stdout, "Database %s already holds data: not seeded again.\n", cfg.SafeDB())
+		if err := seedDemo(ctx, a, demoOpts, demoVendor, stdout); err != nil {
+			return err
 		}
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -164,16 +162,13 @@ func serve(ctx context.Context, args []string, stdout io.Writer, logger *slog.Lo
 		for _, acc := range demo.Accounts {
 			fmt.Fprintf(stdout, "  %-28s %s\n", acc.Login, acc.Role)
 		}
+		printDemoGuide(stdout, cfg, keyFile)
 	}
 	return a.Serve(ctx, ln)
 }
 
 func migrate(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
-	cfg, err := config.Load(flag.NewFlagSet("migrate", flag.ContinueOnError), args, env, config.DefaultDB)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, _, err := loadAndOpen(ctx, flag.NewFlagSet("migrate", flag.ContinueOnError), args, env)
 	if err != nil {
 		return err
 	}
@@ -235,11 +230,7 @@ func adminCreate(ctx context.Context, args []string, stdin io.Reader, stdout io.
 func adminDisable2FA(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("admin disable-2fa", flag.ContinueOnError)
 	login := fs.String("login", "", "login of the staff member")
-	cfg, err := config.Load(fs, args, env, config.DefaultDB)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, _, err := loadAndOpen(ctx, fs, args, env)
 	if err != nil {
 		return err
 	}
@@ -281,11 +272,7 @@ func isTerminal(f *os.File) bool {
 func jobsPing(ctx context.Context, args []string, stdout io.Writer, env config.Env) error {
 	fs := flag.NewFlagSet("jobs ping", flag.ContinueOnError)
 	count := fs.Int("count", 1, "how many check jobs to enqueue")
-	cfg, err := config.Load(fs, args, env, config.DefaultDB)
-	if err != nil {
-		return err
-	}
-	st, err := openStore(ctx, cfg)
+	st, _, err := loadAndOpen(ctx, fs, args, env)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 
 	"github.com/bdf29/sesame/internal/app"
 	"github.com/bdf29/sesame/internal/config"
@@ -17,4 +18,16 @@ func openStore(ctx context.Context, cfg config.Config) (*store.Store, error) {
 		return nil, err
 	}
 	return store.Open(ctx, cfg.DB, store.Options{Secrets: box})
+}
+
+// loadAndOpen reads a command's settings (its own flags, declared in fs,
+// and the shared ones) and opens the database they name; the caller
+// closes the store.
+func loadAndOpen(ctx context.Context, fs *flag.FlagSet, args []string, env config.Env) (*store.Store, config.Config, error) {
+	cfg, err := config.Load(fs, args, env, config.DefaultDB)
+	if err != nil {
+		return nil, cfg, err
+	}
+	st, err := openStore(ctx, cfg)
+	return st, cfg, err
 }

@@ -8,6 +8,7 @@ package access
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -20,6 +21,8 @@ type Gate struct {
 	Store    *store.Store
 	Now      func() time.Time
 	Location *time.Location
+	// Logger receives the failures of Failed; nil discards them.
+	Logger *slog.Logger
 }
 
 // Grantee is a patron who may open a resource, with what connectors tell

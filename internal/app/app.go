@@ -34,6 +34,7 @@ type App struct {
 	Now    func() time.Time
 	// demoMailbox receives the mail when no SMTP server is set (the demo).
 	demoMailbox io.Writer
+	mounts      map[string]http.Handler
 }
 
 // Options carry what tests replace: the clock and the demo logins.
@@ -46,6 +47,9 @@ type Options struct {
 	// in full, links included: the demo's terminal stands for the patrons'
 	// mailboxes. The outbox and the admin's page keep the redacted copy.
 	DemoMailbox io.Writer
+	// Mounts are handlers served beside the portal, by path prefix (a
+	// pattern of net/http's ServeMux ending in "/"): the demo's vendor.
+	Mounts map[string]http.Handler
 }
 
 // TuneGC lets the heap grow to five times its live size between collections
@@ -114,13 +118,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
 		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: cfg.TrustProxy,
-		BaseURL: cfg.BaseURL, CASTicketTTL: cfg.CASTicketTTL,
+		BaseURL: cfg.BaseURL, CASTicketTTL: cfg.CASTicketTTL, SessionIdle: cfg.SessionIdle,
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox}, nil
+	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox, mounts: opts.Mounts}, nil
 }
 
 // Close releases the database.
@@ -167,8 +171,17 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		<-jobsDone
 	}()
 
+	handler := a.Web.Handler()
+	if len(a.mounts) > 0 {
+		mux := http.NewServeMux()
+		mux.Handle("/", handler)
+		for prefix, h := range a.mounts {
+			mux.Handle(prefix, h)
+		}
+		handler = mux
+	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(a.Web.Handler(), 1<<20),
+		Handler:           http.MaxBytesHandler(handler, 1<<20),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,

@@ -3,10 +3,14 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"time"
 
+	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
-	"github.com/bdf29/sesame/internal/web"
+	"github.com/bdf29/sesame/internal/reminders"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // jobKind is one row of the job table: a kind of background job, what runs
@@ -23,29 +27,37 @@ type jobKind struct {
 }
 
 // jobTable lists every kind of background job, like routes.go lists the
-// routes: a kind enqueued but missing here would fail at run time with
-// "unknown kind" (TestJobTableHasEveryKind checks).
+// routes, and is the one place that binds a kind (internal/jobs/kinds.go)
+// to its handler: a kind enqueued but missing here would fail at run time
+// with "no handler" (TestJobTableHasEveryKind checks).
 func (a *App) jobTable(sender *mail.Sender) []jobKind {
-	builtin := jobs.Builtin(a.Store, a.Now, Paris())
-	webJobs := a.Web.JobHandlers()
 	return []jobKind{
-		{Kind: jobs.KindPing, Handler: builtin[jobs.KindPing],
+		{Kind: jobs.KindPing, Handler: jobs.Ping(),
 			Schedule: "à la demande : sesame jobs ping"},
-		{Kind: jobs.KindPurge, Handler: builtin[jobs.KindPurge], AtStart: true,
+		{Kind: jobs.KindPurge, Handler: jobs.Purge(a.Now), AtStart: true,
 			Schedule: "au démarrage, puis toutes les heures (jobs.PurgeEvery)"},
-		{Kind: jobs.KindRetention, Handler: builtin[jobs.KindRetention], AtStart: true,
+		{Kind: jobs.KindRetention, Handler: jobs.Retention(a.Now, Paris()), AtStart: true,
 			Schedule: "au démarrage, puis chaque jour (jobs.RetentionEvery)"},
-		{Kind: jobs.KindFoldLaunches, Handler: jobs.FoldLaunches(a.Store, a.Now, Paris(), a.Config.LaunchRetention), AtStart: true,
+		{Kind: jobs.KindFoldLaunches, Handler: jobs.FoldLaunches(a.Now, Paris(), a.Config.LaunchRetention), AtStart: true,
 			Schedule: "au démarrage, puis chaque nuit à 3 h"},
-		{Kind: mail.Kind, Handler: mail.Handler(a.Store, sender),
+		{Kind: jobs.KindMail, Handler: mail.Handler(a.Store, sender),
 			Schedule: "un par courriel écrit dans la boîte d'envoi (mail.Enqueue)"},
-		{Kind: web.KindResetRequest, Handler: webJobs[web.KindResetRequest],
+		{Kind: jobs.KindResetRequest, Handler: a.Web.ResetRequestJob(),
 			Schedule: "à chaque demande de « Mot de passe oublié ? »"},
-		{Kind: web.KindRegistrationResend, Handler: webJobs[web.KindRegistrationResend],
+		{Kind: jobs.KindRegistrationResend, Handler: a.Web.RegistrationResendJob(),
 			Schedule: "à chaque demande de renvoi du lien d'inscription"},
-		{Kind: web.KindLibraryDigest, Handler: webJobs[web.KindLibraryDigest],
+		{Kind: jobs.KindLibraryDigest, Handler: a.Web.LibraryDigestJob(),
 			Schedule: "chaque jour à 7 h, programmé par la première demande du récapitulatif"},
+		{Kind: jobs.KindReminders, Handler: ReminderSender(a.Store, a.Config, a.Now, a.Logger).Job(), AtStart: true,
+			Schedule: "au démarrage, puis chaque matin à 8 h (le même envoi que sesame reminders)"},
 	}
+}
+
+// ReminderSender sends the reminders before the end of validity of st's
+// network, with links to cfg's address: for the nightly job and for
+// `sesame reminders`.
+func ReminderSender(st *store.Store, cfg config.Config, now func() time.Time, logger *slog.Logger) *reminders.Sender {
+	return &reminders.Sender{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: now, Logger: logger}
 }
 
 // jobHandlers indexes the table by kind, for the runner.

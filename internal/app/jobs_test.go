@@ -13,9 +13,10 @@ import (
 )
 
 // TestJobTableHasEveryKind reads every job kind the code declares (a
-// constant named Kind or KindXxx, as jobs.KindPurge, mail.Kind or
-// web.KindLibraryDigest) and checks that the job table runs it: a kind
-// enqueued but not in the table would fail at run time with "unknown kind".
+// constant named Kind or KindXxx, as jobs.KindPurge) and checks that it is
+// declared in internal/jobs/kinds.go, the one file of kinds, and that the
+// job table runs it: a kind enqueued but not in the table would fail at run
+// time with "no handler".
 func TestJobTableHasEveryKind(t *testing.T) {
 	declared := declaredKinds(t, filepath.Join("..", ".."))
 	if len(declared) < 8 {
@@ -27,6 +28,9 @@ func TestJobTableHasEveryKind(t *testing.T) {
 		t.Fatal(err)
 	}
 	for name, kind := range declared {
+		if file, _, _ := strings.Cut(name, ":"); file != "internal/jobs/kinds.go" {
+			t.Errorf("%s = %q: declared outside internal/jobs/kinds.go", name, kind)
+		}
 		if _, ok := handlers[kind]; !ok {
 			t.Errorf("%s = %q is not in the job table", name, kind)
 		}
@@ -60,7 +64,7 @@ func TestJobHandlersRefuseABadTable(t *testing.T) {
 
 var kindName = regexp.MustCompile(`^Kind([A-Z]\w*)?$`)
 
-// declaredKinds maps "dir.Name" to the value of each string constant named
+// declaredKinds maps "file:Name", the file's path from root, to the value of each string constant named
 // like a job kind in the module's non-test Go files under root.
 func declaredKinds(tb testing.TB, root string) map[string]string {
 	tb.Helper()
@@ -102,7 +106,11 @@ func declaredKinds(tb testing.TB, root string) map[string]string {
 					if err != nil {
 						return err
 					}
-					kinds[f.Name.Name+"."+name.Name] = v
+					rel, err := filepath.Rel(root, path)
+					if err != nil {
+						return err
+					}
+					kinds[filepath.ToSlash(rel)+":"+name.Name] = v
 				}
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"flag"
 	"log/slog"
 	"net"
+	"net/http"
 	"testing"
 
 	"github.com/bdf29/sesame/internal/app"
@@ -23,6 +24,15 @@ import (
 // request. The app stops at the end of the test. It returns the app and its
 // base URL.
 func Serve(t testing.TB, vars map[string]string, hasher auth.Hasher, seed func(ctx context.Context, a *app.App) error) (*app.App, string) {
+	t.Helper()
+	return ServeMounted(t, vars, hasher, nil, seed)
+}
+
+// ServeMounted is Serve with handlers served beside the portal, as the demo
+// serves its vendor: mounts, when set, makes them from the settings loaded
+// (app.Options.Mounts).
+func ServeMounted(t testing.TB, vars map[string]string, hasher auth.Hasher, mounts func(config.Config) map[string]http.Handler,
+	seed func(ctx context.Context, a *app.App) error) (*app.App, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -41,7 +51,11 @@ func Serve(t testing.TB, vars map[string]string, hasher auth.Hasher, seed func(c
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	logger := slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
-	a, err := app.Open(ctx, cfg, app.Options{Hasher: &hasher, Logger: logger})
+	opts := app.Options{Hasher: &hasher, Logger: logger}
+	if mounts != nil {
+		opts.Mounts = mounts(cfg)
+	}
+	a, err := app.Open(ctx, cfg, opts)
 	if err != nil {
 		cancel()
 		ln.Close()

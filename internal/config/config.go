@@ -41,6 +41,11 @@ type Config struct {
 	// specification recommends).
 	CASTicketTTL time.Duration
 	casTicketTTL string
+	// SessionIdle is how long a staff or patron session lasts without
+	// activity (SESAME_SESSION_IDLE, default 30m, from 5s to 12h); pages
+	// warn two minutes before it ends.
+	SessionIdle time.Duration
+	sessionIdle string
 	// SMTP is the mail server; with no host, mail is kept rather than sent.
 	SMTP SMTP
 	// SecretKey seals the vendors' secrets in the database (SESAME_SECRET_KEY,
@@ -86,6 +91,9 @@ const (
 	DefaultDemoDB = "sesame-demo.db"
 	// DefaultLaunchRetention is also the longest: launches name patrons.
 	DefaultLaunchRetention = 4
+	// DefaultSessionIdle is the idle limit of sessions, as the RGAA's
+	// audits expect of a back office: long enough to answer the phone.
+	DefaultSessionIdle = 30 * time.Minute
 )
 
 // Env reads a variable; tests pass their own.
@@ -121,6 +129,7 @@ func bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	c.launchRetention = env("SESAME_LAUNCH_RETENTION")
 	c.shutdownDelay = env("SESAME_SHUTDOWN_DELAY")
 	c.casTicketTTL = env("SESAME_CAS_TICKET_TTL")
+	c.sessionIdle = env("SESAME_SESSION_IDLE")
 	c.SMTP = SMTP{Host: strings.TrimSpace(env("SESAME_SMTP_HOST")), port: env("SESAME_SMTP_PORT"), Username: env("SESAME_SMTP_USERNAME"),
 		Password: env("SESAME_SMTP_PASSWORD"), TLS: env("SESAME_SMTP_TLS"), From: strings.TrimSpace(env("SESAME_MAIL_FROM"))}
 	return c
@@ -170,6 +179,14 @@ func (c *Config) Validate() error {
 			return fmt.Errorf("SESAME_CAS_TICKET_TTL %q: want a duration from 1s to 5m, such as 10s", c.casTicketTTL)
 		}
 		c.CASTicketTTL = d
+	}
+	c.SessionIdle = DefaultSessionIdle
+	if c.sessionIdle != "" {
+		d, err := time.ParseDuration(c.sessionIdle)
+		if err != nil || d < 5*time.Second || d > 12*time.Hour {
+			return fmt.Errorf("SESAME_SESSION_IDLE %q: want a duration from 5s to 12h, such as 30m", c.sessionIdle)
+		}
+		c.SessionIdle = d
 	}
 	c.LaunchRetention = DefaultLaunchRetention
 	if c.launchRetention != "" {

@@ -2,12 +2,14 @@
 // member libraries of a Finistère network, the eight resources of the
 // tutorial, and patrons who look like the people who use them.
 //
-// Everything here is generated from literals or from a caller's random source,
+// Everything here is generated from literals, noms.txt, or a caller's random source,
 // so that a seed gives the same demo every time.
 package demo
 
 import (
+	_ "embed"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -220,68 +222,37 @@ func firstNamesBornIn(year int) []string {
 	}
 }
 
-// Last names are written in upper case, accents kept, as French
-// administrations write them on identity papers.
-var bretonLastNames = []string{
-	"LE GALL", "LE ROUX", "TANGUY", "QUÉRÉ", "LE BRAS", "MORVAN", "LE FLOCH", "CARIOU",
-	"KERBOUL", "LE MEUR", "GUILLOU", "RIOU", "JAOUEN", "LE GOFF", "KERJEAN", "LE BIHAN",
-	"GUÉGUEN", "LE BERRE", "LE CORRE", "LE DUFF", "LE GUEN", "LE BORGNE", "LE HIR", "LE DANTEC",
-	"LE BOT", "LE MOAL", "LE COZ", "LE GAC", "LE PAPE", "LE BRIS", "LE FUR", "LE CAM",
-	"CAROFF", "CALVEZ", "PRIGENT", "PERON", "PELLEN", "QUÉMÉNER", "SALAÜN", "GOURMELON",
-	"GUÉGAN", "HÉNAFF", "JÉZÉQUEL", "KERDRAON", "KERMARREC", "KERNÉIS", "LAGADEC", "LAOT",
-	"LARVOR", "MADEC", "MÉVEL", "NÉDÉLEC", "PAUGAM", "PENNEC", "QUÉAU", "QUILLIEN",
-	"STÉPHAN", "TRÉGUER", "TROADEC", "UGUEN", "BOURHIS", "CADIOU", "CORNEC", "DERRIEN",
-	"DIRAISON", "GOASGUEN", "GOURVENNEC", "GUIVARC'H", "L'HOSTIS", "L'HER", "LE LANN", "ABALAIN",
-	"ARZUR", "BERTHOU", "BESCOND", "BOZEC", "CABON", "COAT", "CRENN", "DONNART",
-	"FAVÉ", "LE FOLL", "GLÉMAREC", "GRALL", "GUÉVEL", "HASCOËT", "JACQ", "KERVELLA",
-	"KERGOAT", "LE BEC", "QUINIOU", "RANNOU", "ROPARS", "SALIOU", "TALEC", "TOULLEC",
-	"BOUGUEN", "CLOAREC", "DAGORN", "ELLÉOUET", "KERAUDREN", "POSTIC", "RIVOALEN", "THÉPAUT",
-	"LE GUILLOU", "LE MOIGNE", "LE NAOUR", "LE SAUX", "MAHÉ", "OLLIVIER", "HAMON", "MÉNEZ",
-}
+// The names the demo draws from are in noms.txt: they are data, not code.
+//
+//go:embed noms.txt
+var namesText string
 
-var frenchLastNames = []string{
-	"MARTIN", "BERNARD", "DUBOIS", "THOMAS", "ROBERT", "RICHARD", "PETIT", "DURAND",
-	"LEROY", "MOREAU", "SIMON", "LAURENT", "LEFÈVRE", "MICHEL", "GARCIA", "DAVID",
-	"BERTRAND", "ROUX", "VINCENT", "FOURNIER", "MOREL", "GIRARD", "ANDRÉ", "LEFEBVRE",
-	"MERCIER", "DUPONT", "LAMBERT", "BONNET", "FRANÇOIS", "MARTINEZ", "LEGRAND", "GARNIER",
-	"FAURE", "ROUSSEAU", "BLANC", "GUÉRIN", "MULLER", "HENRY", "ROUSSEL", "NICOLAS",
-	"PERRIN", "MORIN", "MATHIEU", "CLÉMENT", "GAUTHIER", "DUMONT", "LOPEZ", "FONTAINE",
-	"CHEVALIER", "ROBIN", "MASSON", "SANCHEZ", "BOYER", "DENIS", "LEMAIRE", "DUVAL",
-	"BRUNET", "BLANCHARD", "JOLY", "RIVIÈRE", "LUCAS", "BRIAND", "HERVÉ", "DANIEL",
-	"N'GUYEN", "N'DIAYE", "DA SILVA", "DOS SANTOS", "D'ALMEIDA", "BENOÎT", "ÉTIENNE", "LEBRETON",
-}
+var (
+	nameLists            = parseNameLists(namesText)
+	bretonLastNames      = nameLists["noms bretons"]
+	frenchLastNames      = nameLists["noms français"]
+	firstNamesBefore1956 = nameLists["prénoms des personnes nées avant 1956"]
+	firstNames1956To1979 = nameLists["prénoms des personnes nées de 1956 à 1979"]
+	firstNames1980To1999 = nameLists["prénoms des personnes nées de 1980 à 1999"]
+	firstNamesSince2000  = nameLists["prénoms des personnes nées depuis 2000"]
+)
 
-// First names by generation of birth, both sexes mixed; some come back from
-// one generation to another, as Louis, Jeanne and Gabriel did.
-var firstNamesBefore1956 = []string{
-	"Marie", "Jeanne", "Germaine", "Yvonne", "Marcelle", "Simone", "Monique", "Jacqueline",
-	"Denise", "Odette", "Thérèse", "Marguerite", "Yvette", "Marie-Thérèse", "Anne-Marie", "Suzanne",
-	"Jean", "Pierre", "Yves", "Joseph", "René", "Louis", "Marcel", "Jean-Yves",
-	"Guy", "Roger", "Albert", "François", "Alain", "Corentin", "Guénolé", "Bernard",
-	"Michel", "Hervé", "Jacques", "André",
-}
-
-var firstNames1956To1979 = []string{
-	"Annick", "Soizic", "Maryvonne", "Nathalie", "Sylvie", "Catherine", "Isabelle", "Christine",
-	"Véronique", "Sandrine", "Valérie", "Nolwenn", "Gaëlle", "Hélène", "Brigitte", "Martine",
-	"Françoise", "Anne", "Erwan", "Loïc", "Yann", "Ronan", "Gwenaël", "Philippe",
-	"Patrick", "Thierry", "Christophe", "Stéphane", "Frédéric", "Pascal", "Didier", "Jean-Luc",
-	"Jean-François", "Gildas", "Tanguy", "Goulven", "Yannick", "Hervé",
-}
-
-var firstNames1980To1999 = []string{
-	"Élodie", "Anaïs", "Gwenaëlle", "Aurélie", "Émilie", "Julie", "Céline", "Camille",
-	"Marion", "Audrey", "Morgane", "Laëtitia", "Mélanie", "Solenn", "Klervi", "Maëlle",
-	"Nolwenn", "Kévin", "Maxime", "Mathieu", "Julien", "Nicolas", "Sébastien", "Guillaume",
-	"Romain", "Florian", "Thomas", "Gwendal", "Brieuc", "Jérémy", "Anthony", "Benoît",
-	"Erwan", "Yann", "Mikaël", "Tristan",
-}
-
-var firstNamesSince2000 = []string{
-	"Maëlle", "Léa", "Manon", "Chloé", "Inès", "Jade", "Louise", "Alice",
-	"Zoé", "Léna", "Rose", "Ambre", "Lina", "Nina", "Clémence", "Rozenn",
-	"Maïwenn", "Enora", "Azilis", "Lou", "Jeanne", "Gabriel", "Louis", "Raphaël",
-	"Jules", "Hugo", "Arthur", "Nathan", "Lucas", "Timéo", "Noé", "Malo",
-	"Évan", "Titouan", "Mathéo", "Gaël", "Mewen", "Elouan", "Killian", "Noah",
-	"Paul", "Ewen", "Axel", "Nolan",
+// parseNameLists reads noms.txt: each list starts with a line "## name",
+// its names follow, separated by commas; lines starting with "# " are
+// comments.
+func parseNameLists(text string) map[string][]string {
+	lists := map[string][]string{}
+	current := ""
+	for _, line := range strings.Split(text, "\n") {
+		switch {
+		case strings.HasPrefix(line, "## "):
+			current = strings.TrimPrefix(line, "## ")
+		case strings.HasPrefix(line, "#"), strings.TrimSpace(line) == "":
+		default:
+			for _, name := range strings.Split(line, ",") {
+				lists[current] = append(lists[current], strings.TrimSpace(name))
+			}
+		}
+	}
+	return lists
 }

@@ -57,7 +57,8 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		opts.Patrons = 3000
 	}
 	rng := rand.New(rand.NewPCG(opts.Seed, 29)) // #nosec G404 -- demo data must be the same for a given seed; it protects nothing
-	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12}, actor); err != nil {
+	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12,
+		Reminders: sesame.DefaultReminderSchedule()}, actor); err != nil {
 		return false, err
 	}
 	seeds := Libraries()
@@ -164,7 +165,27 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 			return false, err
 		}
 	}
+	// The seeded accounts had their past: the reminders due today would
+	// have left on earlier days. Without this, the demo's first start
+	// would mail (and print) some sixty of them at once.
+	if _, err := st.SkipDueReminders(ctx, today); err != nil {
+		return false, err
+	}
 	return true, nil
+}
+
+// PatronCount is how many patrons the network's list shows: what the demo
+// prints once seeded, so that the number it prints is the number one sees.
+func PatronCount(ctx context.Context, st *store.Store) (int, error) {
+	counts, err := st.StatusCounts(ctx, store.NetworkScope())
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, n := range counts {
+		total += n
+	}
+	return total, nil
 }
 
 // seedLaunches draws past launches: about two patrons in three used each of
@@ -221,30 +242,32 @@ func randomPatron(rng *rand.Rand, n int, lib int64, resIDs []int64, today sesame
 		}
 		return d
 	}
+	// validatedOn makes the account one its library validated on day, for
+	// a year, with some of the resources; status is where it stands now.
+	validatedOn := func(status sesame.Status, day sesame.Date) {
+		np.Patron.Status = status
+		np.Patron.LibraryRegisteredOn = day
+		np.Patron.ValidUntil = day.AddMonths(12)
+		np.GrantState = sesame.GrantValidated
+		np.ResourceIDs = someOf(rng, resIDs)
+	}
 	roll := rng.IntN(100)
 	switch {
 	case roll < 62: // validated; some past their end date, not yet back to notice
-		np.Patron.Status = sesame.StatusValidated
-		np.Patron.LibraryRegisteredOn = libDate(14)
-		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
-		np.GrantState = sesame.GrantValidated
-		np.ResourceIDs = someOf(rng, resIDs)
+		validatedOn(sesame.StatusValidated, libDate(14))
 	case roll < 74:
 		np.Patron.Status = sesame.StatusToValidate
 		np.Patron.RegisteredOn = today.AddDays(-rng.IntN(30))
 		np.ResourceIDs = resIDs
 	case roll < 80:
-		np.Patron.Status = sesame.StatusToRevalidate
-		np.Patron.LibraryRegisteredOn = today.AddMonths(-13 - rng.IntN(12))
-		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
-		np.GrantState = sesame.GrantValidated
-		np.ResourceIDs = someOf(rng, resIDs)
+		validatedOn(sesame.StatusToRevalidate, today.AddMonths(-13-rng.IntN(12)))
 	case roll < 94:
-		np.Patron.Status = sesame.StatusExpired
-		np.Patron.LibraryRegisteredOn = today.AddMonths(-13 - rng.IntN(24))
-		np.Patron.ValidUntil = np.Patron.LibraryRegisteredOn.AddMonths(12)
-		np.GrantState = sesame.GrantValidated
-		np.ResourceIDs = someOf(rng, resIDs)
+		// Expired within the last 12 months: the retention job deletes an
+		// account whose end date passed longer ago (store.RetentionMonths),
+		// and the demo must not lose patrons a few seconds after it starts.
+		// The draw is the same as it always was, halved, so that every
+		// other patron stays as it was.
+		validatedOn(sesame.StatusExpired, today.AddMonths(-13-rng.IntN(24)/2))
 	default:
 		np.Patron.Status = sesame.StatusRefused
 		np.Patron.RefusalReason = "Abonnement introuvable dans notre bibliothèque : venez nous voir avec votre carte."

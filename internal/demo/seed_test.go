@@ -76,7 +76,11 @@ func TestSeedDrawsPastLaunches(t *testing.T) {
 // registrations; every month counts as many registrations as patrons have
 // their registration date in it (none where none has), as many validations
 // as library dates, as many expiries as end dates passed.
-func TestSeedHistoryMatchesRecords(t *testing.T) {
+func TestSeedHistoryMatchesRecords(t *testing.T) { onBothEngines(t, testSeedHistory) }
+
+// onBothEngines runs test on SQLite, then on PostgreSQL when it is
+// configured.
+func onBothEngines(t *testing.T, test func(*testing.T, storetest.Opener)) {
 	for _, e := range []struct {
 		name string
 		open storetest.Opener
@@ -85,7 +89,7 @@ func TestSeedHistoryMatchesRecords(t *testing.T) {
 			if e.name == "postgres" && os.Getenv(storetest.PostgresEnv) == "" {
 				t.Skipf("PostgreSQL not configured: set %s", storetest.PostgresEnv)
 			}
-			testSeedHistory(t, e.open)
+			test(t, e.open)
 		})
 	}
 }
@@ -183,4 +187,49 @@ func testSeedHistory(t *testing.T, open storetest.Opener) {
 	if d := on[string(sesame.ActionValidation)]; d != eric.LibraryRegisteredOn {
 		t.Errorf("Eric's validation event on %s, want %s, his library date", d, eric.LibraryRegisteredOn)
 	}
+}
+
+// TestSeedOutlivesRetention: the demo's retention job runs at start, on the
+// demo's clock; it must find nothing of the seeded network to delete, so
+// that the number of patrons the demo prints is the number its list shows.
+func TestSeedOutlivesRetention(t *testing.T) {
+	onBothEngines(t, func(t *testing.T, open storetest.Opener) {
+		ctx := context.Background()
+		paris, err := time.LoadLocation("Europe/Paris")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 29/02/2028: "12 months ago" is clamped to 28/02/2027, the day
+		// the oldest seeded Expiré account's validity ended.
+		for _, now := range []time.Time{time.Date(2026, 11, 27, 10, 0, 0, 0, paris), time.Date(2028, 2, 29, 23, 30, 0, 0, paris)} {
+			st := open(t, func() time.Time { return now })
+			hasher := auth.Hasher{Params: auth.Params{Time: 1, Memory: 1024, Threads: 1}, Random: rand.Reader}
+			if _, err := demo.Seed(ctx, st, hasher, demo.Options{Patrons: 600, Today: sesame.DateOf(now, paris)}); err != nil {
+				t.Fatal(err)
+			}
+			seeded, err := demo.PatronCount(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if seeded != 600 {
+				t.Fatalf("%s: PatronCount = %d after seeding 600", now, seeded)
+			}
+			var rep store.RetentionReport
+			err = st.Update(ctx, func(tx *store.Tx) error {
+				var err error
+				rep, err = tx.ApplyRetention(ctx, sesame.DateOf(now, paris), now)
+				return err
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, err := demo.PatronCount(ctx, st)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Accounts != 0 || after != seeded {
+				t.Errorf("%s: the retention job deleted %d seeded accounts (%d patrons left of %d), want none", now, rep.Accounts, after, seeded)
+			}
+		}
+	})
 }

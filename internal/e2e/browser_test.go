@@ -73,7 +73,7 @@ func TestRenewPatron(t *testing.T) {
 	b.checkA11y("liste après recherche")
 
 	// 3- The record and its three tabs; the e-mail is not editable by a library.
-	b.click(link("MEDIATEUR-NUM"), 200)
+	b.click(link("MEDIATEUR-NUM Eric"), 200)
 	tabs := role("navigation", "Onglets de la fiche")
 	for _, tab := range []string{"Informations", "Statut", "Ressources"} {
 		b.find(link(tab).in(tabs))
@@ -139,10 +139,10 @@ func TestRenewPatron(t *testing.T) {
 	row := call[struct {
 		Status    string   `json:"status"`
 		Resources []string `json:"resources"`
-	}](b, b.find(link("MEDIATEUR-NUM")), `function() {
+	}](b, b.find(link("MEDIATEUR-NUM Eric")), `function() {
 		const tr = this.closest('tr');
 		return {
-			status: tr.cells[0].innerText,
+			status: tr.querySelector('.status').closest('td').innerText,
 			resources: [...tr.querySelectorAll('li')].map(li => li.innerText.trim()),
 		};
 	}`)

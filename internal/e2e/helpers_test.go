@@ -1,5 +1,6 @@
 // Package e2e drives Sésame in a real headless Chromium, the way librarians
-// use it, and checks every page it shows with axe-core (WCAG 2.1 A and AA).
+// use it, and checks every page it shows with axe-core (WCAG 2.1 A and AA)
+// and on a 320 px screen, where it must not scroll sideways (WCAG 1.4.10).
 //
 // It needs Debian's chromium (/usr/bin/chromium) and `npm ci` at the
 // repository root for axe-core; without them the tests skip, except under
@@ -23,6 +24,7 @@ import (
 	"github.com/chromedp/cdproto/accessibility"
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/dom"
+	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
@@ -542,12 +544,14 @@ type axeRule struct {
 	} `json:"nodes"`
 }
 
-// checkA11y runs axe-core's WCAG 2.1 A and AA rules on the page shown and
-// fails the test with every violation. The script goes in through the
+// checkA11y checks the page's reflow at 320 px (checkReflow), then runs
+// axe-core's WCAG 2.1 A and AA rules on it and fails the test with every
+// violation. The script goes in through the
 // DevTools protocol, which the page's Content-Security-Policy does not
 // govern, so the page's own script-src 'self' stays as strict as in production.
 func (b *browser) checkA11y(page string) {
 	b.t.Helper()
+	b.checkReflow(page)
 	loaded, err := chromedp.Run(b.ctx, chromedp.Evaluate[bool](`typeof window.axe === 'object'`))
 	if err != nil {
 		b.t.Fatalf("axe on %s: %v", page, err)
@@ -587,4 +591,79 @@ func (b *browser) checkA11y(page string) {
 		}
 	}
 	b.t.Error(msg.String())
+}
+
+// reflowWidth is the narrowest screen a page must fit without scrolling
+// sideways: a phone, or 1280 px at 400 % zoom (WCAG 1.4.10, RGAA 10.11).
+const reflowWidth = 320
+
+// overflowing lists, for the message, the deepest elements that reach past
+// the right edge of a reflowWidth screen, with a little of their text. An
+// element inside a box that scrolls on its own (a wide table's) is left out:
+// it widens that box, not the page.
+const overflowing = `width => {
+	const out = e => e.getBoundingClientRect().right > width + 0.5;
+	const scrolled = e => {
+		for (let a = e.parentElement; a && a !== document.body; a = a.parentElement) {
+			if (getComputedStyle(a).overflowX !== 'visible') return !out(a);
+		}
+		return false;
+	};
+	return [...document.body.querySelectorAll('*')]
+	.filter(e => out(e) && !scrolled(e))
+	.filter(e => ![...e.children].some(out))
+	.slice(0, 5)
+	.map(e => e.tagName.toLowerCase() + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().replace(/\s+/g, '.') : '') +
+		' (' + Math.round(e.getBoundingClientRect().right) + ' px) « ' + (e.innerText || '').trim().slice(0, 40) + ' »');
+}`
+
+// checkReflow shows the page on a reflowWidth-wide screen and fails the test
+// when it scrolls sideways there, naming the elements that stick out. The
+// window then gets its size back, so the test goes on as a desktop user.
+func (b *browser) checkReflow(page string) {
+	b.t.Helper()
+	b.resize(reflowWidth, 800)
+	defer b.resize(0, 0)
+	type measure struct {
+		ScrollWidth int      `json:"scrollWidth"`
+		Culprits    []string `json:"culprits"`
+	}
+	script := fmt.Sprintf(`({scrollWidth: document.documentElement.scrollWidth, culprits: (%s)(%d)})`, overflowing, reflowWidth)
+	m, err := chromedp.Run(b.ctx, chromedp.Evaluate[measure](script))
+	if err != nil {
+		b.t.Fatalf("reflow on %s: %v", page, err)
+	}
+	if m.ScrollWidth > reflowWidth {
+		b.t.Errorf("reflow, %s (%s): the page is %d px wide on a %d px screen and scrolls sideways; sticking out: %s",
+			page, b.location(), m.ScrollWidth, reflowWidth, strings.Join(m.Culprits, "; "))
+	}
+}
+
+// resize shows the page on a width × height screen, as a phone or a zoomed
+// window would; resize(0, 0) gives the window its own size back.
+func (b *browser) resize(width, height int64) {
+	b.t.Helper()
+	var err error
+	if width == 0 && height == 0 {
+		// chromedp's ResetViewport sets a 0 × 0 override, which leaves the
+		// page laid out at the last width: clearing the override does not.
+		_, err = chromedp.Call(b.ctx, emulation.ClearDeviceMetricsOverride, cdp.Empty{})
+	} else {
+		err = chromedp.Do(b.ctx, chromedp.EmulateViewport(width, height))
+	}
+	if err != nil {
+		b.t.Fatalf("resize to %d × %d: %v", width, height, err)
+	}
+}
+
+// printing shows the page as it prints (CSS @media print) while on is true.
+func (b *browser) printing(on bool) {
+	b.t.Helper()
+	media := ""
+	if on {
+		media = "print"
+	}
+	if _, err := chromedp.Call(b.ctx, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{Media: media}); err != nil {
+		b.t.Fatalf("emulate media %q: %v", media, err)
+	}
 }

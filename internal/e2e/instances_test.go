@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,13 +9,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/bdf29/sesame/internal/storetest"
 )
@@ -49,12 +47,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 		t.Fatalf("GET /admin on B with A's session: status %d, err %v, want 200\n%s", status, err, body)
 	}
 
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatalf("open database: %v", err)
-	}
-	defer db.Close()
-	ctx := context.Background()
+	db := storetest.OpenRaw(t, dsn)
 
 	// Load both instances and enqueue the ping jobs. A second in, kill A, at
 	// a moment it holds some of them if it takes any within two seconds more,
@@ -162,10 +155,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	// B alone finishes every ping job: those A held once their lease ends.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var pending int
-		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND done_at IS NULL`).Scan(&pending); err != nil {
-			t.Fatalf("count pending jobs: %v", err)
-		}
+		pending := db.Count(t, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND done_at IS NULL`)
 		if pending == 0 {
 			t.Logf("all %d ping jobs seen done %s after their enqueueing began", pings, time.Since(enqueueStart).Round(time.Millisecond))
 			break
@@ -177,28 +167,18 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 
 	// Each job left exactly one audit event: none lost, none done twice.
-	var events, distinct int
-	err = db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT detail) FROM audit_events WHERE action = 'tache'`).Scan(&events, &distinct)
-	if err != nil {
-		t.Fatalf("count audit events: %v", err)
-	}
+	events := db.Count(t, `SELECT COUNT(*) FROM audit_events WHERE action = 'tache'`)
+	distinct := db.Count(t, `SELECT COUNT(DISTINCT detail) FROM audit_events WHERE action = 'tache'`)
 	if events != pings || distinct != pings {
 		t.Errorf("audit trail: got %d 'tache' events with %d distinct details, want %d and %d", events, distinct, pings, pings)
 	}
 
-	var doneByA int
-	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND starts_with(locked_by, $1)`, workerA).Scan(&doneByA); err != nil {
-		t.Fatalf("count jobs done by A: %v", err)
-	}
+	doneByA := db.Count(t, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND starts_with(locked_by, $1)`, workerA)
 	t.Logf("A did %d ping jobs before it died, B the other %d", doneByA, pings-doneByA)
 
 	// The jobs A held were taken again once their lease ran out.
-	var retaken, heldRetaken int
-	err = db.QueryRowContext(ctx, `SELECT COUNT(*), COUNT(*) FILTER (WHERE id = ANY($1)) FROM jobs WHERE kind = 'ping' AND attempts > 1`,
-		heldByA).Scan(&retaken, &heldRetaken)
-	if err != nil {
-		t.Fatalf("count retaken jobs: %v", err)
-	}
+	retaken := db.Count(t, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND attempts > 1`)
+	heldRetaken := db.Count(t, `SELECT COUNT(*) FROM jobs WHERE kind = 'ping' AND attempts > 1 AND id = ANY($1)`, heldByA)
 	switch {
 	case len(heldByA) == 0:
 		t.Logf("A held no ping job when it was killed: the lease takeover was not exercised this time (%d jobs taken more than once)", retaken)
@@ -211,26 +191,17 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 
 // jobsHeldBy lists the ping jobs not done whose lease belongs to a worker
 // whose name starts with prefix.
-func jobsHeldBy(t testing.TB, db *sql.DB, prefix string) []int64 {
+func jobsHeldBy(t testing.TB, db storetest.RawDB, prefix string) []int64 {
 	t.Helper()
-	rows, err := db.QueryContext(context.Background(), `SELECT id, locked_by FROM jobs WHERE kind = 'ping' AND done_at IS NULL`)
-	if err != nil {
-		t.Fatalf("jobs held: %v", err)
-	}
-	defer rows.Close()
 	var held []int64
-	for rows.Next() {
-		var id int64
-		var worker string
-		if err := rows.Scan(&id, &worker); err != nil {
+	for _, row := range db.Rows(t, `SELECT id, locked_by FROM jobs WHERE kind = 'ping' AND done_at IS NULL`) {
+		id, err := strconv.ParseInt(row[0], 10, 64)
+		if err != nil {
 			t.Fatalf("jobs held: %v", err)
 		}
-		if strings.HasPrefix(worker, prefix) {
+		if strings.HasPrefix(row[1], prefix) {
 			held = append(held, id)
 		}
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatalf("jobs held: %v", err)
 	}
 	return held
 }

@@ -182,12 +182,12 @@ func TestPatronRegisters(t *testing.T) {
 	if got := b.live("status"); !slices.Contains(got, "1 abonné") {
 		t.Fatalf("to-do view, search %s: status %q, want « 1 abonné »", card, got)
 	}
-	row := call[string](b, b.find(link("Le Bihan")), `function() { return this.closest('tr').innerText; }`)
+	row := call[string](b, b.find(link("Le Bihan Maëlle")), `function() { return this.closest('tr').innerText; }`)
 	if !strings.Contains(row, "À valider") || !strings.Contains(row, "Maëlle") {
 		t.Errorf("to-do view: row %q, want Maëlle Le Bihan, À valider", row)
 	}
 	b.screenshot("a-traiter-inscription")
-	b.click(link("Le Bihan"), 200)
+	b.click(link("Le Bihan Maëlle"), 200)
 	tabs := role("navigation", "Onglets de la fiche")
 	b.click(link("Statut").in(tabs), 200)
 	b.choose(combobox("Statut de l'abonné"), "Validé")

@@ -47,12 +47,12 @@ func TestExpiredPatronAsksForRenewal(t *testing.T) {
 	b.click(link("À traiter").startingWith().in(menu), 200)
 	b.fill(role("searchbox", "Rechercher un abonné"), "soizic.tanguy@example.org")
 	b.click(button("Rechercher"), 200)
-	row := call[string](b, b.find(link("TANGUY")), `function() { return this.closest('tr').innerText; }`)
+	row := call[string](b, b.find(link("TANGUY Soizic")), `function() { return this.closest('tr').innerText; }`)
 	if !strings.Contains(row, "À revalider") || !strings.Contains(row, "Soizic") {
 		t.Errorf("the library's to-do view: row %q, want Soizic TANGUY, À revalider", row)
 	}
 	b.checkA11y("comptes à traiter")
-	b.click(link("TANGUY"), 200)
+	b.click(link("TANGUY Soizic"), 200)
 	b.click(link("Statut").in(role("navigation", "Onglets de la fiche")), 200)
 	if got := b.text(); !strings.Contains(got, "« Expiré » → « À revalider »") {
 		t.Errorf("the record's history lacks the renewal request: %q", got)

@@ -5,7 +5,6 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"log/slog"
 	"time"
@@ -21,7 +20,7 @@ type Handler struct {
 	Do func(ctx context.Context, job store.Job) error
 	// Record runs in the transaction that marks the job done: what it writes
 	// is written exactly once.
-	Record func(ctx context.Context, job store.Job, tx *sql.Tx) error
+	Record func(ctx context.Context, job store.Job, tx *store.Tx) error
 }
 
 // Runner claims due jobs and runs their handlers.
@@ -96,7 +95,7 @@ func (r *Runner) run(ctx context.Context, job store.Job) error {
 			return err
 		}
 	}
-	held, err := r.Store.FinishJob(ctx, job.ID, r.Worker, func(tx *sql.Tx) error {
+	held, err := r.Store.FinishJob(ctx, job.ID, r.Worker, func(tx *store.Tx) error {
 		if h.Record == nil {
 			return nil
 		}

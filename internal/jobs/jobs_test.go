@@ -2,7 +2,6 @@ package jobs_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"io"
 	"log/slog"
@@ -43,7 +42,7 @@ func TestRunnerRetriesThenRecordsOnce(t *testing.T) {
 				}
 				return nil
 			},
-			Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error { recorded++; return nil },
+			Record: func(ctx context.Context, job store.Job, tx *store.Tx) error { recorded++; return nil },
 		}}}
 	if err := st.Enqueue(ctx, "flaky", "x", now); err != nil {
 		t.Fatal(err)
@@ -111,7 +110,7 @@ func TestPurgeRemovesExpiredSessionsAndReschedules(t *testing.T) {
 	if err := st.TouchSession(ctx, "fresh", now); err != nil {
 		t.Fatal(err)
 	}
-	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: jobs.Builtin(st, clock, time.UTC), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: purgeHandlers(clock), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for i := 0; i < 2; i++ {
 		if err := ensurePurge(ctx, st, now); err != nil {
 			t.Fatal(err)
@@ -143,7 +142,7 @@ func TestPurgeDeletesDoneJobs(t *testing.T) {
 	clock := func() time.Time { return now }
 	st := storetest.Open(t, clock)
 	ctx := context.Background()
-	handlers := jobs.Builtin(st, clock, time.UTC)
+	handlers := purgeHandlers(clock)
 	handlers["test"] = jobs.Handler{}
 	r := &jobs.Runner{Store: st, Worker: "w", Now: clock, Handlers: handlers, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := st.Enqueue(ctx, "test", "quelqu.un@example.org", now); err != nil {
@@ -163,6 +162,11 @@ func TestPurgeDeletesDoneJobs(t *testing.T) {
 	if done, pending, err := st.JobCounts(ctx); err != nil || done != 2 || pending != 2 {
 		t.Errorf("after the purge: %d done, %d pending (%v); want 2 and 2: the old job gone", done, pending, err)
 	}
+}
+
+// purgeHandlers are the handlers of the two kinds ensurePurge schedules.
+func purgeHandlers(clock func() time.Time) map[string]jobs.Handler {
+	return map[string]jobs.Handler{jobs.KindPurge: jobs.Purge(clock), jobs.KindRetention: jobs.Retention(clock, time.UTC)}
 }
 
 // ensurePurge schedules the purge and the retention job, as the app's job

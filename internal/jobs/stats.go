@@ -2,17 +2,11 @@ package jobs
 
 import (
 	"context"
-	"database/sql"
 	"time"
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/store"
 )
-
-// KindFoldLaunches counts each month over into the anonymous usage
-// statistics, deletes the launches past their retention, then schedules
-// itself for the next night.
-const KindFoldLaunches = "statistiques"
 
 // foldHour is when, in the network's calendar, the fold runs: at night,
 // when nobody reads the statistics.
@@ -23,13 +17,13 @@ const foldHour = 3
 // deleted, their month counted long before. Two instances running it the
 // same day do the work once: the store counts a month once, and the
 // cutoff is the same all day.
-func FoldLaunches(st *store.Store, now func() time.Time, loc *time.Location, retentionMonths int) Handler {
-	return Handler{Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
+func FoldLaunches(now func() time.Time, loc *time.Location, retentionMonths int) Handler {
+	return Handler{Record: func(ctx context.Context, job store.Job, tx *store.Tx) error {
 		t := now()
-		if _, err := st.FoldLaunchesTx(ctx, tx, LaunchCutoff(t, loc, retentionMonths), loc); err != nil {
+		if _, err := tx.FoldLaunches(ctx, LaunchCutoff(t, loc, retentionMonths), loc); err != nil {
 			return err
 		}
-		return st.ScheduleJobTx(ctx, tx, KindFoldLaunches, nextFold(t, loc))
+		return tx.ScheduleJob(ctx, KindFoldLaunches, nextFold(t, loc))
 	}}
 }
 
@@ -41,11 +35,4 @@ func LaunchCutoff(now time.Time, loc *time.Location, retentionMonths int) time.T
 }
 
 // nextFold is the first foldHour o'clock of the network's calendar after now.
-func nextFold(now time.Time, loc *time.Location) time.Time {
-	t := now.In(loc)
-	at := time.Date(t.Year(), t.Month(), t.Day(), foldHour, 0, 0, 0, loc)
-	if !at.After(now) {
-		at = time.Date(t.Year(), t.Month(), t.Day()+1, foldHour, 0, 0, 0, loc)
-	}
-	return at
-}
+func nextFold(now time.Time, loc *time.Location) time.Time { return NextDaily(now, loc, foldHour) }

@@ -2,7 +2,6 @@ package mail
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"strconv"
@@ -26,7 +25,7 @@ const maxError = 500
 //
 // With no SMTP server configured (sender nil or without host), Do sends
 // nothing and Record marks the message kept. Either way its secret is
-// erased (store.MailDoneTx). A message whose link expired before it could
+// erased (store.Tx.MailDone). A message whose link expired before it could
 // be sent (its secret erased by the purge) is kept unsent: it would open
 // nothing.
 func Handler(st *store.Store, sender *Sender) jobs.Handler {
@@ -65,7 +64,7 @@ func Handler(st *store.Store, sender *Sender) jobs.Handler {
 			}
 			return nil
 		},
-		Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
+		Record: func(ctx context.Context, job store.Job, tx *store.Tx) error {
 			id, err := outboxID(job)
 			if err != nil {
 				return err
@@ -79,7 +78,7 @@ func Handler(st *store.Store, sender *Sender) jobs.Handler {
 				_, ok := Compose(m)
 				kept = err == nil && !ok
 			}
-			return st.MailDoneTx(ctx, tx, id, kept, job.Attempts)
+			return tx.MailDone(ctx, id, kept, job.Attempts)
 		},
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"database/sql"
 	"encoding/base64"
 	"errors"
 	"io"
@@ -244,7 +243,7 @@ func (as *authSession) Auth(string) (sasl.Server, error) {
 func newRunner(st *store.Store, clock *testClock, worker string, sender *mail.Sender) *jobs.Runner {
 	return &jobs.Runner{
 		Store: st, Worker: worker, Now: clock.Now,
-		Handlers: map[string]jobs.Handler{mail.Kind: mail.Handler(st, sender)},
+		Handlers: map[string]jobs.Handler{jobs.KindMail: mail.Handler(st, sender)},
 		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
@@ -262,7 +261,7 @@ func runOnce(t testing.TB, r *jobs.Runner) int {
 // enqueue writes m into the outbox in a transaction of its own.
 func enqueue(st *store.Store, m mail.Message) error {
 	ctx := context.Background()
-	return st.InTx(ctx, func(tx *sql.Tx) error { return mail.Enqueue(ctx, st, tx, m) })
+	return st.Update(ctx, func(tx *store.Tx) error { return mail.Enqueue(ctx, tx, m) })
 }
 
 // outbox returns the outbox, newest first.

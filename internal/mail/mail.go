@@ -8,7 +8,6 @@ package mail
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -17,12 +16,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/store"
 )
-
-// Kind is the kind of the job that sends one message of the outbox; its
-// payload is the message's id.
-const Kind = "mail"
 
 // Message is one e-mail to one person. Text is required; HTML, when set, is
 // sent as an alternative to it.
@@ -102,7 +98,7 @@ func checkHeader(s string, max int) string {
 // place, and the secret is kept apart until the sender puts it back. So the
 // admin's page, a backup or a copy shows that a link was sent, never a link
 // that works.
-func Enqueue(ctx context.Context, st *store.Store, tx *sql.Tx, m Message) error {
+func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 	if err := m.Validate(); err != nil {
 		return err
 	}
@@ -115,11 +111,11 @@ func Enqueue(ctx context.Context, st *store.Store, tx *sql.Tx, m Message) error 
 		row.HTML = strings.ReplaceAll(m.HTML, m.Secret, Redacted)
 		row.Secret, row.SecretUntil = m.Secret, m.SecretUntil
 	}
-	id, err := st.AddMailTx(ctx, tx, row)
+	id, err := tx.AddMail(ctx, row)
 	if err != nil {
 		return err
 	}
-	return st.EnqueueJob(ctx, tx, Kind, strconv.FormatInt(id, 10), st.Now())
+	return tx.EnqueueJob(ctx, jobs.KindMail, strconv.FormatInt(id, 10), tx.Now())
 }
 
 // checkSecret refuses a secret the outbox could not keep apart: one that is

@@ -2,7 +2,6 @@ package mail_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,7 +11,9 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // validated is the message a patron gets when the library validates the account.
@@ -232,19 +233,19 @@ func TestEnqueueRolledBackWithTheChange(t *testing.T) {
 	ctx := context.Background()
 	st, _ := newTestStore(t)
 	boom := errors.New("the change failed")
-	err := st.InTx(ctx, func(tx *sql.Tx) error {
-		if err := mail.Enqueue(ctx, st, tx, validated); err != nil {
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		if err := mail.Enqueue(ctx, tx, validated); err != nil {
 			return err
 		}
 		return boom
 	})
 	if !errors.Is(err, boom) {
-		t.Fatalf("InTx: got %v, want %v", err, boom)
+		t.Fatalf("Update: got %v, want %v", err, boom)
 	}
 	if box := outbox(t, st); len(box) != 0 {
 		t.Errorf("outbox: got %d messages, want none", len(box))
 	}
-	if pending, err := st.HasPendingJob(ctx, mail.Kind); err != nil || pending {
+	if pending, err := st.HasPendingJob(ctx, jobs.KindMail); err != nil || pending {
 		t.Errorf("pending mail job: got %v (%v), want none", pending, err)
 	}
 }
@@ -276,7 +277,7 @@ func TestKeptWithoutSMTP(t *testing.T) {
 			if !m.Kept || !m.SentAt.IsZero() || m.Pending() || m.Subject != validated.Subject || m.Text != validated.Text {
 				t.Errorf("outbox row: got kept %v, sent %v, subject %q; want kept, not sent", m.Kept, m.SentAt, m.Subject)
 			}
-			if pending, err := st.HasPendingJob(ctx, mail.Kind); err != nil || pending {
+			if pending, err := st.HasPendingJob(ctx, jobs.KindMail); err != nil || pending {
 				t.Errorf("pending mail job: got %v (%v), want none", pending, err)
 			}
 		})

@@ -2,7 +2,6 @@ package mail_test
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -29,9 +28,9 @@ func resetMessage(now time.Time) mail.Message {
 }
 
 // newRawStore opens a fresh store on the engine SESAME_TEST_ENGINE names,
-// with a plain connection to its database beside it, that reads the
-// outbox as a backup or an intruder would.
-func newRawStore(t testing.TB) (*store.Store, *sql.DB, *testClock) {
+// and returns its database's DSN beside it, for reading the outbox as a
+// backup or an intruder would (storetest.ReadRows).
+func newRawStore(t testing.TB) (*store.Store, string, *testClock) {
 	t.Helper()
 	clock := &testClock{t: time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)}
 	dsn := storetest.DSN(t)
@@ -40,56 +39,26 @@ func newRawStore(t testing.TB) (*store.Store, *sql.DB, *testClock) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	driver := "sqlite"
-	if strings.HasPrefix(dsn, "postgres") {
-		driver = "pgx"
-	}
-	db, err := sql.Open(driver, dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return st, db, clock
+	return st, dsn, clock
 }
 
 // rawOutbox is every stored column of the outbox's rows that may hold a
 // text, joined.
-func rawOutbox(t testing.TB, db *sql.DB) string {
+func rawOutbox(t testing.TB, dsn string) string {
 	t.Helper()
-	rows, err := db.Query(`SELECT subject, text_body, html_body, COALESCE(secret, ''), last_error FROM mail_outbox`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var b strings.Builder
-	for rows.Next() {
-		var cols [5]string
-		if err := rows.Scan(&cols[0], &cols[1], &cols[2], &cols[3], &cols[4]); err != nil {
-			t.Fatal(err)
-		}
-		b.WriteString(strings.Join(cols[:], "\n") + "\n")
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
+	for _, cols := range storetest.ReadRows(t, dsn, `SELECT subject, text_body, html_body, COALESCE(secret, ''), last_error FROM mail_outbox`) {
+		b.WriteString(strings.Join(cols, "\n") + "\n")
 	}
 	return b.String()
 }
 
 // rawSecrets is the outbox's secret column, "" for NULL.
-func rawSecrets(t testing.TB, db *sql.DB) []string {
+func rawSecrets(t testing.TB, dsn string) []string {
 	t.Helper()
-	rows, err := db.Query(`SELECT COALESCE(secret, '') FROM mail_outbox ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, s)
+	for _, cols := range storetest.ReadRows(t, dsn, `SELECT COALESCE(secret, '') FROM mail_outbox ORDER BY id`) {
+		out = append(out, cols[0])
 	}
 	return out
 }
@@ -132,7 +101,7 @@ func TestSecretLinkLeavesOnlyThroughTheSender(t *testing.T) {
 			}
 			clock.Advance(time.Hour + time.Minute)
 			now := clock.Now()
-			if err := st.InTx(ctx, func(tx *sql.Tx) error { return st.PurgeExpired(ctx, tx, now, now) }); err != nil {
+			if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PurgeExpired(ctx, now, now) }); err != nil {
 				t.Fatal(err)
 			}
 			srv.start()
@@ -143,12 +112,12 @@ func TestSecretLinkLeavesOnlyThroughTheSender(t *testing.T) {
 		}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			st, db, clock := newRawStore(t)
+			st, dsn, clock := newRawStore(t)
 			if err := enqueue(st, resetMessage(clock.Now())); err != nil {
 				t.Fatalf("enqueue: %v", err)
 			}
-			raw := rawOutbox(t, db)
-			if got := rawSecrets(t, db); len(got) != 1 || got[0] != resetToken {
+			raw := rawOutbox(t, dsn)
+			if got := rawSecrets(t, dsn); len(got) != 1 || got[0] != resetToken {
 				t.Errorf("secret column before sending: got %q, want the token", got)
 			}
 			if strings.Count(raw, resetToken) != 1 || !strings.Contains(raw, "/mot-de-passe/"+mail.Redacted) {
@@ -171,7 +140,7 @@ func TestSecretLinkLeavesOnlyThroughTheSender(t *testing.T) {
 			} else if len(got) != 0 {
 				t.Errorf("messages received: got %d, want none", len(got))
 			}
-			if raw := rawOutbox(t, db); strings.Contains(raw, resetToken) {
+			if raw := rawOutbox(t, dsn); strings.Contains(raw, resetToken) {
 				t.Errorf("outbox after the message left: the token is still stored:\n%s", raw)
 			}
 			if m := outbox(t, st)[0]; m.Pending() {

@@ -103,3 +103,14 @@ type AlreadyRegistered struct {
 	Network       string
 	Login, Forgot string
 }
+
+// Reminder is rappel-fin-de-validite.tmpl's: a reminder before the end of
+// validity (DaysLeft days before, 0 on the day), or with Ended the day
+// after. RenewURL opens the page with « Demander le renouvellement ».
+type Reminder struct {
+	Name, Network, Library string
+	ValidUntil             string
+	DaysLeft               int
+	Ended                  bool
+	RenewURL               string
+}

@@ -168,8 +168,9 @@ var ErrLoginNeeded = errors.New("oidc: the patron must log in")
 // Refusal is Resume's answer when the gate refuses the patron: no code, a
 // page that says why. Err is the gate's sesame.Error, with its French message.
 type Refusal struct {
-	Resource string // the resource's name
-	Err      error
+	Resource  string            // the resource's name
+	Connector *sesame.Connector // the vendor's, for the trace of the failure
+	Err       error
 }
 
 func (e *Refusal) Error() string { return "oidc: refused: " + e.Err.Error() }
@@ -215,8 +216,9 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	}
 	who, err := p.gate.Check(ctx, patronID, c.ResourceID)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
-		p.log.Info("accès OpenID Connect refusé", "patron", patronID, "client_id", req.ClientID, "reason", sesame.ErrorMessage(err))
 		if silent {
+			// No page: the caller, who leaves the trace of a refusal, never hears of this one.
+			p.log.Info("accès OpenID Connect refusé", "patron", patronID, "client_id", req.ClientID, "reason", sesame.ErrorMessage(err))
 			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrAccessDenied(), p.op)
 			return nil
 		}
@@ -224,7 +226,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 		if rerr != nil {
 			return rerr
 		}
-		return &Refusal{Resource: res.Name, Err: err}
+		return &Refusal{Resource: res.Name, Connector: c, Err: err}
 	}
 	if err != nil {
 		return err

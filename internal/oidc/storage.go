@@ -70,7 +70,9 @@ func (s storage) AuthorizeClientIDSecret(ctx context.Context, clientID, secret s
 		return err
 	}
 	if c.c.SecretUnreadable {
-		return oidc.ErrServerError().WithDescription("the client's secret cannot be read: SESAME_SECRET_KEY changed")
+		err := oidc.ErrServerError().WithDescription("the client's secret cannot be read: SESAME_SECRET_KEY changed")
+		s.p.gate.Failed(ctx, c.c, 0, sesame.FailureSecretUnreadable, err)
+		return err
 	}
 	if c.c.Secret == "" || subtle.ConstantTimeCompare([]byte(c.c.Secret), []byte(secret)) != 1 {
 		return errors.New("wrong client secret")

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -197,10 +198,19 @@ func ColumnChart(id, label, one, many string, categories []Category, series []Se
 // library), with its figure at the end.
 func BarChart(id, label, one, many string, categories []string, values []int) Chart {
 	const (
-		left, right, top, bottom = 200.0, 64.0, 8.0, 28.0
-		plotWidth, row           = 420.0, 28.0
-		maxLabel                 = 28
+		right, top, bottom = 64.0, 8.0, 28.0
+		plotWidth, row     = 420.0, 28.0
+		maxLabel           = 28
+		// runeWidth is a generous width of one rune at font-size 12, to
+		// make room for the longest label left of the bars.
+		runeWidth = 7.0
 	)
+	labels := barLabels(categories, maxLabel)
+	longest := 0
+	for _, l := range labels {
+		longest = max(longest, utf8.RuneCountInString(l))
+	}
+	left := max(200.0, 8+runeWidth*float64(longest))
 	c := Chart{ID: id, Label: label, Horizontal: true, Width: int(left + plotWidth + right)}
 	c.Height = int(top + row*float64(len(categories)) + bottom)
 	c.Series = styles(id, 1)
@@ -220,13 +230,39 @@ func BarChart(id, label, one, many string, categories []string, values []int) Ch
 		b := Bar{X: left, Y: y0 + 5, W: x(v) - left, H: row - 10, Fill: c.Series[0].Fill(), Title: fmt.Sprintf("%s : %s", cat, plural(v, one, many))}
 		c.Bars = append(c.Bars, b)
 		c.Values = append(c.Values, Text{X: b.X + b.W + 6, Y: y0 + row/2 + 4, Anchor: "start", Text: strconv.Itoa(v)})
-		text := cat
-		if utf8.RuneCountInString(text) > maxLabel {
-			text = string([]rune(text)[:maxLabel-1]) + "…"
-		}
-		c.Labels = append(c.Labels, Text{X: left - 8, Y: y0 + row/2 + 4, Anchor: "end", Text: text, Full: cat})
+		c.Labels = append(c.Labels, Text{X: left - 8, Y: y0 + row/2 + 4, Anchor: "end", Text: labels[i], Full: cat})
 	}
 	return c
+}
+
+// barLabels shortens each name to at most limit runes, for the room left of
+// the bars. The cut is in the middle: names of one kind share their start
+// (« Médiathèque municipale de … ») and differ at the end. Two names that
+// would still read alike are shown whole, and the chart widens for them.
+func barLabels(names []string, limit int) []string {
+	labels := make([]string, len(names))
+	alike := make(map[string]int, len(names))
+	for i, name := range names {
+		labels[i] = cutMiddle(name, limit)
+		alike[labels[i]]++
+	}
+	for i, name := range names {
+		if alike[labels[i]] > 1 {
+			labels[i] = name
+		}
+	}
+	return labels
+}
+
+// cutMiddle shortens s to limit runes, the middle replaced by « … ».
+func cutMiddle(s string, limit int) string {
+	r := []rune(s)
+	if len(r) <= limit {
+		return s
+	}
+	head := (limit - 1) / 2
+	tail := limit - 1 - head
+	return strings.TrimSpace(string(r[:head])) + "…" + strings.TrimSpace(string(r[len(r)-tail:]))
 }
 
 func styles(id string, n int) []Style {

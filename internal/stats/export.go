@@ -109,12 +109,10 @@ func ints(ns []int) []any {
 // byte order mark, fields separated by semicolons, one table after the
 // other with its title, a blank line between them.
 func (r *Report) WriteCSV(w io.Writer) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+	c, err := NewCSVWriter(w)
+	if err != nil {
 		return err
 	}
-	c := csv.NewWriter(w)
-	c.Comma = ';'
-	c.UseCRLF = true
 	for i, t := range r.Tables() {
 		if i > 0 {
 			if err := c.Write([]string{""}); err != nil {
@@ -135,6 +133,19 @@ func (r *Report) WriteCSV(w io.Writer) error {
 	}
 	c.Flush()
 	return c.Error()
+}
+
+// NewCSVWriter starts a CSV file as French spreadsheets open it: the byte
+// order mark that says UTF-8, then fields separated by semicolons, lines
+// ended by CRLF. Texts written to it go through CSVCell.
+func NewCSVWriter(w io.Writer) (*csv.Writer, error) {
+	if _, err := io.WriteString(w, "\ufeff"); err != nil {
+		return nil, err
+	}
+	c := csv.NewWriter(w)
+	c.Comma = ';'
+	c.UseCRLF = true
+	return c, nil
 }
 
 func csvCells(texts []string) []string {

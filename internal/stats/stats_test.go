@@ -124,3 +124,39 @@ func TestChartsFitTheirFigures(t *testing.T) {
 		t.Errorf("horizontal chart: labels %+v, bars %+v", h.Labels, h.Bars)
 	}
 }
+
+// TestBarChartLabelsStayDistinct: names cut to fit left of the bars never
+// read alike, so a chart never shows two bars under one name.
+func TestBarChartLabelsStayDistinct(t *testing.T) {
+	tests := []struct {
+		name  string
+		names []string
+		want  []string
+	}{
+		{"short names kept", []string{"Briec", "Bénodet"}, []string{"Briec", "Bénodet"}},
+		{"same start: the end tells them apart",
+			[]string{"Médiathèque municipale de Plougastel-Daoulas", "Médiathèque municipale de Pont-l'Abbé"},
+			[]string{"Médiathèque m…gastel-Daoulas", "Médiathèque m…de Pont-l'Abbé"}},
+		{"alike even when cut: shown whole",
+			[]string{"Bibliothèque A du réseau des médiathèques de Cornouaille", "Bibliothèque B du réseau des médiathèques de Cornouaille"},
+			[]string{"Bibliothèque A du réseau des médiathèques de Cornouaille", "Bibliothèque B du réseau des médiathèques de Cornouaille"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := stats.BarChart("h", "Graphique", "lancement", "lancements", tt.names, make([]int, len(tt.names)))
+			var got []string
+			for _, l := range c.Labels {
+				got = append(got, l.Text)
+				if l.Full == "" || l.X <= 0 {
+					t.Errorf("label %q: full name %q, x %v: want the full name kept and the text inside the chart", l.Text, l.Full, l.X)
+				}
+				if width := 7 * len([]rune(l.Text)); l.X < float64(width) {
+					t.Errorf("label %q ends at x %v: too little room for it", l.Text, l.X)
+				}
+			}
+			if strings.Join(got, " | ") != strings.Join(tt.want, " | ") {
+				t.Errorf("labels %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

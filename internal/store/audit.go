@@ -125,9 +125,9 @@ func (s *Store) PatronHistory(ctx context.Context, sc Scope, patronID int64) ([]
 	return s.PatronTrail(ctx, sc, patronID)
 }
 
-// AuditTx records an event in tx.
-func (s *Store) AuditTx(ctx context.Context, tx *sql.Tx, actor sesame.Actor, action sesame.AuditAction, detail string) error {
-	return audit(ctx, tx, s.Now(), actor, 0, 0, action, detail)
+// Audit records an event in tx.
+func (t *Tx) Audit(ctx context.Context, actor sesame.Actor, action sesame.AuditAction, detail string) error {
+	return audit(ctx, t.sql, t.store.Now(), actor, 0, 0, action, detail)
 }
 
 // PatronTrail returns the audit events kept under a patron id within scope,

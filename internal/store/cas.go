@@ -87,10 +87,7 @@ func (s *Store) RedeemCASTicket(ctx context.Context, hash string) (*CASTicket, e
 // DeletePatronCASTickets withdraws the service tickets a patron has not
 // used yet: they log out.
 func (s *Store) DeletePatronCASTickets(ctx context.Context, patronID int64) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM cas_tickets WHERE patron_id = $1`, patronID); err != nil {
-		return fmt.Errorf("delete cas tickets: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "delete cas tickets", `DELETE FROM cas_tickets WHERE patron_id = $1`, patronID)
 }
 
 // CASLogin is a request for the patron's password made by /cas/login: the

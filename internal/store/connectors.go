@@ -69,6 +69,40 @@ func (s *Store) CreateConnector(ctx context.Context, c sesame.Connector, actor s
 	return id, err
 }
 
+// UpdateConnector saves a connector's new settings, checked as at
+// creation, and its secret sealed anew: the caller passes the secret to
+// keep when none was typed. Its kind never changes.
+func (s *Store) UpdateConnector(ctx context.Context, c sesame.Connector, actor sesame.Actor) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	key, settings, err := connectorSettings(&c)
+	if err != nil {
+		return err
+	}
+	if c.Secret != "" && s.secrets == nil {
+		return sesame.Errorf(sesame.EInvalid, "La clé de chiffrement SESAME_SECRET_KEY n'est pas réglée : le secret du fournisseur ne peut pas être enregistré.")
+	}
+	sealed := ""
+	if c.Secret != "" {
+		if sealed, err = s.secrets.Seal(c.Secret, secretContext(c.ID)); err != nil {
+			return fmt.Errorf("seal connector secret: %w", err)
+		}
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `
+			UPDATE connectors SET resource_id = $1, lookup_key = $2, settings = $3, secret = $4 WHERE id = $5 AND kind = $6`,
+			c.ResourceID, key, string(settings), sealed, c.ID, string(c.Kind))
+		if err != nil {
+			return dbError(err, "Connecteur", "Un connecteur "+c.Kind.Label()+" porte déjà cet identifiant.")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return sesame.Errorf(sesame.ENotFound, "Connecteur introuvable.")
+		}
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionConnector, fmt.Sprintf("Connecteur n° %d modifié : %s.", c.ID, c.Label()))
+	})
+}
+
 // DeleteConnector removes a connector; its one-off tokens go with it.
 func (s *Store) DeleteConnector(ctx context.Context, id int64, actor sesame.Actor) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
@@ -201,12 +235,8 @@ func recordLaunch(ctx context.Context, q queryer, l Launch) error {
 // SaveSSOToken keeps the hash of a one-off token a signed link carries, for
 // the vendor's callback check.
 func (s *Store) SaveSSOToken(ctx context.Context, tokenHash string, patronID, connectorID int64, expiresAt time.Time) error {
-	_, err := s.writePool.ExecContext(ctx, `INSERT INTO sso_tokens (token_hash, patron_id, connector_id, expires_at) VALUES ($1, $2, $3, $4)`,
+	return s.exec(ctx, "save sso token", `INSERT INTO sso_tokens (token_hash, patron_id, connector_id, expires_at) VALUES ($1, $2, $3, $4)`,
 		tokenHash, patronID, connectorID, dbTime(expiresAt))
-	if err != nil {
-		return fmt.Errorf("save sso token: %w", err)
-	}
-	return nil
 }
 
 // SSOToken is what a callback token stands for.
@@ -250,10 +280,7 @@ func (s *Store) UseSSOToken(ctx context.Context, tokenHash string, patronID int6
 // DeletePatronSSOTokens withdraws the callback tokens of the patron's signed
 // links: once they log out, no vendor may learn who they are through one.
 func (s *Store) DeletePatronSSOTokens(ctx context.Context, patronID int64) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM sso_tokens WHERE patron_id = $1`, patronID); err != nil {
-		return fmt.Errorf("delete sso tokens: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "delete sso tokens", `DELETE FROM sso_tokens WHERE patron_id = $1`, patronID)
 }
 
 // PatronLaunches lists the patron's launches still kept, newest first: they

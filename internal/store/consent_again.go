@@ -13,41 +13,41 @@ import (
 // the account of a patron whose birth date was corrected to one under 15
 // (sesame.ChangeConsentRequired). Only the hash of its token is kept.
 type ConsentRequest struct {
-	PatronID    int64
-	LibraryID   int64
+	Link
 	ParentName  string
 	ParentEmail string
-	ExpiresAt   time.Time
-	UsedAt      time.Time // zero while unused; also set when a newer link voids it
 }
 
-// Usable reports whether the link can still record the consent at now.
-func (c ConsentRequest) Usable(now time.Time) bool {
-	return c.UsedAt.IsZero() && now.Before(c.ExpiresAt)
+// ConsentRenewableFor is how long after its end an expired consent link is
+// kept, so that the parent who opens it late can ask for a new one; the
+// purge takes it then.
+const ConsentRenewableFor = 30 * 24 * time.Hour
+
+// Renewable reports whether, at now, the link has expired without being
+// used or replaced, recently enough to ask for a new one.
+func (c ConsentRequest) Renewable(now time.Time) bool {
+	return c.UsedAt.IsZero() && !now.Before(c.ExpiresAt) && now.Before(c.ExpiresAt.Add(ConsentRenewableFor))
 }
 
-// errConsentLinkGone answers a consent link unknown, used, voided or expired.
-var errConsentLinkGone = sesame.Errorf(sesame.ENotFound, "Ce lien a expiré ou a déjà servi.")
-
-// AskConsentAgainTx stores, in tx, a consent link for patron p under
+// AskConsentAgain stores, in tx, a consent link for patron p under
 // tokenHash, valid until expiresAt, for the parent named, and marks p as
 // waiting for that consent (p.ConsentAskedAt), which bars its validation
 // until it comes back. The patron's earlier unused links are voided: only
 // the latest works. The caller enqueues the mail that carries the link in
 // the same tx.
-func (s *Store) AskConsentAgainTx(ctx context.Context, tx *sql.Tx, p *sesame.Patron, tokenHash, parentName, parentEmail string, expiresAt time.Time) error {
-	now := s.Now()
-	if _, err := tx.ExecContext(ctx, `UPDATE consent_requests SET used_at = $1 WHERE patron_id = $2 AND used_at IS NULL`, now, p.ID); err != nil {
-		return fmt.Errorf("void consent requests: %w", err)
+func (t *Tx) AskConsentAgain(ctx context.Context, p *sesame.Patron, tokenHash, parentName, parentEmail string, expiresAt time.Time) error {
+	now := t.store.Now()
+	if err := voidLinks(ctx, t.sql, "consent_requests", p.ID, now); err != nil {
+		return err
 	}
-	_, err := tx.ExecContext(ctx, `
+	_, err := t.sql.ExecContext(ctx, `
 		INSERT INTO consent_requests (token_hash, patron_id, parent_name, parent_email, expires_at, used_at, created_at)
 		VALUES ($1, $2, $3, $4, $5, NULL, $6)`,
 		tokenHash, p.ID, parentName, sesame.NormalizeEmail(parentEmail), dbTime(expiresAt), now)
 	if err != nil {
 		return fmt.Errorf("create consent request: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE patrons SET consent_asked_at = $1 WHERE id = $2`, now, p.ID); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `UPDATE patrons SET consent_asked_at = $1 WHERE id = $2`, now, p.ID); err != nil {
 		return fmt.Errorf("mark consent asked: %w", err)
 	}
 	p.ConsentAskedAt = now
@@ -62,15 +62,9 @@ func (s *Store) ConsentRequestByHash(ctx context.Context, tokenHash string) (Con
 
 func findConsentRequest(ctx context.Context, q queryer, tokenHash string) (ConsentRequest, error) {
 	var c ConsentRequest
-	var used sql.NullTime
-	err := q.QueryRowContext(ctx, `
-		SELECT c.patron_id, p.library_id, c.parent_name, c.parent_email, c.expires_at, c.used_at
-		FROM consent_requests c JOIN patrons p ON p.id = c.patron_id
-		WHERE c.token_hash = $1`, tokenHash).Scan(&c.PatronID, &c.LibraryID, &c.ParentName, &c.ParentEmail, &c.ExpiresAt, &used)
-	if err != nil {
-		return ConsentRequest{}, dbError(err, "Lien", "")
+	if err := findLink(ctx, q, "consent_requests", "k.parent_name, k.parent_email", tokenHash, &c.Link, &c.ParentName, &c.ParentEmail); err != nil {
+		return ConsentRequest{}, err
 	}
-	c.UsedAt = used.Time
 	return c, nil
 }
 
@@ -88,13 +82,8 @@ func (s *Store) GiveConsentAgain(ctx context.Context, tokenHash string, now time
 		if c, err = findConsentRequest(ctx, tx, tokenHash); err != nil {
 			return err
 		}
-		// Claimed in one statement, so that two presses at once cannot both pass.
-		res, err := tx.ExecContext(ctx, `UPDATE consent_requests SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1`, now, tokenHash)
-		if err != nil {
-			return fmt.Errorf("use consent request: %w", err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return errConsentLinkGone
+		if err := takeLink(ctx, tx, "consent_requests", tokenHash, now); err != nil {
+			return err
 		}
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO parental_consents (patron_id, parent_name, parent_email, consented_at) VALUES ($1, $2, $3, $4)

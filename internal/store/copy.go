@@ -247,11 +247,15 @@ var copyTables = []copyTable{
 	{name: "grants", key: []string{"patron_id", "resource_id"}},
 	{name: "parental_consents", key: []string{"patron_id"}},
 	{name: "digest_requests", key: []string{"id"}, identity: true},
+	// The reminders sent: copied, so that none is sent twice after the move.
+	{name: "reminders_sent", key: []string{"patron_id", "valid_until", "offset_days"}},
 	{name: "audit_events", key: []string{"id"}, identity: true},
 	// A connector's secret is sealed with its id as context: ids are kept,
 	// so the same SESAME_SECRET_KEY opens it in the copy.
 	{name: "connectors", key: []string{"id"}, identity: true},
 	{name: "launches", key: []string{"id"}, identity: true},
+	// The last failures of each connector, as the Connecteurs page lists them.
+	{name: "connector_failures", key: []string{"id"}, identity: true},
 	// The usage statistics (stats.go): what is counted, and how far.
 	{name: "stats_months", key: []string{"month", "library_id", "resource_id"}},
 	{name: "stats_library_months", key: []string{"month", "library_id"}},

@@ -41,12 +41,18 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 		v.State = sesame.GrantState(state)
 		views = append(views, v)
 	}
-	return views, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	SortFrench(views, func(v GrantView) string { return v.Resource.Name })
+	return views, nil
 }
 
 // SetGrants puts the patron's grants on the given resources in state, for a
 // patron within scope whose record actor may change (EditableBy). It
-// reports the names of the resources whose state changed.
+// reports the names of the resources whose state changed. GrantWithdrawn
+// as state takes back validated resources (withdrawGrant); the others are
+// left as they are.
 func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor) ([]string, error) {
 	return s.SetGrantsThen(ctx, sc, patronID, resourceIDs, state, actor, nil)
 }
@@ -54,12 +60,12 @@ func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourc
 // AfterGrantDecisions runs in the transaction of a library's decision on
 // grants, once written, with the patron and the typed changes
 // (sesame.GrantTransition): granted, refused, withdrawn.
-type AfterGrantDecisions func(tx *sql.Tx, p *sesame.Patron, changes []sesame.Change) error
+type AfterGrantDecisions func(tx *Tx, p *sesame.Patron, changes []sesame.Change) error
 
 // AfterGrants runs in the transaction of a change of grants, once written,
 // with the patron and the names of the resources whose state changed; see
 // AfterWrite.
-type AfterGrants func(tx *sql.Tx, p *sesame.Patron, changed []string) error
+type AfterGrants func(tx *Tx, p *sesame.Patron, changed []string) error
 
 // SetGrantsThen is SetGrants, calling then, when set and when a grant
 // changed as a decision, in the same transaction.
@@ -85,13 +91,17 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 			if err != nil {
 				return dbError(err, "Ressource", "")
 			}
-			if old == string(state) {
+			if old == string(state) || (state == GrantWithdrawn && old != string(sesame.GrantValidated)) {
 				continue
 			}
-			_, err = tx.ExecContext(ctx, `
-				INSERT INTO grants (patron_id, resource_id, state, updated_at) VALUES ($1, $2, $3, $4)
-				ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-				patronID, rid, string(state), now)
+			if state == GrantWithdrawn {
+				err = withdrawGrant(ctx, tx, patronID, rid)
+			} else {
+				_, err = tx.ExecContext(ctx, `
+					INSERT INTO grants (patron_id, resource_id, state, updated_at) VALUES ($1, $2, $3, $4)
+					ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
+					patronID, rid, string(state), now)
+			}
 			if err != nil {
 				return fmt.Errorf("set grant: %w", err)
 			}
@@ -107,6 +117,9 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 			return fmt.Errorf("touch patron: %w", err)
 		}
 		detail := fmt.Sprintf("Ressources passées à « %s » : %s.", state.Label(), strings.Join(changed, ", "))
+		if state == GrantWithdrawn {
+			detail = fmt.Sprintf("Ressources retirées : %s ; les accès en cours chez leurs fournisseurs sont fermés.", strings.Join(changed, ", "))
+		}
 		if editing == sesame.EditExpiredCorrection {
 			detail = sesame.ExpiredCorrectionNote + " : " + detail
 		}
@@ -116,9 +129,33 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 		if then == nil || len(decisions) == 0 {
 			return nil
 		}
-		return then(tx, p, decisions)
+		return then(s.wrap(tx), p, decisions)
 	})
 	return changed, err
+}
+
+// GrantWithdrawn, given to SetGrants, takes validated resources back: the
+// grant goes, as if the patron had never asked for it (they may ask again),
+// which sesame.GrantTransition reads as ChangeResourceWithdrawn.
+const GrantWithdrawn sesame.GrantState = ""
+
+// withdrawGrant removes, in tx, the patron's grant on the resource, and ends
+// what its vendors hold of the patron, as a logout does for all vendors:
+// OpenID Connect tokens and requests, CAS tickets not yet validated, and
+// the callback tokens of signed links, of every connector of the resource.
+func withdrawGrant(ctx context.Context, tx *sql.Tx, patronID, resourceID int64) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM grants WHERE patron_id = $1 AND resource_id = $2`, patronID, resourceID); err != nil {
+		return fmt.Errorf("withdraw grant: %w", err)
+	}
+	for _, table := range []string{"oidc_tokens", "oidc_auth_requests", "cas_tickets", "sso_tokens"} {
+		// #nosec G202 -- table is one of the names listed just above.
+		_, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE patron_id = $1
+			AND connector_id IN (SELECT id FROM connectors WHERE resource_id = $2)`, patronID, resourceID)
+		if err != nil {
+			return fmt.Errorf("end %s of a withdrawn resource: %w", table, err)
+		}
+	}
+	return nil
 }
 
 // PatronGrant returns the patron's grant on one resource, or nil when they
@@ -164,10 +201,10 @@ func (s *Store) ValidatedGrants(ctx context.Context) ([]ValidatedGrant, error) {
 	return out, rows.Err()
 }
 
-// GrantNamesTx returns, in tx, the names of the resources the patron asked
-// for or was given, by state, in name order: what a mail to the patron lists.
-func (s *Store) GrantNamesTx(ctx context.Context, tx *sql.Tx, patronID int64) (map[sesame.GrantState][]string, error) {
-	rows, err := tx.QueryContext(ctx, `
+// GrantNames returns, in tx, the names of the resources the patron asked
+// for or was given, by state, in French name order: what a mail to the patron lists.
+func (t *Tx) GrantNames(ctx context.Context, patronID int64) (map[sesame.GrantState][]string, error) {
+	rows, err := t.sql.QueryContext(ctx, `
 		SELECT g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
 		WHERE g.patron_id = $1 ORDER BY r.name, r.id`, patronID)
 	if err != nil {
@@ -182,15 +219,21 @@ func (s *Store) GrantNamesTx(ctx context.Context, tx *sql.Tx, patronID int64) (m
 		}
 		names[sesame.GrantState(state)] = append(names[sesame.GrantState(state)], name)
 	}
-	return names, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	for _, list := range names {
+		SortFrench(list, func(name string) string { return name })
+	}
+	return names, nil
 }
 
-// SuspendGrantsTx puts the patron's validated grants back « En attente »,
+// SuspendGrants puts the patron's validated grants back « En attente »,
 // in tx: an account that waits again for a parent's consent
 // (sesame.ChangeConsentRequired) opens nothing until the library decides
 // anew. It returns the names of the resources suspended.
-func (s *Store) SuspendGrantsTx(ctx context.Context, tx *sql.Tx, patronID int64) ([]string, error) {
-	names, err := s.GrantNamesTx(ctx, tx, patronID)
+func (t *Tx) SuspendGrants(ctx context.Context, patronID int64) ([]string, error) {
+	names, err := t.GrantNames(ctx, patronID)
 	if err != nil {
 		return nil, err
 	}
@@ -198,8 +241,8 @@ func (s *Store) SuspendGrantsTx(ctx context.Context, tx *sql.Tx, patronID int64)
 	if len(suspended) == 0 {
 		return nil, nil
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE grants SET state = $1, updated_at = $2 WHERE patron_id = $3 AND state = $4`,
-		string(sesame.GrantPending), s.Now(), patronID, string(sesame.GrantValidated)); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `UPDATE grants SET state = $1, updated_at = $2 WHERE patron_id = $3 AND state = $4`,
+		string(sesame.GrantPending), t.store.Now(), patronID, string(sesame.GrantValidated)); err != nil {
 		return nil, fmt.Errorf("suspend grants: %w", err)
 	}
 	return suspended, nil

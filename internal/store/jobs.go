@@ -18,9 +18,9 @@ type Job struct {
 
 // EnqueueJob records a job in tx, so that it exists if and only if the change
 // that calls for it is committed.
-func (s *Store) EnqueueJob(ctx context.Context, tx *sql.Tx, kind, payload string, runAt time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)`,
-		kind, payload, dbTime(runAt), s.Now())
+func (t *Tx) EnqueueJob(ctx context.Context, kind, payload string, runAt time.Time) error {
+	_, err := t.sql.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES ($1, $2, $3, $4)`,
+		kind, payload, dbTime(runAt), t.store.Now())
 	if err != nil {
 		return fmt.Errorf("enqueue %s: %w", kind, err)
 	}
@@ -29,7 +29,7 @@ func (s *Store) EnqueueJob(ctx context.Context, tx *sql.Tx, kind, payload string
 
 // Enqueue records a job on its own.
 func (s *Store) Enqueue(ctx context.Context, kind, payload string, runAt time.Time) error {
-	return s.inTx(ctx, func(tx *sql.Tx) error { return s.EnqueueJob(ctx, tx, kind, payload, runAt) })
+	return s.Update(ctx, func(tx *Tx) error { return tx.EnqueueJob(ctx, kind, payload, runAt) })
 }
 
 // claimQuery takes up to $4 due jobs for worker $1 until $2. PostgreSQL skips
@@ -76,7 +76,7 @@ func (s *Store) ClaimJobs(ctx context.Context, worker string, limit int, lease t
 // the same transaction: work that writes to the database is then done once,
 // even when a lease ran out and another worker took the job meanwhile.
 // It reports false when the job was no longer worker's.
-func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work func(tx *sql.Tx) error) (bool, error) {
+func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work func(tx *Tx) error) (bool, error) {
 	held := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE jobs SET done_at = $1, locked_until = NULL WHERE id = $2 AND locked_by = $3 AND done_at IS NULL`,
@@ -89,7 +89,7 @@ func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work fun
 		}
 		held = true
 		if work != nil {
-			return work(tx)
+			return work(s.wrap(tx))
 		}
 		return nil
 	})
@@ -101,18 +101,22 @@ func (s *Store) FinishJob(ctx context.Context, id int64, worker string, work fun
 
 // RetryJob gives a failed job back, to run again at retryAt.
 func (s *Store) RetryJob(ctx context.Context, id int64, worker string, failure error, retryAt time.Time) error {
-	_, err := s.writePool.ExecContext(ctx, `
+	return s.exec(ctx, "retry job", `
 		UPDATE jobs SET locked_by = '', locked_until = NULL, run_at = $1, last_error = $2
 		WHERE id = $3 AND locked_by = $4 AND done_at IS NULL`, dbTime(retryAt), failure.Error(), id, worker)
-	if err != nil {
-		return fmt.Errorf("retry job: %w", err)
-	}
-	return nil
 }
 
-// JobCounts returns how many jobs are done and how many are not, for tests and health pages.
-func (s *Store) JobCounts(ctx context.Context) (done, pending int, err error) {
-	err = s.readPool.QueryRowContext(ctx, `SELECT COUNT(done_at), COUNT(*) - COUNT(done_at) FROM jobs`).Scan(&done, &pending)
+// JobCounts returns how many jobs are done and how many are not, of the
+// kinds named or, when none is, of every kind: for tests and health pages.
+func (s *Store) JobCounts(ctx context.Context, kinds ...string) (done, pending int, err error) {
+	query, args := `SELECT COUNT(done_at), COUNT(*) - COUNT(done_at) FROM jobs`, make([]any, len(kinds))
+	if len(kinds) > 0 {
+		query += ` WHERE kind IN (` + placeholders(1, len(kinds)) + `)`
+		for i, k := range kinds {
+			args[i] = k
+		}
+	}
+	err = s.readPool.QueryRowContext(ctx, query, args...).Scan(&done, &pending)
 	if err != nil {
 		return 0, 0, fmt.Errorf("count jobs: %w", err)
 	}
@@ -121,43 +125,47 @@ func (s *Store) JobCounts(ctx context.Context) (done, pending int, err error) {
 
 // PurgeExpired deletes, in tx, the sessions unused since before sessionsBefore
 // and the login failures whose block ended before throttleBefore.
-func (s *Store) PurgeExpired(ctx context.Context, tx *sql.Tx, sessionsBefore, throttleBefore time.Time) error {
-	if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
+func (t *Tx) PurgeExpired(ctx context.Context, sessionsBefore, throttleBefore time.Time) error {
+	if _, err := t.sql.ExecContext(ctx, `DELETE FROM sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
 		return fmt.Errorf("purge sessions: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `DELETE FROM patron_sessions WHERE last_seen_at < $1`, sessionsBefore.UTC()); err != nil {
 		return fmt.Errorf("purge patron sessions: %w", err)
 	}
 	// Links past their time serve nobody: registrations not confirmed within
 	// 48 hours, or whose parent's consent did not come within 48 hours of
 	// the holder's confirmation, those done once their link's time is over,
 	// password reset links after their hour, a parent's consent links asked
-	// again after their 48 hours (the patron keeps consent_asked_at), CAS tickets never validated and
+	// again once they can no longer be renewed (ConsentRenewableFor after
+	// their 48 hours; the patron keeps consent_asked_at), CAS tickets never validated and
 	// CAS login tickets whose patron never came back, OpenID Connect requests,
 	// codes and tokens past their time, signing keys a period after they
 	// stopped signing (the two OIDC secrets never expire: NULL), SAML
 	// requests past their time (by then their vendor's IssueInstant is too
 	// old for a replay to pass), staff logins whose code never came.
-	now := s.Now()
-	for _, table := range []string{"registrations", "password_resets", "consent_requests", "sso_tokens", "cas_tickets", "cas_logins",
+	now := t.store.Now()
+	if _, err := t.sql.ExecContext(ctx, `DELETE FROM consent_requests WHERE expires_at < $1`, now.Add(-ConsentRenewableFor)); err != nil {
+		return fmt.Errorf("purge consent_requests: %w", err)
+	}
+	for _, table := range []string{"registrations", "password_resets", "sso_tokens", "cas_tickets", "cas_logins",
 		"oidc_auth_requests", "oidc_tokens", "oidc_keys", "saml_requests", "staff_pending_logins"} {
 		// #nosec G202 -- table is one of the names listed just above.
-		if _, err := tx.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, now); err != nil {
+		if _, err := t.sql.ExecContext(ctx, `DELETE FROM `+table+` WHERE expires_at < $1`, now); err != nil {
 			return fmt.Errorf("purge %s: %w", table, err)
 		}
 	}
-	if _, err := tx.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `DELETE FROM login_throttle WHERE blocked_until < $1`, throttleBefore.UTC()); err != nil {
 		return fmt.Errorf("purge throttle: %w", err)
 	}
-	return eraseMailSecretsTx(ctx, tx, now)
+	return eraseMailSecretsTx(ctx, t.sql, now)
 }
 
 // PurgeJobs deletes, in tx, the jobs done before doneBefore, and those
 // still failing that were created before failingBefore: a job that has
 // failed for that long will not succeed, and its payload (an address typed
 // by anyone) must not stay for ever. It returns how many it deleted.
-func (s *Store) PurgeJobs(ctx context.Context, tx *sql.Tx, doneBefore, failingBefore time.Time) (int64, error) {
-	res, err := tx.ExecContext(ctx, `
+func (t *Tx) PurgeJobs(ctx context.Context, doneBefore, failingBefore time.Time) (int64, error) {
+	res, err := t.sql.ExecContext(ctx, `
 		DELETE FROM jobs
 		WHERE (done_at IS NOT NULL AND done_at < $1)
 		   OR (done_at IS NULL AND last_error <> '' AND created_at < $2)`,
@@ -178,19 +186,19 @@ func (s *Store) HasPendingJob(ctx context.Context, kind string) (bool, error) {
 	return n > 0, nil
 }
 
-// ScheduleJobTx enqueues in tx a job of kind, with no payload, at runAt,
+// ScheduleJob enqueues in tx a job of kind, with no payload, at runAt,
 // unless one of that kind already waits to run after now: the next daily
 // digest is scheduled by the first request that needs it. A job of that kind
 // due or running now does not count, since it may have taken its requests
 // before this one was committed.
-func (s *Store) ScheduleJobTx(ctx context.Context, tx *sql.Tx, kind string, runAt time.Time) error {
+func (t *Tx) ScheduleJob(ctx context.Context, kind string, runAt time.Time) error {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at > $2`, kind, s.Now()).Scan(&n)
+	err := t.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs WHERE kind = $1 AND done_at IS NULL AND run_at > $2`, kind, t.store.Now()).Scan(&n)
 	if err != nil {
 		return fmt.Errorf("look up %s jobs: %w", kind, err)
 	}
 	if n > 0 {
 		return nil
 	}
-	return s.EnqueueJob(ctx, tx, kind, "", runAt)
+	return t.EnqueueJob(ctx, kind, "", runAt)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -45,18 +46,18 @@ func scanMail(row interface{ Scan(...any) error }, m *Mail) error {
 	return nil
 }
 
-// AddMailTx writes m into the outbox in tx and returns its id. The caller
+// AddMail writes m into the outbox in tx and returns its id. The caller
 // validates m and enqueues the job that sends it (see package mail).
-func (s *Store) AddMailTx(ctx context.Context, tx *sql.Tx, m Mail) (int64, error) {
+func (t *Tx) AddMail(ctx context.Context, m Mail) (int64, error) {
 	var id int64
 	var secret, until any
 	if m.Secret != "" {
 		secret, until = m.Secret, dbTime(m.SecretUntil)
 	}
-	err := tx.QueryRowContext(ctx, `
+	err := t.sql.QueryRowContext(ctx, `
 		INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at, secret, secret_expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-		m.To, m.ToName, m.Subject, m.Text, m.HTML, s.Now(), secret, until).Scan(&id)
+		m.To, m.ToName, m.Subject, m.Text, m.HTML, t.store.Now(), secret, until).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("add mail: %w", err)
 	}
@@ -87,7 +88,23 @@ func (r scanExtra) Scan(dest ...any) error { return r.row.Scan(append(dest, r.ex
 
 // RecentMail lists the latest limit messages of the outbox, newest first.
 func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
-	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox ORDER BY created_at DESC, id DESC LIMIT $1`, limit)
+	return s.SearchMail(ctx, "", limit)
+}
+
+// SearchMail lists the latest limit messages of the outbox whose recipient
+// (address or name) or subject contains query, ignoring case; all of them
+// when query is empty. Newest first.
+func (s *Store) SearchMail(ctx context.Context, query string, limit int) ([]Mail, error) {
+	where, args := "", []any{limit}
+	if query = strings.ToLower(strings.TrimSpace(query)); !storableText(query) {
+		return nil, nil // no message holds what no column can
+	} else if query != "" {
+		// LOWER on both sides: PostgreSQL's LIKE heeds case, SQLite's
+		// ignores it for ASCII only. The outbox is small and purged.
+		args = append(args, likeContains(query))
+		where = ` WHERE LOWER(to_addr) LIKE $2 ESCAPE '\' OR LOWER(to_name) LIKE $2 ESCAPE '\' OR LOWER(subject) LIKE $2 ESCAPE '\'`
+	}
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+mailColumns+` FROM mail_outbox`+where+` ORDER BY created_at DESC, id DESC LIMIT $1`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list mail: %w", err)
 	}
@@ -103,16 +120,16 @@ func (s *Store) RecentMail(ctx context.Context, limit int) ([]Mail, error) {
 	return list, rows.Err()
 }
 
-// MailDoneTx records in tx that message id left the outbox after attempts
+// MailDone records in tx that message id left the outbox after attempts
 // attempts: sent now, or kept when kept is set. Its secret is erased: sent,
 // the recipient has it; kept, nobody ever will. A message already done, or
 // gone, stays as it is.
-func (s *Store) MailDoneTx(ctx context.Context, tx *sql.Tx, id int64, kept bool, attempts int) error {
+func (t *Tx) MailDone(ctx context.Context, id int64, kept bool, attempts int) error {
 	var sent any
 	if !kept {
-		sent = s.Now()
+		sent = t.store.Now()
 	}
-	_, err := tx.ExecContext(ctx, `
+	_, err := t.sql.ExecContext(ctx, `
 		UPDATE mail_outbox SET sent_at = $1, kept = $2, attempts = $3, last_error = '', secret = NULL, secret_expires_at = NULL
 		WHERE id = $4 AND sent_at IS NULL AND kept = FALSE`,
 		sent, kept, attempts, id)

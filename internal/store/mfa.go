@@ -190,13 +190,9 @@ type PendingLogin struct {
 
 // CreatePendingLogin stores a login waiting for its code.
 func (s *Store) CreatePendingLogin(ctx context.Context, p PendingLogin) error {
-	_, err := s.writePool.ExecContext(ctx, `
+	return s.exec(ctx, "create pending login", `
 		INSERT INTO staff_pending_logins (token_hash, staff_id, next, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)`,
 		p.TokenHash, p.StaffID, p.Next, s.Now(), dbTime(p.ExpiresAt))
-	if err != nil {
-		return fmt.Errorf("create pending login: %w", err)
-	}
-	return nil
 }
 
 // PendingLoginByHash returns the login waiting under that token hash, past
@@ -217,10 +213,7 @@ func (s *Store) PendingLoginByHash(ctx context.Context, tokenHash string) (*Pend
 
 // DeletePendingLogin ends a login waiting for its code: done, or abandoned.
 func (s *Store) DeletePendingLogin(ctx context.Context, tokenHash string) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM staff_pending_logins WHERE token_hash = $1`, tokenHash); err != nil {
-		return fmt.Errorf("delete pending login: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "delete pending login", `DELETE FROM staff_pending_logins WHERE token_hash = $1`, tokenHash)
 }
 
 // StaffHasTOTP says whether the account has a second factor: a login then

@@ -29,11 +29,17 @@ func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 	if now.Before(s.networkCache.until) {
 		return s.networkCache.network, nil
 	}
-	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths}
-	err := s.readStmts.QueryRowContext(ctx, `SELECT name, contact_email, validity_months, staff_mfa_required FROM network WHERE id = 1`).
-		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths, &n.StaffMFARequired)
+	n := sesame.Network{Name: "Sésame", ValidityMonths: sesame.DefaultValidityMonths, Reminders: sesame.DefaultReminderSchedule()}
+	var reminderDays string
+	err := s.readStmts.QueryRowContext(ctx, `SELECT name, contact_email, validity_months, staff_mfa_required, reminder_days, reminder_day_after FROM network WHERE id = 1`).
+		Scan(&n.Name, &n.ContactEmail, &n.ValidityMonths, &n.StaffMFARequired, &reminderDays, &n.Reminders.DayAfter)
 	if err != nil && err != sql.ErrNoRows {
 		return n, fmt.Errorf("read network: %w", err)
+	}
+	if err == nil {
+		if n.Reminders.DaysBefore, err = reminderDaysOf(reminderDays); err != nil {
+			return n, err
+		}
 	}
 	s.networkCache.network, s.networkCache.until = n, now.Add(networkTTL)
 	return n, nil
@@ -43,10 +49,10 @@ func (s *Store) Network(ctx context.Context) (sesame.Network, error) {
 func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.Actor) error {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `
-			INSERT INTO network (id, name, contact_email, validity_months, staff_mfa_required) VALUES (1, $1, $2, $3, $4)
+			INSERT INTO network (id, name, contact_email, validity_months, staff_mfa_required, reminder_days, reminder_day_after) VALUES (1, $1, $2, $3, $4, $5, $6)
 			ON CONFLICT (id) DO UPDATE SET name = excluded.name, contact_email = excluded.contact_email, validity_months = excluded.validity_months,
-				staff_mfa_required = excluded.staff_mfa_required`,
-			n.Name, n.ContactEmail, n.ValidityMonths, n.StaffMFARequired)
+				staff_mfa_required = excluded.staff_mfa_required, reminder_days = excluded.reminder_days, reminder_day_after = excluded.reminder_day_after`,
+			n.Name, n.ContactEmail, n.ValidityMonths, n.StaffMFARequired, n.Reminders.DaysText(), n.Reminders.DayAfter)
 		if err != nil {
 			return fmt.Errorf("save network: %w", err)
 		}
@@ -54,8 +60,8 @@ func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.
 		if n.StaffMFARequired {
 			mfa = "obligatoire"
 		}
-		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois, double authentification du personnel %s.",
-			n.Name, n.ContactEmail, n.ValidityMonths, mfa)
+		detail := fmt.Sprintf("Paramètres du réseau modifiés : « %s », %s, comptes valides %d mois, double authentification du personnel %s, rappels : %s.",
+			n.Name, n.ContactEmail, n.ValidityMonths, mfa, n.Reminders.Describe())
 		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionNetwork, detail)
 	})
 	s.networkCache.mu.Lock()
@@ -64,15 +70,55 @@ func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.
 	return err
 }
 
-const libraryColumns = `id, code, name, town, contact_email, disabled, notify`
+const libraryColumns = `id, code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after`
 
 func scanLibrary(row interface{ Scan(...any) error }, l *sesame.Library) error {
 	var notify string
-	if err := row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled, &notify); err != nil {
+	var reminderDays sql.NullString
+	var dayAfter sql.NullBool
+	if err := row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled, &notify, &reminderDays, &dayAfter); err != nil {
 		return err
 	}
 	l.Notify = sesame.NotifyMode(notify)
+	return setLibraryReminders(l, reminderDays, dayAfter)
+}
+
+// setLibraryReminders sets the library's own reminder settings as stored,
+// NULL where it follows the network.
+func setLibraryReminders(l *sesame.Library, days sql.NullString, dayAfter sql.NullBool) error {
+	l.ReminderDays, l.ReminderDayAfter = nil, nil
+	if days.Valid {
+		parsed, err := reminderDaysOf(days.String)
+		if err != nil {
+			return err
+		}
+		l.ReminderDays = parsed
+	}
+	if dayAfter.Valid {
+		l.ReminderDayAfter = &dayAfter.Bool
+	}
 	return nil
+}
+
+// reminderDaysOf reads reminder days as stored ("30,7").
+func reminderDaysOf(s string) ([]int, error) {
+	days, msg := sesame.ParseReminderDays(s)
+	if msg != "" {
+		return nil, fmt.Errorf("stored reminder days %q: %s", s, msg)
+	}
+	return days, nil
+}
+
+// libraryReminders are the library's own reminder settings as stored: NULL
+// where it follows the network.
+func libraryReminders(l sesame.Library) (days, dayAfter any) {
+	if l.ReminderDays != nil {
+		days = sesame.ReminderSchedule{DaysBefore: l.ReminderDays}.DaysText()
+	}
+	if l.ReminderDayAfter != nil {
+		dayAfter = *l.ReminderDayAfter
+	}
+	return days, dayAfter
 }
 
 // notifyMode is the mode to store: one mail per request unless the library chose otherwise.
@@ -83,7 +129,7 @@ func notifyMode(l sesame.Library) string {
 	return string(l.Notify)
 }
 
-// Libraries lists every library by name.
+// Libraries lists every library by name, in French order.
 func (s *Store) Libraries(ctx context.Context) ([]sesame.Library, error) {
 	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+libraryColumns+` FROM libraries ORDER BY name, id`)
 	if err != nil {
@@ -98,7 +144,11 @@ func (s *Store) Libraries(ctx context.Context) ([]sesame.Library, error) {
 		}
 		libs = append(libs, l)
 	}
-	return libs, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list libraries: %w", err)
+	}
+	SortFrench(libs, func(l sesame.Library) string { return l.Name })
+	return libs, nil
 }
 
 // Library returns one library.
@@ -116,8 +166,10 @@ const libraryConflict = "Une bibliothèque porte déjà ce code."
 func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled, notify) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l)).Scan(&id)
+		days, dayAfter := libraryReminders(l)
+		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter).Scan(&id)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
@@ -129,8 +181,10 @@ func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesam
 // UpdateLibrary saves a library.
 func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesame.Actor) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5, notify = $6 WHERE id = $7`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), l.ID)
+		days, dayAfter := libraryReminders(l)
+		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5, notify = $6,
+			reminder_days = $7, reminder_day_after = $8 WHERE id = $9`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter, l.ID)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
@@ -147,7 +201,7 @@ func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource) error
 	return row.Scan(&r.ID, &r.Slug, &r.Name, &r.Description, &r.URL, &r.Disabled)
 }
 
-// Resources lists every resource in the order they were created.
+// Resources lists every resource by name, in French order.
 func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+resourceColumns+` FROM resources r ORDER BY r.id`)
 	if err != nil {
@@ -162,7 +216,11 @@ func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 		}
 		list = append(list, r)
 	}
-	return list, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list resources: %w", err)
+	}
+	SortFrench(list, func(r sesame.Resource) string { return r.Name })
+	return list, nil
 }
 
 // Resource returns one resource.
@@ -214,10 +272,10 @@ func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resour
 	return &r, nil
 }
 
-// LibraryTx returns one library, read in tx.
-func (s *Store) LibraryTx(ctx context.Context, tx *sql.Tx, id int64) (*sesame.Library, error) {
+// Library returns one library, read in tx.
+func (t *Tx) Library(ctx context.Context, id int64) (*sesame.Library, error) {
 	var l sesame.Library
-	if err := scanLibrary(tx.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
+	if err := scanLibrary(t.sql.QueryRowContext(ctx, `SELECT `+libraryColumns+` FROM libraries WHERE id = $1`, id), &l); err != nil {
 		return nil, dbError(err, "Bibliothèque", "")
 	}
 	return &l, nil

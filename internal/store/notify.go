@@ -24,24 +24,24 @@ type DigestRequest struct {
 	CreatedAt  time.Time
 }
 
-// QueueDigestRequestTx records in tx, the transaction of the request, that
+// QueueDigestRequest records in tx, the transaction of the request, that
 // the patron's library is to hear of it in its next daily digest.
-func (s *Store) QueueDigestRequestTx(ctx context.Context, tx *sql.Tx, patronID int64, kind sesame.RequestKind, detail string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO digest_requests (patron_id, kind, detail, created_at) VALUES ($1, $2, $3, $4)`,
-		patronID, string(kind), detail, s.Now())
+func (t *Tx) QueueDigestRequest(ctx context.Context, patronID int64, kind sesame.RequestKind, detail string) error {
+	_, err := t.sql.ExecContext(ctx, `INSERT INTO digest_requests (patron_id, kind, detail, created_at) VALUES ($1, $2, $3, $4)`,
+		patronID, string(kind), detail, t.store.Now())
 	if err != nil {
 		return fmt.Errorf("queue digest request: %w", err)
 	}
 	return nil
 }
 
-// TakeDigestRequestsTx removes, in tx, every queued request and returns them
+// TakeDigestRequests removes, in tx, every queued request and returns them
 // by library, oldest first. The caller writes the digests in the same tx:
 // removed and sent together, or neither. Of two transactions taking at the
 // same moment, each request goes to one only: the DELETE decides, row by
 // row, on PostgreSQL as on SQLite.
-func (s *Store) TakeDigestRequestsTx(ctx context.Context, tx *sql.Tx) ([]DigestRequest, error) {
-	rows, err := tx.QueryContext(ctx, `DELETE FROM digest_requests RETURNING id, patron_id, kind, detail, created_at`)
+func (t *Tx) TakeDigestRequests(ctx context.Context) ([]DigestRequest, error) {
+	rows, err := t.sql.QueryContext(ctx, `DELETE FROM digest_requests RETURNING id, patron_id, kind, detail, created_at`)
 	if err != nil {
 		return nil, fmt.Errorf("take digest requests: %w", err)
 	}
@@ -60,7 +60,7 @@ func (s *Store) TakeDigestRequestsTx(ctx context.Context, tx *sql.Tx) ([]DigestR
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("take digest requests: %w", err)
 	}
-	if err := addDigestPatrons(ctx, tx, reqs); err != nil {
+	if err := addDigestPatrons(ctx, t.sql, reqs); err != nil {
 		return nil, err
 	}
 	sort.Slice(reqs, func(i, j int) bool {

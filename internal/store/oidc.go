@@ -237,10 +237,7 @@ func (s *Store) OIDCToken(ctx context.Context, idHash string) (*OIDCToken, error
 // RevokeOIDCToken revokes an access token of one client: a vendor revokes
 // only its own tokens. An unknown token is not an error (RFC 7009 §2.2).
 func (s *Store) RevokeOIDCToken(ctx context.Context, idHash, clientID string) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE id_hash = $1 AND client_id = $2`, idHash, clientID); err != nil {
-		return fmt.Errorf("revoke oidc token: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "revoke oidc token", `DELETE FROM oidc_tokens WHERE id_hash = $1 AND client_id = $2`, idHash, clientID)
 }
 
 // EndPatronOIDC revokes every access token of the patron and drops their

@@ -2,7 +2,6 @@ package store_test
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"sync"
 	"testing"
@@ -190,8 +189,8 @@ func TestOIDCPatronEndAndPurge(t *testing.T) {
 		}
 	}
 	f.advance(30 * time.Minute)
-	err := f.st.InTx(ctx, func(tx *sql.Tx) error {
-		return f.st.PurgeExpired(ctx, tx, f.clock().Add(-12*time.Hour), f.clock().Add(-24*time.Hour))
+	err := f.st.Update(ctx, func(tx *store.Tx) error {
+		return tx.PurgeExpired(ctx, f.clock().Add(-12*time.Hour), f.clock().Add(-24*time.Hour))
 	})
 	if err != nil {
 		t.Fatal(err)

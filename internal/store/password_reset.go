@@ -12,27 +12,19 @@ import (
 // PasswordReset is a link a patron asked for to choose a new password. Only
 // the hash of its token is kept.
 type PasswordReset struct {
-	PatronID  int64
-	LibraryID int64
-	Email     string // the patron's, for the password rules
-	ExpiresAt time.Time
-	UsedAt    time.Time // zero while unused; also set when the link is voided
+	Link
+	Email string // the patron's, for the password rules
 }
 
-// Usable reports whether the link can still change the password at now.
-func (r PasswordReset) Usable(now time.Time) bool {
-	return r.UsedAt.IsZero() && now.Before(r.ExpiresAt)
-}
-
-// CreatePasswordResetTx stores, in tx, a reset link for patronID valid until
+// CreatePasswordReset stores, in tx, a reset link for patronID valid until
 // expiresAt, and voids the patron's earlier unused links: only the latest
 // one works. The caller enqueues the mail that carries it in the same tx.
-func (s *Store) CreatePasswordResetTx(ctx context.Context, tx *sql.Tx, tokenHash string, patronID int64, expiresAt time.Time) error {
-	now := s.Now()
-	if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE patron_id = $2 AND used_at IS NULL`, now, patronID); err != nil {
-		return fmt.Errorf("void password resets: %w", err)
+func (t *Tx) CreatePasswordReset(ctx context.Context, tokenHash string, patronID int64, expiresAt time.Time) error {
+	now := t.store.Now()
+	if err := voidLinks(ctx, t.sql, "password_resets", patronID, now); err != nil {
+		return err
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO password_resets (token_hash, patron_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, NULL, $4)`,
+	_, err := t.sql.ExecContext(ctx, `INSERT INTO password_resets (token_hash, patron_id, expires_at, used_at, created_at) VALUES ($1, $2, $3, NULL, $4)`,
 		tokenHash, patronID, dbTime(expiresAt), now)
 	if err != nil {
 		return fmt.Errorf("create password reset: %w", err)
@@ -47,16 +39,8 @@ func (s *Store) PasswordResetByHash(ctx context.Context, tokenHash string) (Pass
 
 func findPasswordReset(ctx context.Context, q queryer, tokenHash string) (PasswordReset, error) {
 	var r PasswordReset
-	var used sql.NullTime
-	err := q.QueryRowContext(ctx, `
-		SELECT r.patron_id, p.library_id, p.email, r.expires_at, r.used_at
-		FROM password_resets r JOIN patrons p ON p.id = r.patron_id
-		WHERE r.token_hash = $1`, tokenHash).Scan(&r.PatronID, &r.LibraryID, &r.Email, &r.ExpiresAt, &used)
-	if err != nil {
-		return PasswordReset{}, dbError(err, "Lien", "")
-	}
-	if used.Valid {
-		r.UsedAt = used.Time
+	if err := findLink(ctx, q, "password_resets", "p.email", tokenHash, &r.Link, &r.Email); err != nil {
+		return PasswordReset{}, err
 	}
 	return r, nil
 }
@@ -73,16 +57,11 @@ func (s *Store) ResetPatronPassword(ctx context.Context, tokenHash, passwordHash
 		if err != nil {
 			return err
 		}
-		// Claimed in one statement, so that two uses at once cannot both pass.
-		res, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1`, now, tokenHash)
-		if err != nil {
-			return fmt.Errorf("use password reset: %w", err)
+		if err := takeLink(ctx, tx, "password_resets", tokenHash, now); err != nil {
+			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n != 1 {
-			return sesame.Errorf(sesame.ENotFound, "Ce lien a expiré ou a déjà servi.")
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE patron_id = $2 AND used_at IS NULL`, now, r.PatronID); err != nil {
-			return fmt.Errorf("void password resets: %w", err)
+		if err := voidLinks(ctx, tx, "password_resets", r.PatronID, now); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, passwordHash, r.PatronID); err != nil {
 			return fmt.Errorf("set patron password: %w", err)

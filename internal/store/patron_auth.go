@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -22,10 +21,7 @@ func (s *Store) PatronCredentials(ctx context.Context, email string) (int64, str
 
 // SetPatronPassword replaces a patron's password hash.
 func (s *Store) SetPatronPassword(ctx context.Context, id int64, hash string) error {
-	if _, err := s.writePool.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, hash, id); err != nil {
-		return fmt.Errorf("set patron password: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "set patron password", `UPDATE patrons SET password_hash = $1 WHERE id = $2`, hash, id)
 }
 
 // PatronSession is a logged-in patron's server-side session.
@@ -37,13 +33,7 @@ type PatronSession struct {
 
 // CreatePatronSession stores a new patron session under the hash of its token.
 func (s *Store) CreatePatronSession(ctx context.Context, tokenHash string, patronID int64) error {
-	now := s.Now()
-	_, err := s.writePool.ExecContext(ctx, `INSERT INTO patron_sessions (token_hash, patron_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
-		tokenHash, patronID, now)
-	if err != nil {
-		return fmt.Errorf("create patron session: %w", err)
-	}
-	return nil
+	return patronSessions.create(ctx, s, tokenHash, patronID)
 }
 
 // PatronSessionByHash returns a patron session.
@@ -59,16 +49,10 @@ func (s *Store) PatronSessionByHash(ctx context.Context, tokenHash string) (*Pat
 
 // TouchPatronSession records activity on a patron session.
 func (s *Store) TouchPatronSession(ctx context.Context, tokenHash string, at time.Time) error {
-	if _, err := s.writePool.ExecContext(ctx, `UPDATE patron_sessions SET last_seen_at = $1 WHERE token_hash = $2`, at.UTC(), tokenHash); err != nil {
-		return fmt.Errorf("touch patron session: %w", err)
-	}
-	return nil
+	return patronSessions.touch(ctx, s, tokenHash, at)
 }
 
 // DeletePatronSession ends one patron session.
 func (s *Store) DeletePatronSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM patron_sessions WHERE token_hash = $1`, tokenHash); err != nil {
-		return fmt.Errorf("delete patron session: %w", err)
-	}
-	return nil
+	return patronSessions.end(ctx, s, tokenHash)
 }

@@ -70,7 +70,7 @@ func (s *Store) RequestGrants(ctx context.Context, sc Scope, patronID int64, res
 		if then == nil {
 			return nil
 		}
-		return then(tx, p, asked)
+		return then(s.wrap(tx), p, asked)
 	})
 	if err != nil {
 		return nil, err
@@ -93,8 +93,8 @@ func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwo
 		if _, err := tx.ExecContext(ctx, `UPDATE patrons SET password_hash = $1 WHERE id = $2`, passwordHash, patronID); err != nil {
 			return fmt.Errorf("set patron password: %w", err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE password_resets SET used_at = $1 WHERE patron_id = $2 AND used_at IS NULL`, now, patronID); err != nil {
-			return fmt.Errorf("void password resets: %w", err)
+		if err := voidLinks(ctx, tx, "password_resets", patronID, now); err != nil {
+			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM patron_sessions WHERE patron_id = $1 AND token_hash <> $2`, patronID, keepSession); err != nil {
 			return fmt.Errorf("close patron sessions: %w", err)
@@ -104,7 +104,7 @@ func (s *Store) ChangePatronPassword(ctx context.Context, patronID int64, passwo
 			return err
 		}
 		if then != nil {
-			return then(tx, p)
+			return then(s.wrap(tx), p)
 		}
 		return nil
 	})

@@ -44,7 +44,7 @@ func searchText(p *sesame.Patron) string {
 // AfterWrite runs in the transaction of a change to a patron, once it is
 // written, with the patron as saved: what it writes, such as a mail into the
 // outbox, is committed with the change or not at all, and an error undoes both.
-type AfterWrite func(tx *sql.Tx, p *sesame.Patron) error
+type AfterWrite func(tx *Tx, p *sesame.Patron) error
 
 // NewPatron is a patron to create with the resources they ask for.
 type NewPatron struct {
@@ -139,7 +139,7 @@ func (s *Store) createPatronTx(ctx context.Context, tx *sql.Tx, np NewPatron, ac
 		}
 		p.ID, p.Version, p.CreatedAt, p.UpdatedAt = id, 1, now, now
 		p.Email = sesame.NormalizeEmail(p.Email)
-		return np.Then(tx, &p)
+		return np.Then(s.wrap(tx), &p)
 	}()
 	return id, err
 }
@@ -264,7 +264,7 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 		p.Version = before.Version + 1
 		p.UpdatedAt = now
 		if change.Then != nil {
-			if err := change.Then(tx, p); err != nil {
+			if err := change.Then(s.wrap(tx), p); err != nil {
 				return err
 			}
 		}
@@ -306,6 +306,15 @@ type PatronFilter struct {
 	// Awaiting keeps only the accounts waiting for the library, the « À
 	// traiter » queue: see sesame.Patron.AwaitsStaff and awaitingClause.
 	Awaiting bool
+	// Subset keeps one of the lists a librarian asks for (ending soon, past
+	// the end date, a resource awaiting); Today is the day it is read on.
+	Subset Subset
+	Today  sesame.Date
+	// IDs, when set, keeps only these patrons: a selection ticked on the list.
+	IDs []int64
+	// LibraryID, when set, narrows the network admin's list to one library;
+	// a library's own scope ignores it (see within).
+	LibraryID int64
 	// Counts, when the caller already has them from StatusCounts for the
 	// same scope, give the total of an unsearched list without asking again.
 	Counts StatusCountMap
@@ -328,44 +337,32 @@ type PatronPage struct {
 	Total int
 }
 
+// within is the scope f reads in sc: the network narrowed to f.LibraryID
+// reads as that library's own list, through its indexes and counters.
+// Counts taken for the network no longer apply. A library's scope stays
+// what it is, whatever f asks.
+func (f PatronFilter) within(sc Scope) (Scope, PatronFilter) {
+	if sc.Network && f.LibraryID != 0 {
+		sc, f.Counts = LibraryScope(f.LibraryID), nil
+	}
+	return sc, f
+}
+
 // ListPatrons returns one page of the patrons within scope matching f.
 func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
+	sc, f = f.within(sc)
 	var page PatronPage
-	search := parseSearch(f.Query)
-	args := []any{}
-	from := "patrons p"
-	where := "WHERE 1 = 1" + sc.clause("p.library_id", &args)
-	if f.Status != "" {
-		args = append(args, string(f.Status))
-		where += fmt.Sprintf(" AND p.status = $%d", len(args))
-	}
-	if f.Awaiting {
-		where += awaitingClause(&args)
-	}
-	likeWords := search.short
-	if s.dialect == postgresDialect {
-		// PostgreSQL's trigram index serves LIKE '%word%' directly.
-		likeWords = search.words
-		search.match = ""
-	}
-	for _, w := range likeWords {
-		args = append(args, likeContains(w))
-		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
-	}
-	if search.match != "" {
-		from = "patron_search CROSS JOIN patrons p ON p.id = (patron_search.rowid & 4294967295)"
-		where += search.clause(sc, &args)
-	}
+	from, where, args, search := s.patronQuery(sc, f)
 
 	var err error
 	switch {
 	// The counters do not know the requests that keep a Validé account in
-	// the queue: its total is counted from the rows.
-	case search.empty() && f.Counts != nil && !f.Awaiting:
+	// the queue, nor the subsets: their totals are counted from the rows.
+	case search.empty() && f.Counts != nil && f.counted():
 		page.Total = f.Counts.total(f)
-	case search.empty() && !f.Awaiting:
+	case search.empty() && f.counted():
 		page.Total, err = s.countFromCounters(ctx, sc, f)
-	case search.match != "" && len(search.short) == 0 && f.Status == "" && !f.Awaiting && !sc.Network:
+	case search.match != "" && len(search.short) == 0 && f.Status == "" && f.counted() && !sc.Network:
 		// The trigram index alone decides: count there, without reading the patrons.
 		cargs := []any{}
 		page.Total, err = s.count(ctx, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs)
@@ -376,7 +373,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		return page, err
 	}
 
-	order := orderBy(f.Sort, f.Desc, sc.Network)
+	order := orderBy(f.Sort, f.Desc)
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 10
@@ -418,7 +415,9 @@ func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, e
 	return n, nil
 }
 
-func orderBy(sort string, desc, network bool) string {
+// orderBy is the list's ORDER BY. The network admin's list is sorted across
+// every library, as a library's own: the patrons_network_by_* indexes serve it.
+func orderBy(sort string, desc bool) string {
 	dir := "ASC"
 	if desc {
 		dir = "DESC"
@@ -435,9 +434,6 @@ func orderBy(sort string, desc, network bool) string {
 		order = fmt.Sprintf("p.updated_at %[1]s, p.id %[1]s", dir)
 	default:
 		order = fmt.Sprintf("p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
-	}
-	if network {
-		order = "p.library_id, " + order
 	}
 	return order
 }
@@ -526,7 +522,17 @@ func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) err
 			r.Resources = append(r.Resources, name)
 		}
 	}
-	return grants.Err()
+	if err := grants.Err(); err != nil {
+		return fmt.Errorf("list validated resources: %w", err)
+	}
+	// One collator for the page: each row's resources in French order.
+	fc := newFrenchCollator()
+	byName := func(name string) string { return name }
+	for i := range rows {
+		sortFrenchWith(fc, rows[i].Resources, byName)
+		sortFrenchWith(fc, rows[i].Pending, byName)
+	}
+	return nil
 }
 
 // countFromCounters answers "how many" from patron_counts, which the

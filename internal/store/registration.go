@@ -53,29 +53,29 @@ var ErrAlreadyRegistered = sesame.Errorf(sesame.EConflict, "Un compte existe dé
 
 var errLinkGone = sesame.Errorf(sesame.ENotFound, "Inscription introuvable.")
 
-// EmailTakenTx reports, in tx, whether a patron already has that e-mail.
-func (s *Store) EmailTakenTx(ctx context.Context, tx *sql.Tx, email string) (bool, error) {
+// EmailTaken reports, in tx, whether a patron already has that e-mail.
+func (t *Tx) EmailTaken(ctx context.Context, email string) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM patrons WHERE email = $1`, sesame.NormalizeEmail(email)).Scan(&n)
+	err := t.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM patrons WHERE email = $1`, sesame.NormalizeEmail(email)).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("look up patron e-mail: %w", err)
 	}
 	return n > 0, nil
 }
 
-// SaveRegistrationTx stores, in tx, a registration for email valid until
+// SaveRegistration stores, in tx, a registration for email valid until
 // expiresAt under tokenHash. An earlier registration of the same address is
 // replaced, in one statement, whatever its step: a double submission leaves
 // one, whose link is the latest, and the earlier links, a parent's
 // included, stop working. The caller enqueues the mail that carries the link
 // in the same tx.
-func (s *Store) SaveRegistrationTx(ctx context.Context, tx *sql.Tx, tokenHash, email, payload string, expiresAt time.Time) error {
-	_, err := tx.ExecContext(ctx, `
+func (t *Tx) SaveRegistration(ctx context.Context, tokenHash, email, payload string, expiresAt time.Time) error {
+	_, err := t.sql.ExecContext(ctx, `
 		INSERT INTO registrations (token_hash, email, payload, expires_at, created_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (email) DO UPDATE SET token_hash = excluded.token_hash, payload = excluded.payload,
 			expires_at = excluded.expires_at, created_at = excluded.created_at,
 			parent_token_hash = NULL, confirmed_at = NULL, done_at = NULL`,
-		tokenHash, sesame.NormalizeEmail(email), payload, dbTime(expiresAt), s.Now())
+		tokenHash, sesame.NormalizeEmail(email), payload, dbTime(expiresAt), t.store.Now())
 	if err != nil {
 		return fmt.Errorf("save registration: %w", err)
 	}
@@ -92,6 +92,20 @@ func (s *Store) RegistrationByHash(ctx context.Context, tokenHash string) (Regis
 // stored under tokenHash, expired or not.
 func (s *Store) RegistrationByParentHash(ctx context.Context, tokenHash string) (Registration, error) {
 	return findRegistrationByParent(ctx, s.readStmts, tokenHash)
+}
+
+// PendingRegistration returns the registration of email that still waits,
+// at now, for its holder's confirmation or their parent's consent;
+// ENotFound when there is none.
+func (s *Store) PendingRegistration(ctx context.Context, email string, now time.Time) (Registration, error) {
+	r, err := findRegistrationByEmail(ctx, s.readStmts, email)
+	if err != nil {
+		return Registration{}, err
+	}
+	if !r.Pending(now) {
+		return Registration{}, errLinkGone
+	}
+	return r, nil
 }
 
 const registrationColumns = `email, payload, expires_at, created_at, confirmed_at, done_at`
@@ -161,16 +175,16 @@ func (s *Store) ConfirmRegistration(ctx context.Context, tokenHash string, now t
 	})
 }
 
-// AwaitParentalConsentTx records, in tx, that the holder of the link stored
+// AwaitParentalConsent records, in tx, that the holder of the link stored
 // under tokenHash confirmed their address, and makes the registration wait
 // for a parent's consent through a link stored under parentTokenHash, valid
 // until expiresAt. The holder's link has then served. It returns the
 // registration as it was read. A link unknown or expired at now gives
 // ENotFound, one already used ErrLinkUsed, and nothing changes. The caller
 // enqueues the parent's mail in the same tx.
-func (s *Store) AwaitParentalConsentTx(ctx context.Context, tx *sql.Tx, tokenHash, parentTokenHash string, now, expiresAt time.Time) (Registration, error) {
+func (t *Tx) AwaitParentalConsent(ctx context.Context, tokenHash, parentTokenHash string, now, expiresAt time.Time) (Registration, error) {
 	now = dbTime(now)
-	r, err := findRegistration(ctx, tx, tokenHash)
+	r, err := findRegistration(ctx, t.sql, tokenHash)
 	switch {
 	case err != nil:
 		return Registration{}, err
@@ -179,11 +193,11 @@ func (s *Store) AwaitParentalConsentTx(ctx context.Context, tx *sql.Tx, tokenHas
 	case !now.Before(r.ExpiresAt):
 		return Registration{}, errLinkGone
 	}
-	res, err := tx.ExecContext(ctx, `
+	res, err := t.sql.ExecContext(ctx, `
 		UPDATE registrations SET confirmed_at = $1, parent_token_hash = $2, expires_at = $3
 		WHERE token_hash = $4 AND confirmed_at IS NULL AND expires_at > $1`,
 		now, parentTokenHash, dbTime(expiresAt), tokenHash)
-	if err := claim(res, err, func() (Registration, error) { return findRegistration(ctx, tx, tokenHash) }, Registration.Used); err != nil {
+	if err := claim(res, err, func() (Registration, error) { return findRegistration(ctx, t.sql, tokenHash) }, Registration.Used); err != nil {
 		return Registration{}, err
 	}
 	return r, nil
@@ -247,7 +261,7 @@ func (s *Store) makePatron(ctx context.Context, find func(queryer) (Registration
 		if err := claim(res, err, func() (Registration, error) { return find(tx) }, used); err != nil {
 			return err
 		}
-		if taken, err = s.EmailTakenTx(ctx, tx, r.Email); err != nil {
+		if taken, err = s.wrap(tx).EmailTaken(ctx, r.Email); err != nil {
 			return err
 		}
 		if taken {
@@ -277,17 +291,17 @@ func (s *Store) createRegisteredTx(ctx context.Context, tx *sql.Tx, r Registrati
 	return id, audit(ctx, tx, s.Now(), actor, np.Patron.LibraryID, id, sesame.ActionConfirmation, detail)
 }
 
-// RenewRegistrationLinkTx gives, in tx, the registration of email still
+// RenewRegistrationLink gives, in tx, the registration of email still
 // pending at now a new link stored under tokenHash and valid until
 // expiresAt: the holder's link while they have not confirmed, the parent's
 // once they have. The link it replaces stops working. It returns the
 // registration as it was read, whose AwaitsParent tells which link was
 // renewed. With no pending registration for email, the error is ENotFound
 // and nothing changes.
-func (s *Store) RenewRegistrationLinkTx(ctx context.Context, tx *sql.Tx, email, tokenHash string, now, expiresAt time.Time) (Registration, error) {
+func (t *Tx) RenewRegistrationLink(ctx context.Context, email, tokenHash string, now, expiresAt time.Time) (Registration, error) {
 	now = dbTime(now)
 	expiresAt = dbTime(expiresAt)
-	r, err := findRegistrationByEmail(ctx, tx, email)
+	r, err := findRegistrationByEmail(ctx, t.sql, email)
 	if err != nil {
 		return Registration{}, err
 	}
@@ -296,11 +310,11 @@ func (s *Store) RenewRegistrationLinkTx(ctx context.Context, tx *sql.Tx, email, 
 	}
 	var res sql.Result
 	if r.AwaitsParent() {
-		res, err = tx.ExecContext(ctx, `
+		res, err = t.sql.ExecContext(ctx, `
 			UPDATE registrations SET parent_token_hash = $1, expires_at = $2
 			WHERE email = $3 AND confirmed_at IS NOT NULL AND done_at IS NULL AND expires_at > $4`, tokenHash, expiresAt, r.Email, now)
 	} else {
-		res, err = tx.ExecContext(ctx, `
+		res, err = t.sql.ExecContext(ctx, `
 			UPDATE registrations SET token_hash = $1, expires_at = $2
 			WHERE email = $3 AND confirmed_at IS NULL AND expires_at > $4`, tokenHash, expiresAt, r.Email, now)
 	}

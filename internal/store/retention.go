@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"time"
 
@@ -41,11 +40,11 @@ func (r RetentionReport) More() bool { return r.Accounts == retentionBatch }
 //   - mail older than 12 months is deleted.
 //
 // A deletion leaves the same pseudonymous trace as a patron's own.
-func (s *Store) ApplyRetention(ctx context.Context, tx *sql.Tx, today sesame.Date, now time.Time) (RetentionReport, error) {
+func (t *Tx) ApplyRetention(ctx context.Context, today sesame.Date, now time.Time) (RetentionReport, error) {
 	var rep RetentionReport
 	endedBefore := today.AddMonths(-RetentionMonths).ISO()
 	idleBefore := now.AddDate(0, -RetentionMonths, 0).UTC()
-	rows, err := tx.QueryContext(ctx, `
+	rows, err := t.sql.QueryContext(ctx, `
 		SELECT id FROM (
 			SELECT id FROM patrons WHERE valid_until <> '' AND valid_until < $1 AND status IN ('valide', 'expire', 'a_revalider')
 			UNION
@@ -69,24 +68,24 @@ func (s *Store) ApplyRetention(ctx context.Context, tx *sql.Tx, today sesame.Dat
 	}
 	actor := sesame.Actor{Label: "conservation des données"}
 	for _, id := range ids {
-		p, err := findPatron(ctx, tx, NetworkScope(), id)
+		p, err := findPatron(ctx, t.sql, NetworkScope(), id)
 		if err != nil {
 			return rep, err
 		}
-		if err := s.removePatron(ctx, tx, p); err != nil {
+		if err := t.store.removePatron(ctx, t.sql, p); err != nil {
 			return rep, err
 		}
 		why := "fin de validité (" + p.ValidUntil.String() + ") dépassée depuis plus de 12 mois sans renouvellement"
 		if p.Status == sesame.StatusRefused || p.Status == sesame.StatusToValidate {
 			why = "compte « " + p.Status.Label() + " » sans changement depuis plus de 12 mois"
 		}
-		if err := audit(ctx, tx, s.Now(), actor, p.LibraryID, p.ID, sesame.ActionDeletion,
+		if err := audit(ctx, t.sql, t.store.Now(), actor, p.LibraryID, p.ID, sesame.ActionDeletion,
 			fmt.Sprintf("Compte supprimé (n° %d) : %s, comme l'annonce la page « Données personnelles ».", p.ID, why)); err != nil {
 			return rep, err
 		}
 		rep.Accounts++
 	}
-	res, err := tx.ExecContext(ctx, `
+	res, err := t.sql.ExecContext(ctx, `
 		UPDATE audit_events SET detail = 'Détail effacé après 12 mois.',
 			actor = CASE WHEN actor LIKE 'l''usager (%' THEN 'l''usager' ELSE actor END
 		WHERE at < $1 AND patron_id IS NOT NULL AND detail NOT LIKE 'Détail effacé%'`, idleBefore)
@@ -95,7 +94,7 @@ func (s *Store) ApplyRetention(ctx context.Context, tx *sql.Tx, today sesame.Dat
 	}
 	n, _ := res.RowsAffected()
 	rep.EventsCleared = int(n)
-	if res, err = tx.ExecContext(ctx, `DELETE FROM mail_outbox WHERE created_at < $1`, idleBefore); err != nil {
+	if res, err = t.sql.ExecContext(ctx, `DELETE FROM mail_outbox WHERE created_at < $1`, idleBefore); err != nil {
 		return rep, fmt.Errorf("delete old mail: %w", err)
 	}
 	n, _ = res.RowsAffected()

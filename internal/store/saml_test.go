@@ -169,8 +169,8 @@ func TestSAMLRequestServesOnce(t *testing.T) {
 	if _, err := st.TakeSAMLRequest(ctx, "poignée-3"); sesame.ErrorCode(err) != sesame.EConflict {
 		t.Errorf("take after expiry: got %v, want EConflict", err)
 	}
-	err = st.InTx(ctx, func(tx *sql.Tx) error {
-		return st.PurgeExpired(ctx, tx, clock.Now().Add(-12*time.Hour), clock.Now().Add(-24*time.Hour))
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		return tx.PurgeExpired(ctx, clock.Now().Add(-12*time.Hour), clock.Now().Add(-24*time.Hour))
 	})
 	if err != nil {
 		t.Fatal(err)

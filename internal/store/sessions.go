@@ -17,15 +17,37 @@ type Session struct {
 	LastSeenAt time.Time
 }
 
+// sessionTable is a table of server-side sessions, each under the hash of
+// its token: staff members' (sessions) or patrons' (patron_sessions).
+type sessionTable struct{ name, owner string }
+
+var (
+	staffSessions  = sessionTable{name: "sessions", owner: "staff_id"}
+	patronSessions = sessionTable{name: "patron_sessions", owner: "patron_id"}
+)
+
+// create stores a new session of ownerID under tokenHash.
+func (t sessionTable) create(ctx context.Context, s *Store, tokenHash string, ownerID int64) error {
+	// #nosec G202 -- the table and column names are the constants above.
+	return s.exec(ctx, "create "+t.name, `INSERT INTO `+t.name+` (token_hash, `+t.owner+`, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
+		tokenHash, ownerID, s.Now())
+}
+
+// touch records activity on a session at at.
+func (t sessionTable) touch(ctx context.Context, s *Store, tokenHash string, at time.Time) error {
+	// #nosec G202 -- the table name is one of the constants above.
+	return s.exec(ctx, "touch "+t.name, `UPDATE `+t.name+` SET last_seen_at = $1 WHERE token_hash = $2`, dbTime(at), tokenHash)
+}
+
+// end ends one session.
+func (t sessionTable) end(ctx context.Context, s *Store, tokenHash string) error {
+	// #nosec G202 -- the table name is one of the constants above.
+	return s.exec(ctx, "delete from "+t.name, `DELETE FROM `+t.name+` WHERE token_hash = $1`, tokenHash)
+}
+
 // CreateSession stores a new session under the hash of its token.
 func (s *Store) CreateSession(ctx context.Context, tokenHash string, staffID int64) error {
-	now := s.Now()
-	_, err := s.writePool.ExecContext(ctx, `INSERT INTO sessions (token_hash, staff_id, created_at, last_seen_at) VALUES ($1, $2, $3, $3)`,
-		tokenHash, staffID, now)
-	if err != nil {
-		return fmt.Errorf("create session: %w", err)
-	}
-	return nil
+	return staffSessions.create(ctx, s, tokenHash, staffID)
 }
 
 // SessionByHash returns the session and its staff account.
@@ -47,18 +69,12 @@ func (s *Store) SessionByHash(ctx context.Context, tokenHash string) (*Session, 
 
 // TouchSession records activity on a session.
 func (s *Store) TouchSession(ctx context.Context, tokenHash string, at time.Time) error {
-	if _, err := s.writePool.ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, at, tokenHash); err != nil {
-		return fmt.Errorf("touch session: %w", err)
-	}
-	return nil
+	return staffSessions.touch(ctx, s, tokenHash, at)
 }
 
 // DeleteSession ends one session.
 func (s *Store) DeleteSession(ctx context.Context, tokenHash string) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, tokenHash); err != nil {
-		return fmt.Errorf("delete session: %w", err)
-	}
-	return nil
+	return staffSessions.end(ctx, s, tokenHash)
 }
 
 // Throttle is the failure record of a login key (an account or an address).
@@ -104,8 +120,5 @@ func (s *Store) RecordFailure(ctx context.Context, key string, block func(failur
 
 // ClearThrottle forgets the failures of key, after a successful login.
 func (s *Store) ClearThrottle(ctx context.Context, key string) error {
-	if _, err := s.writePool.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = $1`, key); err != nil {
-		return fmt.Errorf("clear throttle: %w", err)
-	}
-	return nil
+	return s.exec(ctx, "clear throttle", `DELETE FROM login_throttle WHERE key = $1`, key)
 }

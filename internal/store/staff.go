@@ -63,7 +63,7 @@ func (s *Store) StaffMember(ctx context.Context, id int64) (*sesame.Staff, error
 	return &st, nil
 }
 
-// StaffList lists every staff account by login.
+// StaffList lists every staff account by name, in French order.
 func (s *Store) StaffList(ctx context.Context) ([]sesame.Staff, error) {
 	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+staffColumns+` FROM staff ORDER BY login`)
 	if err != nil {
@@ -78,7 +78,11 @@ func (s *Store) StaffList(ctx context.Context) ([]sesame.Staff, error) {
 		}
 		list = append(list, st)
 	}
-	return list, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list staff: %w", err)
+	}
+	SortFrench(list, func(st sesame.Staff) string { return st.Name })
+	return list, nil
 }
 
 // UpdateStaff saves a staff account's name, role, library and disabled flag.
@@ -102,25 +106,37 @@ func (s *Store) UpdateStaff(ctx context.Context, st sesame.Staff, actor sesame.A
 	})
 }
 
-// SetStaffPassword replaces a staff password hash. When endSessions is set,
-// as after a reset by the admin, every session of the account ends.
-func (s *Store) SetStaffPassword(ctx context.Context, id int64, hash string, endSessions bool, actor sesame.Actor) error {
+// SetStaffPassword replaces a staff password hash by another of the same
+// password, as a login does when the hasher's settings changed.
+func (s *Store) SetStaffPassword(ctx context.Context, id int64, hash string) error {
+	return setStaffPassword(ctx, s.writePool, id, hash)
+}
+
+// ResetStaffPassword gives a staff account a new password, as the network
+// admin does, in one transaction: the hash is replaced, every session of the
+// account ends, with the logins waiting for its second factor, and the reset
+// is audited.
+func (s *Store) ResetStaffPassword(ctx context.Context, id int64, hash string, actor sesame.Actor) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE staff SET password_hash = $1 WHERE id = $2`, hash, id)
-		if err != nil {
-			return fmt.Errorf("set password: %w", err)
+		if err := setStaffPassword(ctx, tx, id, hash); err != nil {
+			return err
 		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return sesame.Errorf(sesame.ENotFound, "Compte introuvable.")
+		if err := endStaffSessions(ctx, tx, id); err != nil {
+			return err
 		}
-		if endSessions {
-			if err := endStaffSessions(ctx, tx, id); err != nil {
-				return err
-			}
-			return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Mot de passe réinitialisé (compte n° %d).", id))
-		}
-		return nil
+		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionStaff, fmt.Sprintf("Mot de passe réinitialisé (compte n° %d).", id))
 	})
+}
+
+func setStaffPassword(ctx context.Context, q queryer, id int64, hash string) error {
+	res, err := q.ExecContext(ctx, `UPDATE staff SET password_hash = $1 WHERE id = $2`, hash, id)
+	if err != nil {
+		return fmt.Errorf("set password: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return sesame.Errorf(sesame.ENotFound, "Compte introuvable.")
+	}
+	return nil
 }
 
 // endStaffSessions ends a staff member's sessions, and the logins waiting

@@ -567,31 +567,31 @@ type FoldReport struct {
 // Done reports whether the run changed anything.
 func (r FoldReport) Done() bool { return r.Months > 0 || r.Launches > 0 }
 
-// FoldLaunchesTx is the daily job's work, in tx: it counts every month
+// FoldLaunches is the daily job's work, in tx: it counts every month
 // over (before the store's now) not counted yet, then deletes the launches
 // before cutoff, their retention over. It is idempotent and, across
 // instances, done once: its first statement locks the row that says how
 // far it went until tx ends. Months are those of loc.
-func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time, loc *time.Location) (FoldReport, error) {
+func (t *Tx) FoldLaunches(ctx context.Context, cutoff time.Time, loc *time.Location) (FoldReport, error) {
 	var report FoldReport
-	if _, err := tx.ExecContext(ctx, `INSERT INTO stats_fold (id) VALUES (1) ON CONFLICT (id) DO NOTHING`); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `INSERT INTO stats_fold (id) VALUES (1) ON CONFLICT (id) DO NOTHING`); err != nil {
 		return report, fmt.Errorf("fold: %w", err)
 	}
 	var state statsState
-	err := tx.QueryRowContext(ctx, `UPDATE stats_fold SET last_run_at = $1 WHERE id = 1 RETURNING counted_until, kept_since`, s.Now()).
+	err := t.sql.QueryRowContext(ctx, `UPDATE stats_fold SET last_run_at = $1 WHERE id = 1 RETURNING counted_until, kept_since`, t.store.Now()).
 		Scan(&state.countedUntil, &state.keptSince)
 	if err != nil {
 		return report, fmt.Errorf("fold: lock: %w", err)
 	}
 
-	current := MonthOf(s.Now(), loc)
+	current := MonthOf(t.store.Now(), loc)
 	var first Month
 	switch {
 	case state.countedUntil.Valid:
 		first = MonthOf(state.countedUntil.Time, loc)
 	default:
 		// The first run counts every month there is something to count in.
-		oldest, err := oldestFigure(ctx, tx)
+		oldest, err := oldestFigure(ctx, t.sql)
 		if err != nil {
 			return report, err
 		}
@@ -601,15 +601,15 @@ func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time
 		}
 	}
 	for m := first; m.Start.Before(current.Start); m = m.Next() {
-		if err := countMonth(ctx, tx, m); err != nil {
+		if err := countMonth(ctx, t.sql, m); err != nil {
 			return report, err
 		}
 		report.Months++
 	}
-	if err := countAccountEvents(ctx, tx, state.countedUntil, current, loc); err != nil {
+	if err := countAccountEvents(ctx, t.sql, state.countedUntil, current, loc); err != nil {
 		return report, err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE stats_fold SET counted_until = $1 WHERE id = 1`, current.Start.UTC()); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `UPDATE stats_fold SET counted_until = $1 WHERE id = 1`, current.Start.UTC()); err != nil {
 		return report, fmt.Errorf("fold: %w", err)
 	}
 
@@ -621,13 +621,13 @@ func (s *Store) FoldLaunchesTx(ctx context.Context, tx *sql.Tx, cutoff time.Time
 	if state.keptSince.Valid && !state.keptSince.Time.Before(cutoff) {
 		return report, nil
 	}
-	res, err := tx.ExecContext(ctx, `DELETE FROM launches WHERE at < $1`, cutoff)
+	res, err := t.sql.ExecContext(ctx, `DELETE FROM launches WHERE at < $1`, cutoff)
 	if err != nil {
 		return report, fmt.Errorf("fold: delete the launches past their retention: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	report.Launches = int(n)
-	if _, err := tx.ExecContext(ctx, `UPDATE stats_fold SET kept_since = $1 WHERE id = 1`, cutoff); err != nil {
+	if _, err := t.sql.ExecContext(ctx, `UPDATE stats_fold SET kept_since = $1 WHERE id = 1`, cutoff); err != nil {
 		return report, fmt.Errorf("fold: %w", err)
 	}
 	return report, nil

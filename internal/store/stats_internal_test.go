@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,12 +19,7 @@ func TestStatsIndexesUsed(t *testing.T) {
 			t.Errorf("%s: the list of account events appears %d times in 0013_stats.sql, want 2 (both partial indexes)", dialect, n)
 		}
 	}
-	ctx := context.Background()
-	s, err := Open(ctx, filepath.Join(t.TempDir(), "plan.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := openPlanStore(t)
 	now := time.Now().UTC()
 	tests := []struct {
 		query string
@@ -54,21 +47,7 @@ func TestStatsIndexesUsed(t *testing.T) {
 		{`SELECT SUM(launches) FROM stats_months WHERE month >= $1 AND month <= $2 AND library_id = $3`, []any{"2026-01", "2026-12", 1}, "stats_months_by_library"},
 	}
 	for _, tt := range tests {
-		rows, err := s.readPool.QueryContext(ctx, "EXPLAIN QUERY PLAN "+tt.query, tt.args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		rows.Close()
-		if got := strings.Join(plan, "; "); !strings.Contains(got, tt.index) {
+		if got := sqlitePlan(t, s, tt.query, tt.args...); !strings.Contains(got, tt.index) {
 			t.Errorf("%s\nplan: %s\nwant it to use %s", tt.query, got, tt.index)
 		}
 	}

@@ -266,6 +266,15 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// exec runs one statement on the write pool, outside any transaction; its
+// error says what the statement was for.
+func (s *Store) exec(ctx context.Context, what, query string, args ...any) error {
+	if _, err := s.writePool.ExecContext(ctx, query, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return nil
+}
+
 // queryer is what both *sql.DB and *sql.Tx offer, so that helpers serve both.
 type queryer interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
@@ -330,10 +339,4 @@ func parseDate(s string, into *sesame.Date) error {
 	}
 	*into = d
 	return nil
-}
-
-// InTx runs fn in a write transaction, committed when fn returns nil: for
-// the packages, such as mail, whose rows are written beside the caller's.
-func (s *Store) InTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	return s.inTx(ctx, fn)
 }

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -134,8 +133,8 @@ func testPurgeTakesExpiredCASTickets(t *testing.T, open Opener) {
 	mu.Lock()
 	now = now.Add(time.Minute)
 	mu.Unlock()
-	if err := st.InTx(ctx, func(tx *sql.Tx) error {
-		return st.PurgeExpired(ctx, tx, clock().Add(-12*time.Hour), clock().Add(-24*time.Hour))
+	if err := st.Update(ctx, func(tx *store.Tx) error {
+		return tx.PurgeExpired(ctx, clock().Add(-12*time.Hour), clock().Add(-24*time.Hour))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -55,13 +55,16 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 			t.Fatal(err)
 		}
 	}
-	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18, StaffMFARequired: true}, sys))
+	must(st.SaveNetwork(ctx, sesame.Network{Name: "Réseau des médiathèques", ContactEmail: "reseau@example.org", ValidityMonths: 18, StaffMFARequired: true,
+		Reminders: sesame.ReminderSchedule{DaysBefore: []int{21, 2}, DayAfter: true}}, sys))
 	for i, code := range []string{"FOUESNANT", "QUIMPER", "ERGUE"} {
 		id, err := st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: code, ContactEmail: fmt.Sprintf("lib%d@example.org", i)}, sys)
 		must(err)
 		n.libs = append(n.libs, id)
 	}
-	must(st.UpdateLibrary(ctx, sesame.Library{ID: n.libs[2], Code: "ERGUE", Name: "Fermée", Town: "Ergué", ContactEmail: "e@example.org", Disabled: true}, sys))
+	noDayAfter := false
+	must(st.UpdateLibrary(ctx, sesame.Library{ID: n.libs[2], Code: "ERGUE", Name: "Fermée", Town: "Ergué", ContactEmail: "e@example.org", Disabled: true,
+		ReminderDays: []int{10}, ReminderDayAfter: &noDayAfter}, sys))
 	for _, slug := range []string{"pressreader", "tout-apprendre", "brief-me"} {
 		id, err := st.CreateResource(ctx, sesame.Resource{Slug: slug, Name: strings.ToUpper(slug), Description: "d", URL: "https://example.org/" + slug}, sys)
 		must(err)
@@ -190,8 +193,8 @@ func newSourceNetwork(t testing.TB) *sourceNetwork {
 	}
 	paris, err := time.LoadLocation("Europe/Paris")
 	must(err)
-	must(st.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := st.FoldLaunchesTx(ctx, tx, time.Date(2026, 2, 1, 0, 0, 0, 0, paris), paris)
+	must(st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.FoldLaunches(ctx, time.Date(2026, 2, 1, 0, 0, 0, 0, paris), paris)
 		return err
 	}))
 	return n
@@ -247,7 +250,7 @@ func testCopy(t *testing.T, open Opener) {
 	for _, tc := range report.Tables {
 		tables = append(tables, tc.Table)
 	}
-	if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests audit_events connectors launches stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
+	if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests reminders_sent audit_events connectors launches connector_failures stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
 		t.Errorf("tables: got %s, want %s", got, want)
 	}
 	if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations consent_requests sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests staff_pending_logins server_keys"; got != want {
@@ -492,7 +495,7 @@ func checkSameNetwork(t *testing.T, src *sourceNetwork, dst *store.Store) {
 	}
 	wantNet, _ := src.st.Network(ctx)
 	gotNet, err := dst.Network(ctx)
-	if err != nil || gotNet != wantNet {
+	if err != nil || !reflect.DeepEqual(gotNet, wantNet) {
 		t.Errorf("network: got %+v (%v), want %+v", gotNet, err, wantNet)
 	}
 	wantLibs, _ := src.st.Libraries(ctx)
@@ -541,8 +544,8 @@ func checkSameRows(t *testing.T, srcPath, dstDSN string) {
 		`SELECT staff_id, code_hash, created_at FROM staff_recovery_codes ORDER BY staff_id, code_hash`,
 	}
 	for _, q := range queries {
-		want := readRows(t, srcPath, q)
-		got := readRows(t, dstDSN, q)
+		want := ReadRows(t, srcPath, q)
+		got := ReadRows(t, dstDSN, q)
 		if len(want) == 0 {
 			t.Errorf("%s: no rows in the source", q)
 		}
@@ -552,65 +555,11 @@ func checkSameRows(t *testing.T, srcPath, dstDSN string) {
 	}
 }
 
-// readRows reads every row of query as strings: times in UTC, booleans as 0 or 1.
-func readRows(t *testing.T, dsn, query string) [][]string {
-	t.Helper()
-	driver, source := "sqlite", "file:"+dsn+"?_time_format=sqlite&mode=ro"
-	if store.IsPostgres(dsn) {
-		driver, source = "pgx", dsn
-	}
-	db, err := sql.Open(driver, source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	rows, err := db.Query(query)
-	if err != nil {
-		t.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	cols, _ := rows.Columns()
-	var all [][]string
-	for rows.Next() {
-		vals := make([]any, len(cols))
-		ptrs := make([]any, len(cols))
-		for i := range vals {
-			ptrs[i] = &vals[i]
-		}
-		if err := rows.Scan(ptrs...); err != nil {
-			t.Fatal(err)
-		}
-		row := make([]string, len(cols))
-		for i, v := range vals {
-			switch x := v.(type) {
-			case time.Time:
-				v = x.UTC().Format(time.RFC3339Nano)
-			case bool: // PostgreSQL's BOOLEAN, which SQLite gives as 0 or 1
-				v = map[bool]int64{false: 0, true: 1}[x]
-			}
-			row[i] = fmt.Sprint(v)
-		}
-		all = append(all, row)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return all
-}
-
 // execRaw runs statements on the database of dsn, as an operator or a
 // future migration would, behind the store's back.
 func execRaw(t testing.TB, dsn string, queries ...string) {
 	t.Helper()
-	driver, source := "sqlite", "file:"+dsn+"?_time_format=sqlite"
-	if store.IsPostgres(dsn) {
-		driver, source = "pgx", dsn
-	}
-	db, err := sql.Open(driver, source)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openSQL(t, dsn, false)
 	for _, q := range queries {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
@@ -664,8 +613,8 @@ func testCopyAddedColumn(t *testing.T, open Opener) {
 			if err != nil {
 				t.Fatalf("copy: %v", err)
 			}
-			want := readRows(t, src.path, readIt)
-			if got := readRows(t, dsn, readIt); !reflect.DeepEqual(got, want) || len(want) == 0 || want[0][1] == "<nil>" {
+			want := ReadRows(t, src.path, readIt)
+			if got := ReadRows(t, dsn, readIt); !reflect.DeepEqual(got, want) || len(want) == 0 || want[0][1] == "<nil>" {
 				t.Errorf("extra in the target:\ngot  %v\nwant %v", got, want)
 			}
 
@@ -677,7 +626,7 @@ func testCopyAddedColumn(t *testing.T, open Opener) {
 			if _, err := store.Copy(ctx, dst, back, nil); err != nil {
 				t.Fatalf("copy back into SQLite: %v", err)
 			}
-			if got := readRows(t, backPath, readIt); !reflect.DeepEqual(got, want) {
+			if got := ReadRows(t, backPath, readIt); !reflect.DeepEqual(got, want) {
 				t.Errorf("extra copied back:\ngot  %v\nwant %v", got, want)
 			}
 		})

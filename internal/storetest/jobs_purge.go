@@ -2,10 +2,11 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // testPurgeJobsAndThrottles shows that what anonymous requests leave behind
@@ -53,12 +54,12 @@ func testPurgeJobsAndThrottles(t *testing.T, open Opener) {
 		t.Helper()
 		now = at
 		var n int64
-		err := st.InTx(ctx, func(tx *sql.Tx) error {
-			if err := st.PurgeExpired(ctx, tx, now.Add(-12*time.Hour), now.Add(-24*time.Hour)); err != nil {
+		err := st.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PurgeExpired(ctx, now.Add(-12*time.Hour), now.Add(-24*time.Hour)); err != nil {
 				return err
 			}
 			var err error
-			n, err = st.PurgeJobs(ctx, tx, now.Add(-24*time.Hour), now.Add(-30*24*time.Hour))
+			n, err = tx.PurgeJobs(ctx, now.Add(-24*time.Hour), now.Add(-30*24*time.Hour))
 			return err
 		})
 		if err != nil {
@@ -71,6 +72,13 @@ func testPurgeJobsAndThrottles(t *testing.T, open Opener) {
 		done, pending, err := st.JobCounts(ctx)
 		if err != nil || done != wantDone || pending != wantPending {
 			t.Errorf("at %s: %d done, %d pending (%v); want %d and %d", now.Sub(start), done, pending, err, wantDone, wantPending)
+		}
+		// Every job here is of kind "test": counted by kind, the same; of another kind, none.
+		if d, p, err := st.JobCounts(ctx, "autre", "test"); err != nil || d != wantDone || p != wantPending {
+			t.Errorf("at %s, kinds autre and test: %d done, %d pending (%v); want %d and %d", now.Sub(start), d, p, err, wantDone, wantPending)
+		}
+		if d, p, err := st.JobCounts(ctx, "autre"); err != nil || d != 0 || p != 0 {
+			t.Errorf("at %s, kind autre: %d done, %d pending (%v); want none", now.Sub(start), d, p, err)
 		}
 		th, err := st.ThrottleOf(ctx, "reset:203.0.113.7")
 		if err != nil || (th.Failures > 0) != wantThrottle {

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -57,7 +56,7 @@ func testStaffTOTP(t *testing.T, open Opener) {
 		t.Errorf("secret: got %q (%v), want it back", got, err)
 	}
 	// Sealed at rest.
-	rows := readRows(t, dsn, `SELECT totp_secret FROM staff`)
+	rows := ReadRows(t, dsn, `SELECT totp_secret FROM staff`)
 	if len(rows) != 1 || !strings.HasPrefix(rows[0][0], "v1:") || strings.Contains(rows[0][0], secretText) {
 		t.Errorf("stored secret: got %v, want it sealed", rows)
 	}
@@ -107,7 +106,7 @@ func testStaffTOTP(t *testing.T, open Opener) {
 		t.Errorf("pending login: got %+v (%v)", p, err)
 	}
 	now = now.Add(5*time.Minute + time.Second)
-	if err := st.InTx(ctx, func(tx *sql.Tx) error { return st.PurgeExpired(ctx, tx, now.Add(-time.Hour), now) }); err != nil {
+	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PurgeExpired(ctx, now.Add(-time.Hour), now) }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.PendingLoginByHash(ctx, "old"); sesame.ErrorCode(err) != sesame.ENotFound {
@@ -140,7 +139,7 @@ func testStaffTOTP(t *testing.T, open Opener) {
 	if got, _ := st.UseTOTPStep(ctx, id, 2000); got {
 		t.Error("a step accepted with the second factor off")
 	}
-	audit := readRows(t, dsn, `SELECT actor, detail FROM audit_events WHERE action = 'personnel' ORDER BY id`)
+	audit := ReadRows(t, dsn, `SELECT actor, detail FROM audit_events WHERE action = 'personnel' ORDER BY id`)
 	var details []string
 	for _, r := range audit {
 		details = append(details, r[0]+": "+r[1])

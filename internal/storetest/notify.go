@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"sync"
 	"testing"
 	"time"
@@ -54,7 +53,7 @@ func queue(t testing.TB, st *store.Store, kind sesame.RequestKind, patrons ...in
 	t.Helper()
 	ctx := context.Background()
 	for _, id := range patrons {
-		if err := st.InTx(ctx, func(tx *sql.Tx) error { return st.QueueDigestRequestTx(ctx, tx, id, kind, "") }); err != nil {
+		if err := st.Update(ctx, func(tx *store.Tx) error { return tx.QueueDigestRequest(ctx, id, kind, "") }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -87,9 +86,9 @@ func testTakeDigestRequestsOnce(t *testing.T, open Opener) {
 			if i == 1 {
 				<-firstTook
 			}
-			err := st.InTx(ctx, func(tx *sql.Tx) error {
+			err := st.Update(ctx, func(tx *store.Tx) error {
 				var err error
-				taken[i], err = st.TakeDigestRequestsTx(ctx, tx)
+				taken[i], err = tx.TakeDigestRequests(ctx)
 				if i == 0 {
 					close(firstTook)
 					time.Sleep(200 * time.Millisecond) // the second take starts meanwhile
@@ -114,8 +113,8 @@ func testTakeDigestRequestsOnce(t *testing.T, open Opener) {
 
 	// A take that fails leaves the requests for the next one.
 	queue(t, st, sesame.RequestRenewal, patrons[0])
-	err := st.InTx(ctx, func(tx *sql.Tx) error {
-		if _, err := st.TakeDigestRequestsTx(ctx, tx); err != nil {
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		if _, err := tx.TakeDigestRequests(ctx); err != nil {
 			return err
 		}
 		return sesame.Errorf(sesame.EInvalid, "the digest could not be written")
@@ -124,7 +123,7 @@ func testTakeDigestRequestsOnce(t *testing.T, open Opener) {
 		t.Fatalf("failed take: got %v", err)
 	}
 	var again []store.DigestRequest
-	if err := st.InTx(ctx, func(tx *sql.Tx) (err error) { again, err = st.TakeDigestRequestsTx(ctx, tx); return err }); err != nil {
+	if err := st.Update(ctx, func(tx *store.Tx) (err error) { again, err = tx.TakeDigestRequests(ctx); return err }); err != nil {
 		t.Fatal(err)
 	}
 	if len(again) != 1 || again[0].Kind != sesame.RequestRenewal {
@@ -137,7 +136,7 @@ func testScheduleJobOnce(t *testing.T, open Opener) {
 	ctx := context.Background()
 	schedule := func(kind string, at time.Time) {
 		t.Helper()
-		if err := st.InTx(ctx, func(tx *sql.Tx) error { return st.ScheduleJobTx(ctx, tx, kind, at) }); err != nil {
+		if err := st.Update(ctx, func(tx *store.Tx) error { return tx.ScheduleJob(ctx, kind, at) }); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"strings"
 	"sync"
@@ -59,8 +58,8 @@ func newRegWorld(t testing.TB, open Opener) *regWorld {
 func (w *regWorld) save(t testing.TB, tokenHash, email, payload string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := w.st.InTx(ctx, func(tx *sql.Tx) error {
-		return w.st.SaveRegistrationTx(ctx, tx, tokenHash, email, payload, w.clock().Add(48*time.Hour))
+	if err := w.st.Update(ctx, func(tx *store.Tx) error {
+		return tx.SaveRegistration(ctx, tokenHash, email, payload, w.clock().Add(48*time.Hour))
 	}); err != nil {
 		t.Fatalf("save registration: %v", err)
 	}
@@ -70,8 +69,8 @@ func (w *regWorld) save(t testing.TB, tokenHash, email, payload string) {
 // for the parent's link parentHash, valid 48 hours.
 func (w *regWorld) awaitParent(tokenHash, parentHash string) error {
 	ctx := context.Background()
-	return w.st.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := w.st.AwaitParentalConsentTx(ctx, tx, tokenHash, parentHash, w.clock(), w.clock().Add(48*time.Hour))
+	return w.st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.AwaitParentalConsent(ctx, tokenHash, parentHash, w.clock(), w.clock().Add(48*time.Hour))
 		return err
 	})
 }
@@ -79,9 +78,9 @@ func (w *regWorld) awaitParent(tokenHash, parentHash string) error {
 func (w *regWorld) renew(email, tokenHash string) (store.Registration, error) {
 	ctx := context.Background()
 	var r store.Registration
-	err := w.st.InTx(ctx, func(tx *sql.Tx) error {
+	err := w.st.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		r, err = w.st.RenewRegistrationLinkTx(ctx, tx, email, tokenHash, w.clock(), w.clock().Add(48*time.Hour))
+		r, err = tx.RenewRegistrationLink(ctx, email, tokenHash, w.clock(), w.clock().Add(48*time.Hour))
 		return err
 	})
 	return r, err
@@ -303,6 +302,33 @@ func testRenewRegistrationLink(t *testing.T, open Opener) {
 	wantErr(t, "renew an unknown address", err, errGone)
 }
 
+// A registration is found by its address while it waits for its holder or
+// their parent, and no longer once expired or done.
+func testPendingRegistration(t *testing.T, open Opener) {
+	w := newRegWorld(t, open)
+	ctx := context.Background()
+	pending := func(email string) (store.Registration, error) { return w.st.PendingRegistration(ctx, email, w.clock()) }
+	w.save(t, "holder", "attente@example.org", "le formulaire")
+	w.save(t, "late", "tardif@example.org", "le formulaire")
+	if r, err := pending("Attente@Example.org"); err != nil || r.Payload != "le formulaire" || r.AwaitsParent() {
+		t.Fatalf("waiting for its holder: got %+v (%v), want it, not awaiting a parent", r, err)
+	}
+	w.advance(47 * time.Hour)
+	wantErr(t, "holder confirms at 47 hours", w.awaitParent("holder", "parent"), nil)
+	if r, err := pending("attente@example.org"); err != nil || !r.AwaitsParent() {
+		t.Fatalf("waiting for the parent: got %+v (%v), want it, awaiting a parent", r, err)
+	}
+	w.advance(2 * time.Hour)
+	_, err := pending("tardif@example.org")
+	wantErr(t, "expired registration", err, errGone)
+	_, err = w.consent("parent")
+	wantErr(t, "parent consents 2 hours after the confirmation", err, nil)
+	_, err = pending("attente@example.org")
+	wantErr(t, "done registration", err, errGone)
+	_, err = pending("inconnu@example.org")
+	wantErr(t, "unknown address", err, errGone)
+}
+
 func testRegisteringAgainRestartsTheSteps(t *testing.T, open Opener) {
 	w := newRegWorld(t, open)
 	ctx := context.Background()
@@ -339,8 +365,8 @@ func testPurgeTakesExpiredRegistrations(t *testing.T, open Opener) {
 		t.Fatal(err)
 	}
 	w.advance(2 * time.Hour)
-	if err := w.st.InTx(ctx, func(tx *sql.Tx) error {
-		return w.st.PurgeExpired(ctx, tx, w.clock().Add(-12*time.Hour), w.clock().Add(-24*time.Hour))
+	if err := w.st.Update(ctx, func(tx *store.Tx) error {
+		return tx.PurgeExpired(ctx, w.clock().Add(-12*time.Hour), w.clock().Add(-24*time.Hour))
 	}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"strings"
 	"testing"
 	"time"
@@ -45,8 +44,8 @@ func testApplyRetention(t *testing.T, open Opener) {
 		}
 		ids[a.last] = id
 	}
-	err := st.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := st.AddMailTx(ctx, tx, store.Mail{To: "anne@example.org", Subject: "Votre compte", Text: "Bonjour"})
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.AddMail(ctx, store.Mail{To: "anne@example.org", Subject: "Votre compte", Text: "Bonjour"})
 		return err
 	})
 	if err != nil {
@@ -54,9 +53,9 @@ func testApplyRetention(t *testing.T, open Opener) {
 	}
 	later := time.Date(2027, 12, 27, 9, 0, 0, 0, time.UTC)
 	var rep store.RetentionReport
-	err = st.InTx(ctx, func(tx *sql.Tx) error {
+	err = st.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		rep, err = st.ApplyRetention(ctx, tx, sesame.DateOf(later, time.UTC), later)
+		rep, err = tx.ApplyRetention(ctx, sesame.DateOf(later, time.UTC), later)
 		return err
 	})
 	if err != nil {
@@ -92,8 +91,8 @@ func testApplyRetention(t *testing.T, open Opener) {
 		t.Errorf("a kept account's year-old events keep their details: %+v (%v)", trail, err)
 	}
 	// A second pass finds nothing more.
-	err = st.InTx(ctx, func(tx *sql.Tx) error {
-		rep, err = st.ApplyRetention(ctx, tx, sesame.DateOf(later, time.UTC), later)
+	err = st.Update(ctx, func(tx *store.Tx) error {
+		rep, err = tx.ApplyRetention(ctx, sesame.DateOf(later, time.UTC), later)
 		return err
 	})
 	if err != nil || rep.Accounts != 0 || rep.MailDeleted != 0 {

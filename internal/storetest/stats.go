@@ -2,7 +2,6 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -18,6 +17,7 @@ import (
 type statsWorld struct {
 	t        *testing.T
 	st       *store.Store
+	raw      RawDB // the store's database, whose rows count reads
 	now      time.Time
 	paris    *time.Location
 	libs     []int64
@@ -38,7 +38,9 @@ func newStatsWorld(t *testing.T, open Opener) *statsWorld {
 		t.Fatal(err)
 	}
 	w := &statsWorld{t: t, paris: paris, now: time.Date(2025, 11, 20, 9, 0, 0, 0, paris), patrons: map[int64][]int64{}}
-	w.st = open(t, func() time.Time { return w.now })
+	dsn := freshDSN(t, open)
+	w.st = openWith(t, dsn, func() time.Time { return w.now }, nil)
+	w.raw = OpenRaw(t, dsn)
 	ctx := context.Background()
 	for i, code := range []string{"FOUESNANT", "QUIMPER"} {
 		id, err := w.st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: "T", ContactEmail: "b@example.org"}, sys)
@@ -83,9 +85,9 @@ func (w *statsWorld) record(at time.Time, lib, resource, patron int64) {
 func (w *statsWorld) fold(cutoff time.Time) store.FoldReport {
 	w.t.Helper()
 	var report store.FoldReport
-	err := w.st.InTx(context.Background(), func(tx *sql.Tx) error {
+	err := w.st.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
-		report, err = w.st.FoldLaunchesTx(context.Background(), tx, cutoff, w.paris)
+		report, err = tx.FoldLaunches(context.Background(), cutoff, w.paris)
 		return err
 	})
 	if err != nil {
@@ -100,14 +102,10 @@ func (w *statsWorld) cutoff() time.Time {
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, w.paris)
 }
 
+// count runs query, a SELECT COUNT(*), on the rows as they are stored.
 func (w *statsWorld) count(query string, args ...any) int {
 	w.t.Helper()
-	var n int
-	err := w.st.InTx(context.Background(), func(tx *sql.Tx) error { return tx.QueryRow(query, args...).Scan(&n) })
-	if err != nil {
-		w.t.Fatalf("%s: %v", query, err)
-	}
-	return n
+	return w.raw.Count(w.t, query, args...)
 }
 
 func inScope(sc store.Scope, lib int64) bool { return sc.Network || sc.LibraryID == lib }
@@ -506,8 +504,8 @@ func testFoldConcurrent(t *testing.T, open Opener) {
 	errs := make(chan error, 2)
 	for range 2 {
 		go func() {
-			err := w.st.InTx(context.Background(), func(tx *sql.Tx) error {
-				r, err := w.st.FoldLaunchesTx(context.Background(), tx, w.cutoff(), w.paris)
+			err := w.st.Update(context.Background(), func(tx *store.Tx) error {
+				r, err := tx.FoldLaunches(context.Background(), w.cutoff(), w.paris)
 				reports <- r
 				return err
 			})

@@ -4,9 +4,9 @@ package storetest
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -80,6 +80,7 @@ func Run(t *testing.T, open Opener) {
 		{"SearchFollowsChanges", testSearchFollowsChanges},
 		{"CountsFollowChanges", testCountsFollowChanges},
 		{"AwaitingQueue", testAwaitingQueue},
+		{"PatronSubsets", testPatronSubsets},
 		{"PaginationOrder", testPaginationOrder},
 		{"OptimisticVersion", testOptimisticVersion},
 		{"ConcurrentUpdates", testConcurrentUpdates},
@@ -96,12 +97,17 @@ func Run(t *testing.T, open Opener) {
 		{"LibraryNotifySetting", testLibraryNotifySetting},
 		{"TakeDigestRequestsOnce", testTakeDigestRequestsOnce},
 		{"ScheduleJobOnce", testScheduleJobOnce},
+		{"RemindersSentOnce", testRemindersSentOnce},
+		{"ReminderAfterRenewal", testReminderAfterRenewal},
+		{"LibraryReminderSetting", testLibraryReminderSetting},
 		{"ApplyRetention", testApplyRetention},
 		{"StaffTOTP", testStaffTOTP},
 		{"RegistrationWithParentalConsent", testRegistrationWithParentalConsent},
 		{"RegistrationLinksServeOnce", testRegistrationLinksServeOnce},
 		{"RegistrationLinksExpire", testRegistrationLinksExpire},
 		{"RenewRegistrationLink", testRenewRegistrationLink},
+		{"PendingRegistration", testPendingRegistration},
+		{"WithdrawGrant", testWithdrawGrant},
 		{"RegisteringAgainRestartsTheSteps", testRegisteringAgainRestartsTheSteps},
 		{"PurgeTakesExpiredRegistrations", testPurgeTakesExpiredRegistrations},
 		{"ConsentToTakenAddress", testConsentToTakenAddress},
@@ -116,6 +122,7 @@ func Run(t *testing.T, open Opener) {
 		{"CopyRefusesUnknownTables", testCopyRefusesUnknownTables},
 		{"CopyAddedColumn", testCopyAddedColumn},
 		{"PurgeJobsAndThrottles", testPurgeJobsAndThrottles},
+		{"TxAllOrNothing", testTxAllOrNothing},
 		{"CardMigrationWithDuplicates", testCardMigrationWithDuplicates},
 		{"NetworkCacheFollowsTheStoreClock", testNetworkCacheFollowsTheStoreClock},
 		{"FoldKeepsFigures", testFoldKeepsFigures},
@@ -124,6 +131,11 @@ func Run(t *testing.T, open Opener) {
 		{"AccountEventsByMonth", testAccountEventsByMonth},
 		{"FoldConcurrent", testFoldConcurrent},
 		{"AccountEventsCountOnTheirDate", testAccountEventsCountOnTheirDate},
+		{"UpdateConnector", testUpdateConnector},
+		{"ConnectorFailuresBounded", testConnectorFailuresBounded},
+		{"NetworkListAcrossLibraries", testNetworkListAcrossLibraries},
+		{"FrenchOrder", testFrenchOrder},
+		{"SearchMail", testSearchMail},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })
@@ -444,7 +456,14 @@ func testSessionsAndThrottle(t *testing.T, open Opener) {
 	if err != nil || sess.Staff.Login != "fouesnant" || sess.Staff.LibraryID != f.libA {
 		t.Fatalf("session: got %+v (%v)", sess, err)
 	}
-	if err := f.st.SetStaffPassword(ctx, staffID, "h2", true, sys); err != nil {
+	// A new hash of the same password, at login, keeps the sessions.
+	if err := f.st.SetStaffPassword(ctx, staffID, "h1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.st.SessionByHash(ctx, "hash1"); err != nil {
+		t.Errorf("session after a rehash: got %v, want kept", err)
+	}
+	if err := f.st.ResetStaffPassword(ctx, staffID, "h2", sys); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := f.st.SessionByHash(ctx, "hash1"); sesame.ErrorCode(err) != sesame.ENotFound {
@@ -475,11 +494,15 @@ func testNetwork(t *testing.T, open Opener) {
 	if err != nil || n.ValidityMonths != sesame.DefaultValidityMonths {
 		t.Fatalf("default network: got %+v (%v), want %d months", n, err, sesame.DefaultValidityMonths)
 	}
-	want := sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact@example.org", ValidityMonths: 6}
+	if !reflect.DeepEqual(n.Reminders, sesame.DefaultReminderSchedule()) {
+		t.Errorf("default reminders: got %+v, want %+v", n.Reminders, sesame.DefaultReminderSchedule())
+	}
+	want := sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact@example.org", ValidityMonths: 6,
+		Reminders: sesame.ReminderSchedule{DaysBefore: []int{15, 1}, DayAfter: true}}
 	if err := f.st.SaveNetwork(ctx, want, sys); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := f.st.Network(ctx); err != nil || got != want {
+	if got, err := f.st.Network(ctx); err != nil || !reflect.DeepEqual(got, want) {
 		t.Errorf("network: got %+v (%v), want %+v", got, err, want)
 	}
 }
@@ -721,7 +744,7 @@ func testSSOTokenSingleUse(t *testing.T, open Opener) {
 	}
 	// The nightly purge takes used and expired tokens alike.
 	f.now = f.now.Add(time.Second)
-	if err := f.st.InTx(ctx, func(tx *sql.Tx) error { return f.st.PurgeExpired(ctx, tx, f.now, f.now) }); err != nil {
+	if err := f.st.Update(ctx, func(tx *store.Tx) error { return tx.PurgeExpired(ctx, f.now, f.now) }); err != nil {
 		t.Fatal(err)
 	}
 	_, err = f.st.UseSSOToken(ctx, "late", id)

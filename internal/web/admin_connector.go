@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -9,28 +10,79 @@ import (
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/saml"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // connectorGroup is one resource with its connectors, as the list shows them.
 type connectorGroup struct {
 	Resource   sesame.Resource
-	Connectors []*sesame.Connector
+	Connectors []connectorRow
+}
+
+// connectorRow is one connector with its last failures, newest first.
+type connectorRow struct {
+	*sesame.Connector
+	Failures []sesame.ConnectorFailure
 }
 
 type adminConnectorList struct {
-	Groups   []connectorGroup
-	Kinds    []sesame.ConnectorKind
-	BaseURL  string
-	KeyIsSet bool
+	Groups       []connectorGroup
+	Kinds        []sesame.ConnectorKind
+	BaseURL      string
+	KeyIsSet     bool
+	FailuresKept int
 }
 
-// adminConnectorPage is the form that adds a connector of one kind.
+// adminConnectorPage is the form that adds a connector of one kind, or
+// changes one (Connector set).
 type adminConnectorPage struct {
 	Kind      sesame.ConnectorKind
+	Connector *sesame.Connector // nil for a new one
 	Resources []sesame.Resource
 	Presets   []sesame.LinkPreset
 	Form      form
 	KeyIsSet  bool
+}
+
+// Heading is the page's title and h1.
+func (p adminConnectorPage) Heading() string {
+	if p.Connector != nil {
+		return "Modifier le connecteur n° " + itoa64(p.Connector.ID) + " (" + p.Kind.Label() + ")"
+	}
+	return "Nouveau connecteur " + p.Kind.Label()
+}
+
+// Action is where the form posts.
+func (p adminConnectorPage) Action() string {
+	if p.Connector != nil {
+		return "/admin/connecteurs/" + itoa64(p.Connector.ID)
+	}
+	return "/admin/connecteurs/nouveau?type=" + string(p.Kind)
+}
+
+// SecretKept reports whether leaving the secret blank keeps the one saved.
+func (p adminConnectorPage) SecretKept() bool {
+	return p.Connector != nil && p.Connector.Secret != "" && !p.Connector.SecretUnreadable
+}
+
+// SecretHint says, next to the secret field, what a blank field does.
+func (p adminConnectorPage) SecretHint(whenNew string) string {
+	switch {
+	case p.SecretKept():
+		return "Laissez vide pour garder la clé secrète enregistrée (" + p.Connector.MaskedSecret() + ") ; tapez-en une pour la remplacer. Elle est chiffrée et ne sera plus jamais affichée."
+	case p.Connector != nil && p.Connector.SecretUnreadable:
+		return "La clé secrète enregistrée ne peut pas être lue avec la clé SESAME_SECRET_KEY de cette instance : retapez-la, telle que le fournisseur l'a donnée."
+	}
+	return whenNew
+}
+
+// SecretRequired is the field option that marks the signed link's secret
+// as required: unless one is kept.
+func (p adminConnectorPage) SecretRequired() string {
+	if p.SecretKept() {
+		return ""
+	}
+	return "required"
 }
 
 func (s *Server) connectorList(w http.ResponseWriter, r *http.Request) {
@@ -45,12 +97,18 @@ func (s *Server) connectorList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	page := adminConnectorList{Kinds: sesame.ConnectorKinds, BaseURL: s.cfg.BaseURL, KeyIsSet: s.store.CanSealSecrets()}
+	failures, err := s.store.ConnectorFailures(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	page := adminConnectorList{Kinds: sesame.ConnectorKinds, BaseURL: s.cfg.BaseURL, KeyIsSet: s.store.CanSealSecrets(),
+		FailuresKept: store.ConnectorFailuresKept}
 	for _, res := range resources {
 		g := connectorGroup{Resource: res}
 		for _, c := range all {
 			if c.ResourceID == res.ID {
-				g.Connectors = append(g.Connectors, c)
+				g.Connectors = append(g.Connectors, connectorRow{Connector: c, Failures: failures[c.ID]})
 			}
 		}
 		page.Groups = append(page.Groups, g)
@@ -58,14 +116,16 @@ func (s *Server) connectorList(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "connecteurs", layout{Title: "Connecteurs des ressources", Section: "admin", Content: page})
 }
 
-func (s *Server) renderConnectorForm(w http.ResponseWriter, r *http.Request, status int, kind sesame.ConnectorKind, f form) {
+// renderConnectorForm shows the form of a new connector of kind, or of
+// existing, with f's values and errors.
+func (s *Server) renderConnectorForm(w http.ResponseWriter, r *http.Request, status int, kind sesame.ConnectorKind, existing *sesame.Connector, f form) {
 	resources, err := s.store.Resources(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	page := adminConnectorPage{Kind: kind, Resources: resources, Presets: sesame.LinkPresets, Form: f, KeyIsSet: s.store.CanSealSecrets()}
-	s.render(w, r, status, "connecteur_formulaire", layout{Title: formTitle("Nouveau connecteur "+kind.Label(), f), Section: "admin", Content: page})
+	page := adminConnectorPage{Kind: kind, Connector: existing, Resources: resources, Presets: sesame.LinkPresets, Form: f, KeyIsSet: s.store.CanSealSecrets()}
+	s.render(w, r, status, "connecteur_formulaire", layout{Title: formTitle(page.Heading(), f), Section: "admin", Content: page})
 }
 
 func (s *Server) connectorNew(w http.ResponseWriter, r *http.Request) {
@@ -78,13 +138,17 @@ func (s *Server) connectorNew(w http.ResponseWriter, r *http.Request) {
 	if kind == sesame.ConnectorSignedLink {
 		f.Values.Set("preset", "mediatheque-numerique")
 	}
-	s.renderConnectorForm(w, r, http.StatusOK, kind, f)
+	s.renderConnectorForm(w, r, http.StatusOK, kind, nil, f)
 }
 
 // connectorFromForm reads the fields of the kind's form; Validate checks them.
-func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesame.Resource) (sesame.Connector, sesame.FieldErrors) {
+// A secret left blank is kept, the one saved, when there is one.
+func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesame.Resource, kept string) (sesame.Connector, sesame.FieldErrors) {
 	errs := sesame.FieldErrors{}
 	c := sesame.Connector{Kind: kind, Secret: v.Get("secret")}
+	if c.Secret == "" {
+		c.Secret = kept
+	}
 	for _, res := range resources {
 		if itoa64(res.ID) == v.Get("resource") {
 			c.ResourceID = res.ID
@@ -133,7 +197,6 @@ func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesa
 }
 
 func (s *Server) connectorCreate(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
 	if !s.parseForm(w, r) {
 		return
 	}
@@ -142,13 +205,62 @@ func (s *Server) connectorCreate(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, http.StatusNotFound, "Ce type de connecteur n'existe pas.")
 		return
 	}
+	s.saveConnector(w, r, kind, nil, func(ctx context.Context, c sesame.Connector) error {
+		id, err := s.store.CreateConnector(ctx, c, actorOf(staffFrom(ctx)))
+		if err == nil {
+			s.log.Info("connecteur ajouté", "id", id, "kind", string(kind))
+		}
+		return err
+	}, "connecteur-ajoute")
+}
+
+// connectorEdit is the form that changes a connector, filled with its
+// settings; never its secret.
+func (s *Server) connectorEdit(w http.ResponseWriter, r *http.Request) {
+	c, _, ok := s.loadConnector(w, r)
+	if !ok {
+		return
+	}
+	s.renderConnectorForm(w, r, http.StatusOK, c.Kind, c, form{Values: connectorValues(c)})
+}
+
+// connectorUpdate saves a changed connector, checked as a new one is.
+func (s *Server) connectorUpdate(w http.ResponseWriter, r *http.Request) {
+	existing, _, ok := s.loadConnector(w, r)
+	if !ok || !s.parseForm(w, r) {
+		return
+	}
+	s.saveConnector(w, r, existing.Kind, existing, func(ctx context.Context, c sesame.Connector) error {
+		c.ID = existing.ID
+		err := s.store.UpdateConnector(ctx, c, actorOf(staffFrom(ctx)))
+		if err == nil {
+			s.log.Info("connecteur modifié", "id", c.ID, "kind", string(c.Kind))
+		}
+		return err
+	}, "connecteur-modifie")
+}
+
+// saveConnector is the end of both forms: the connector read from the form
+// and saved, then the list; or the form again with the errors beside the
+// fields and what was typed, but the secret, which is never sent back.
+func (s *Server) saveConnector(w http.ResponseWriter, r *http.Request, kind sesame.ConnectorKind, existing *sesame.Connector,
+	save func(context.Context, sesame.Connector) error, notice string) {
+	ctx := r.Context()
 	resources, err := s.store.Resources(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	c, errs := connectorFromForm(kind, r.PostForm, resources)
-	// The secret is never sent back to the browser, even with errors.
+	kept := ""
+	if existing != nil {
+		kept = existing.Secret
+	}
+	c, errs := connectorFromForm(kind, r.PostForm, resources, kept)
+	if existing != nil && existing.SecretUnreadable && r.PostForm.Get("secret") == "" {
+		// Blank would save the connector without its secret: an OpenID
+		// client would silently become public.
+		errs.Add("secret", "Clé secrète : celle qui est enregistrée ne peut pas être lue avec la clé de chiffrement de cette instance ; retapez-la.")
+	}
 	typed := form{Values: url.Values{}, Errors: sesame.FieldErrors{}}
 	for k, v := range r.PostForm {
 		if k != "secret" {
@@ -156,14 +268,14 @@ func (s *Server) connectorCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) > 0 {
-		if errs["secret"] == "" && c.Secret != "" {
+		if errs["secret"] == "" && r.PostForm.Get("secret") != "" {
 			errs.Add("secret", "Clé secrète : retapez-la, elle n'est jamais réaffichée.")
 		}
 		typed.Errors = errs
-		s.renderConnectorForm(w, r, http.StatusUnprocessableEntity, kind, typed)
+		s.renderConnectorForm(w, r, http.StatusUnprocessableEntity, kind, existing, typed)
 		return
 	}
-	id, err := s.store.CreateConnector(ctx, c, actorOf(staffFrom(ctx)))
+	err = save(ctx, c)
 	if code := sesame.ErrorCode(err); code == sesame.EConflict || code == sesame.EInvalid {
 		field := "client_id"
 		if kind == sesame.ConnectorSAML {
@@ -172,15 +284,47 @@ func (s *Server) connectorCreate(w http.ResponseWriter, r *http.Request) {
 			field = "secret"
 		}
 		typed.Errors.Add(field, sesame.ErrorMessage(err))
-		s.renderConnectorForm(w, r, statusOf(code), kind, typed)
+		s.renderConnectorForm(w, r, statusOf(code), kind, existing, typed)
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.log.Info("connecteur ajouté", "id", id, "kind", string(kind))
-	redirect(w, r, "/admin/connecteurs", "connecteur-ajoute")
+	redirect(w, r, "/admin/connecteurs", notice)
+}
+
+// connectorValues are the form's fields for a saved connector: what
+// connectorFromForm reads back, without the secret.
+func connectorValues(c *sesame.Connector) url.Values {
+	v := url.Values{"resource": {itoa64(c.ResourceID)}}
+	checked := func(b bool) string {
+		if b {
+			return "1"
+		}
+		return ""
+	}
+	switch c.Kind {
+	case sesame.ConnectorOIDC:
+		v.Set("client_id", c.OIDC.ClientID)
+		v.Set("redirect_uris", strings.Join(c.OIDC.RedirectURIs, "\n"))
+		v.Set("release_email", checked(c.OIDC.ReleaseEmail))
+		v.Set("id_token_signed_response_alg", c.OIDC.IDTokenSignedResponseAlg)
+	case sesame.ConnectorCAS:
+		v.Set("service_prefix", c.CAS.ServicePrefix)
+		v.Set("release_email", checked(c.CAS.ReleaseEmail))
+	case sesame.ConnectorSAML:
+		v.Set("metadata", c.SAML.Metadata)
+		v.Set("attributes", strings.Join(c.SAML.Attributes, " "))
+	case sesame.ConnectorSignedLink:
+		v.Set("preset", c.Link.Preset)
+		v.Set("url", c.Link.URL)
+		v.Set("hash", c.Link.Hash)
+		v.Set("signed", c.Link.Signed)
+		v.Set("time_format", c.Link.TimeFormat)
+		v.Set("time_zone", c.Link.TimeZone)
+	}
+	return v
 }
 
 type adminConnectorDelete struct {

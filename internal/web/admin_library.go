@@ -1,7 +1,6 @@
 package web
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -16,18 +15,18 @@ const (
 	fieldLibEmail    = sesame.FieldLibraryEmail
 	fieldLibDisabled = "desactive"
 	fieldLibNotify   = sesame.FieldLibraryNotify
+	// The library's own reminders: empty follows the network's.
+	fieldLibReminders        = sesame.FieldReminderDays
+	fieldLibReminderDayAfter = sesame.FieldReminderDayAfter
 )
 
 type adminLibraryList struct {
 	Libraries []sesame.Library
 }
 
-// adminLibraryPage is the form that creates a library (ID 0) or edits one.
-type adminLibraryPage struct {
-	ID   int64
-	Code string // as saved, for the title of an edit
-	Form form
-}
+// adminLibraryPage is the form that creates a library (ID 0) or edits one;
+// Saved is its code.
+type adminLibraryPage struct{ adminFormPage }
 
 // NotifyModes are the choices of the "Demandes des usagers" radio group.
 func (adminLibraryPage) NotifyModes() []sesame.NotifyMode { return sesame.NotifyModes }
@@ -40,97 +39,81 @@ func libraryFrom(v url.Values) sesame.Library {
 		Town:         adminText(v, fieldLibTown),
 		ContactEmail: sesame.NormalizeEmail(v.Get(fieldLibEmail)),
 		Disabled:     adminCheckbox(v, fieldLibDisabled),
-		// With no choice sent, the setting stays as it is: see saveLibrary.
+		// With no choice sent, the setting stays as it is: see libraryForms.
 		Notify: sesame.NotifyMode(v.Get(fieldLibNotify)),
 	}
 }
 
-func libraryForm(l *sesame.Library) form {
-	return form{Values: url.Values{
+func libraryValues(l *sesame.Library) url.Values {
+	return url.Values{
 		fieldLibCode: {l.Code}, fieldLibName: {l.Name}, fieldLibTown: {l.Town},
 		fieldLibEmail: {l.ContactEmail}, fieldLibDisabled: {adminBool(l.Disabled)}, fieldLibNotify: {string(l.Notify)},
-	}}
-}
-
-func (s *Server) libraryList(w http.ResponseWriter, r *http.Request) {
-	libs, err := s.store.Libraries(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	s.render(w, r, http.StatusOK, "bibliotheques", layout{Title: "Bibliothèques", Section: "admin", Content: adminLibraryList{Libraries: libs}})
-}
-
-func (s *Server) renderLibraryForm(w http.ResponseWriter, r *http.Request, status int, p adminLibraryPage) {
-	title := "Nouvelle bibliothèque"
-	if p.ID != 0 {
-		title = "Bibliothèque " + p.Code
-	}
-	s.render(w, r, status, "bibliotheque_formulaire", layout{Title: formTitle(title, p.Form), Section: "admin", Content: p})
-}
-
-func (s *Server) libraryNew(w http.ResponseWriter, r *http.Request) {
-	s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{Form: form{Values: url.Values{fieldLibNotify: {string(sesame.NotifyEachRequest)}}}})
-}
-
-func (s *Server) libraryCreate(w http.ResponseWriter, r *http.Request) {
-	s.saveLibrary(w, r, nil)
-}
-
-// loadLibrary returns the library named by {id}, or answers 404 and nil.
-func (s *Server) loadLibrary(w http.ResponseWriter, r *http.Request) *sesame.Library {
-	return adminLoad(s, w, r, "Bibliothèque introuvable.", s.store.Library)
-}
-
-func (s *Server) libraryEdit(w http.ResponseWriter, r *http.Request) {
-	if l := s.loadLibrary(w, r); l != nil {
-		s.renderLibraryForm(w, r, http.StatusOK, adminLibraryPage{ID: l.ID, Code: l.Code, Form: libraryForm(l)})
+		fieldLibReminders:        {libraryReminderDaysText(l)},
+		fieldLibReminderDayAfter: {libraryReminderDayAfterText(l)},
 	}
 }
 
-func (s *Server) libraryUpdate(w http.ResponseWriter, r *http.Request) {
-	if l := s.loadLibrary(w, r); l != nil {
-		s.saveLibrary(w, r, l)
-	}
-}
-
-// saveLibrary creates a library (old is nil) or saves old with what was sent.
-func (s *Server) saveLibrary(w http.ResponseWriter, r *http.Request, old *sesame.Library) {
-	if !s.parseForm(w, r) {
-		return
-	}
-	ctx := r.Context()
-	actor := actorOf(staffFrom(ctx))
-	page := adminLibraryPage{Form: form{Values: adminTyped(r.PostForm)}}
-	if old != nil {
-		page.ID, page.Code = old.ID, old.Code
-	}
-	l := libraryFrom(r.PostForm)
+// libraryRemindersFrom reads the library's own reminders from the form,
+// with the messages of what could not be read: an empty field, or « comme
+// le réseau », follows the network (nil).
+func libraryRemindersFrom(v url.Values, l *sesame.Library) sesame.FieldErrors {
 	errs := sesame.FieldErrors{}
-	addFieldErrors(errs, l.Validate())
-	if len(errs) == 0 {
-		var err error
-		ok := "cree"
-		if old == nil {
-			_, err = s.store.CreateLibrary(ctx, l, actor)
-		} else {
-			l.ID, ok = old.ID, "enregistre"
-			if l.Notify == "" {
-				l.Notify = old.Notify
-			}
-			err = s.store.UpdateLibrary(ctx, l, actor)
-		}
-		switch sesame.ErrorCode(err) {
-		case "":
-			redirect(w, r, "/admin/bibliotheques", ok)
-			return
-		case sesame.EConflict:
-			errs.Add(fieldLibCode, "Code : "+adminLowerFirst(sesame.ErrorMessage(err)))
-		default:
-			s.fail(w, r, err)
-			return
-		}
+	if text := adminText(v, fieldLibReminders); text != "" {
+		days, msg := sesame.ParseReminderDays(text)
+		errs.Add(fieldLibReminders, msg)
+		l.ReminderDays = days
 	}
-	page.Form.Errors = errs
-	s.renderLibraryForm(w, r, http.StatusUnprocessableEntity, page)
+	dayAfter, msg := sesame.ParseReminderDayAfter(v.Get(fieldLibReminderDayAfter))
+	errs.Add(fieldLibReminderDayAfter, msg)
+	l.ReminderDayAfter = dayAfter
+	return errs
+}
+
+// libraryReminderDaysText is the library's own reminder days as the form
+// shows them, "" when it follows the network.
+func libraryReminderDaysText(l *sesame.Library) string {
+	if l.ReminderDays == nil {
+		return ""
+	}
+	return sesame.ReminderSchedule{DaysBefore: l.ReminderDays}.DaysText()
+}
+
+// libraryReminderDayAfterText is the form's choice for the day-after
+// reminder: "" (as the network), "oui" or "non".
+func libraryReminderDayAfterText(l *sesame.Library) string {
+	switch {
+	case l.ReminderDayAfter == nil:
+		return ""
+	case *l.ReminderDayAfter:
+		return "oui"
+	}
+	return "non"
+}
+
+// libraryForms serves the library form's routes.
+func (s *Server) libraryForms() adminForms[sesame.Library] {
+	return adminForms[sesame.Library]{
+		listTemplate: "bibliotheques", listTitle: "Bibliothèques", all: s.store.Libraries,
+		listPage: func(libs []sesame.Library) any { return adminLibraryList{Libraries: libs} },
+		template: "bibliotheque_formulaire", newTitle: "Nouvelle bibliothèque", notFound: "Bibliothèque introuvable.",
+		list: "/admin/bibliotheques", get: s.store.Library,
+		blank:     func() url.Values { return url.Values{fieldLibNotify: {string(sesame.NotifyEachRequest)}} },
+		values:    libraryValues,
+		titleWord: "Bibliothèque", id: func(l *sesame.Library) int64 { return l.ID }, saved: func(l *sesame.Library) string { return l.Code },
+		page: func(p adminFormPage) any { return adminLibraryPage{p} },
+		read: func(sent url.Values, old *sesame.Library) (*sesame.Library, error) {
+			l := libraryFrom(sent)
+			if old != nil {
+				l.ID = old.ID
+				if l.Notify == "" {
+					l.Notify = old.Notify
+				}
+			}
+			errs := libraryRemindersFrom(sent, &l)
+			addFieldErrors(errs, l.Validate())
+			return &l, errs.Err()
+		},
+		create: s.store.CreateLibrary, update: s.store.UpdateLibrary,
+		conflictField: fieldLibCode, conflictLabel: "Code : ",
+	}
 }

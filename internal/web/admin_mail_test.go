@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -21,7 +20,7 @@ import (
 func mailEnqueue(t testing.TB, st *store.Store, m mail.Message) store.Mail {
 	t.Helper()
 	ctx := context.Background()
-	if err := st.InTx(ctx, func(tx *sql.Tx) error { return mail.Enqueue(ctx, st, tx, m) }); err != nil {
+	if err := st.Update(ctx, func(tx *store.Tx) error { return mail.Enqueue(ctx, tx, m) }); err != nil {
 		t.Fatalf("enqueue %q: %v", m.Subject, err)
 	}
 	list, err := st.RecentMail(ctx, 1)
@@ -34,7 +33,7 @@ func mailEnqueue(t testing.TB, st *store.Store, m mail.Message) store.Mail {
 // mailRunJobs runs the mail jobs once with no SMTP server configured.
 func mailRunJobs(t testing.TB, st *store.Store) {
 	t.Helper()
-	r := &jobs.Runner{Store: st, Worker: "test", Handlers: map[string]jobs.Handler{mail.Kind: mail.Handler(st, nil)},
+	r := &jobs.Runner{Store: st, Worker: "test", Handlers: map[string]jobs.Handler{jobs.KindMail: mail.Handler(st, nil)},
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if _, err := r.RunOnce(context.Background()); err != nil {
 		t.Fatalf("run jobs: %v", err)
@@ -112,7 +111,7 @@ func TestMailList(t *testing.T) {
 		Text: "Bonjour Anne,\n\nVotre compte est validé.\nÀ bientôt !", HTML: "<p>Bonjour Anne,</p>"})
 	mailRunJobs(t, e.store) // no SMTP server: kept
 	sent := mailEnqueue(t, e.store, mail.Message{To: "yann@example.org", Subject: "Sent", Text: "Envoyé."})
-	if err := e.store.InTx(ctx, func(tx *sql.Tx) error { return e.store.MailDoneTx(ctx, tx, sent.ID, false, 1) }); err != nil {
+	if err := e.store.Update(ctx, func(tx *store.Tx) error { return tx.MailDone(ctx, sent.ID, false, 1) }); err != nil {
 		t.Fatal(err)
 	}
 	failed := mailEnqueue(t, e.store, mail.Message{To: "paul@example.org", Subject: "Failed", Text: "Pas encore."})

@@ -10,10 +10,12 @@ import (
 
 // Network form field names.
 const (
-	fieldNetName     = sesame.FieldNetworkName
-	fieldNetEmail    = sesame.FieldNetworkEmail
-	fieldNetValidity = sesame.FieldValidityMonths
-	fieldNetStaffMFA = "double_authentification"
+	fieldNetName             = sesame.FieldNetworkName
+	fieldNetEmail            = sesame.FieldNetworkEmail
+	fieldNetValidity         = sesame.FieldValidityMonths
+	fieldNetStaffMFA         = "double_authentification"
+	fieldNetReminders        = sesame.FieldReminderDays
+	fieldNetReminderDayAfter = sesame.FieldReminderDayAfter
 )
 
 type adminNetworkPage struct {
@@ -26,11 +28,14 @@ func networkFrom(v url.Values) (sesame.Network, sesame.FieldErrors) {
 	errs := sesame.FieldErrors{}
 	months, msg := sesame.ParseValidityMonths(adminText(v, fieldNetValidity))
 	errs.Add(fieldNetValidity, msg)
+	days, msg := sesame.ParseReminderDays(adminText(v, fieldNetReminders))
+	errs.Add(fieldNetReminders, msg)
 	return sesame.Network{
 		Name:             adminText(v, fieldNetName),
 		ContactEmail:     sesame.NormalizeEmail(v.Get(fieldNetEmail)),
 		ValidityMonths:   months,
 		StaffMFARequired: adminCheckbox(v, fieldNetStaffMFA),
+		Reminders:        sesame.ReminderSchedule{DaysBefore: days, DayAfter: adminCheckbox(v, fieldNetReminderDayAfter)},
 	}, errs
 }
 
@@ -46,7 +51,8 @@ func (s *Server) networkEdit(w http.ResponseWriter, r *http.Request) {
 	}
 	s.renderNetworkForm(w, r, http.StatusOK, adminNetworkPage{Form: form{Values: url.Values{
 		fieldNetName: {n.Name}, fieldNetEmail: {n.ContactEmail}, fieldNetValidity: {strconv.Itoa(n.ValidityMonths)},
-		fieldNetStaffMFA: {adminBool(n.StaffMFARequired)},
+		fieldNetStaffMFA:  {adminBool(n.StaffMFARequired)},
+		fieldNetReminders: {n.Reminders.DaysText()}, fieldNetReminderDayAfter: {adminBool(n.Reminders.DayAfter)},
 	}}})
 }
 

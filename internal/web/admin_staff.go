@@ -262,19 +262,19 @@ func (s *Server) staffUpdate(w http.ResponseWriter, r *http.Request) {
 	s.renderStaffForm(w, r, http.StatusUnprocessableEntity, adminStaffPage{ID: old.ID, Login: old.Login, Self: self, Form: form{Values: typed, Errors: errs}})
 }
 
-// staffResetPassword gives the account a new password, shown once, and ends its sessions.
+// staffResetPassword gives the account a new password, shown once, through
+// the one path of new passwords (setPassword), which ends its sessions.
 func (s *Server) staffResetPassword(w http.ResponseWriter, r *http.Request) {
 	st := s.loadStaff(w, r)
 	if st == nil {
 		return
 	}
-	ctx := r.Context()
-	password, hash, err := s.newStaffPassword()
+	password, err := auth.GeneratePassword(s.cfg.Random)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.store.SetStaffPassword(ctx, st.ID, hash, true, actorOf(staffFrom(ctx))); err != nil {
+	if err := s.setPassword(r, passwordChange{StaffID: st.ID, Actor: actorOf(staffFrom(r.Context()))}, password); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -364,7 +364,13 @@ func TestAdminResourceCreateEdit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created := list[len(list)-1]
+	// The list is in French order: find the new one by its slug.
+	var created sesame.Resource
+	for _, res := range list {
+		if res.Slug == "philharmonie" {
+			created = res
+		}
+	}
 	if created.Slug != "philharmonie" || created.Description != "Concerts\r\net documentaires." || created.URL != "https://pad.philharmoniedeparis.fr/" {
 		t.Errorf("created %+v", created)
 	}

@@ -15,10 +15,6 @@ import (
 // The CAS server's routes: the protocol is in internal/cas; here are only
 // the patron's session, the pages and the redirects.
 
-func (s *Server) casServer() *cas.Server {
-	return &cas.Server{Store: s.store, Gate: s.gate, Now: s.cfg.Now, Random: s.cfg.Random, TicketTTL: s.cfg.CASTicketTTL}
-}
-
 // casFlag reads renew or gateway: set means true, unless it says false.
 func casFlag(q url.Values, name string) bool {
 	if !q.Has(name) {
@@ -74,7 +70,7 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
 		if res, rerr := s.store.Resource(ctx, out.Connector.ResourceID); rerr == nil {
 			title = "Accès impossible à « " + res.Name + " »"
 		}
-		s.log.Info("cas: accès refusé", "patron", patronFrom(ctx).ID, "connector", out.Connector.ID, "reason", sesame.ErrorMessage(err))
+		s.gate.Failed(ctx, out.Connector, patronFrom(ctx).ID, sesame.FailureAccessRefused, err)
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: title, Section: "mon-compte",
 			Content: refusalOf(err)})
 	case err != nil:

@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -161,7 +160,9 @@ func TestConsentAgainLinkExpiresAndIsReplaced(t *testing.T) {
 		t.Errorf("pressed after 48 hours: got %d, want 410", res.status)
 	}
 	ctx := context.Background()
-	if err := w.store.InTx(ctx, func(tx *sql.Tx) error { return w.store.PurgeExpired(ctx, tx, w.clock.Now(), w.clock.Now()) }); err != nil {
+	// An expired link is kept while it may be renewed, then purged.
+	w.clock.Advance(store.ConsentRenewableFor)
+	if err := w.store.Update(ctx, func(tx *store.Tx) error { return tx.PurgeExpired(ctx, w.clock.Now(), w.clock.Now()) }); err != nil {
 		t.Fatal(err)
 	}
 	for _, link := range []string{first, second} {
@@ -179,5 +180,105 @@ func TestConsentAgainLinkExpiresAndIsReplaced(t *testing.T) {
 		if res := w.anonymous().post(path, nil); res.status != http.StatusGone {
 			t.Errorf("%s: got %d, want 410", path, res.status)
 		}
+	}
+}
+
+// A parent who opens their link after its 48 hours may ask for a new one,
+// with one button whose POST accepts exactly the links the page offers it
+// on: expired, neither used nor replaced, of a patron still waiting for
+// the consent. The new link works and voids the old one.
+func TestConsentAgainExpiredLinkOffersANewOne(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox(t)
+	link := w.correctToMinor(in, 1)
+	renew := link + "/nouveau-lien"
+	offersRenewal := func(r response) bool {
+		return hasButton(r, "Recevoir un nouveau lien") &&
+			find(r.doc, func(n *html.Node) bool {
+				return n.Data == "form" && attr(n, "action") == renew && attr(n, "method") == "post"
+			}) != nil
+	}
+
+	if page := w.anonymous().get(link); page.status != http.StatusOK || offersRenewal(page) {
+		t.Errorf("a live link: got %d, want 200 and no « Recevoir un nouveau lien »", page.status)
+	}
+	if res := w.anonymous().post(renew, nil); res.status != http.StatusGone || offersRenewal(res) {
+		t.Errorf("renewal of a live link: got %d, want 410 and no button", res.status)
+	}
+
+	w.clock.Advance(48*time.Hour + time.Minute)
+	page := w.anonymous().get(link)
+	if page.status != http.StatusGone || !offersRenewal(page) {
+		t.Fatalf("the expired link: got %d, want 410 with « Recevoir un nouveau lien » posting to %s", page.status, renew)
+	}
+	res := w.anonymous().post(renew, nil)
+	if res.status != http.StatusOK || res.byID("nouveau-lien") == nil {
+		t.Fatalf("renewal: got %d, want 200 « Nouveau lien envoyé »; %.300s", res.status, res.body)
+	}
+	if strings.Contains(res.body, "maiwenn.kerjean@example.org") {
+		t.Errorf("the renewal's answer shows the parent's address")
+	}
+	fresh := mailLink(t, w.onlyMail(in, "maiwenn.kerjean@example.org", 2), consentAgainRoute)
+	if fresh == link {
+		t.Fatalf("the new mail carries the expired link")
+	}
+	if page := w.anonymous().get(fresh); page.status != http.StatusOK || !hasButton(page, "Je donne mon accord") {
+		t.Errorf("the new link: got %d, want 200 and « Je donne mon accord »", page.status)
+	}
+	// The expired link is replaced: no second new link from it.
+	if page := w.anonymous().get(link); page.status != http.StatusGone || offersRenewal(page) {
+		t.Errorf("the replaced link: got %d, want 410 and no button", page.status)
+	}
+	if res := w.anonymous().post(renew, nil); res.status != http.StatusGone || offersRenewal(res) {
+		t.Errorf("renewal of the replaced link: got %d, want 410 and no button", res.status)
+	}
+	for _, path := range []string{consentAgainRoute + "inconnu/nouveau-lien", consentAgainRoute + strings.Repeat("A", 43) + "/nouveau-lien"} {
+		if res := w.anonymous().post(path, nil); res.status != http.StatusGone || offersRenewal(res) {
+			t.Errorf("%s: got %d, want 410", path, res.status)
+		}
+	}
+	deliver(t, w.instance("test", in))
+	if got := len(in.to("maiwenn.kerjean@example.org")); got != 2 {
+		t.Errorf("mails to the parent: got %d, want 2 (the first link and one new link)", got)
+	}
+
+	// Once the consent is given, an expired link offers nothing more.
+	if res := w.anonymous().post(fresh, nil); res.status != http.StatusOK {
+		t.Fatalf("consent with the new link: got %d", res.status)
+	}
+	w.clock.Advance(48*time.Hour + time.Minute)
+	if page := w.anonymous().get(fresh); page.status != http.StatusGone || offersRenewal(page) {
+		t.Errorf("the used link, expired: got %d, want 410 and no button", page.status)
+	}
+}
+
+// New consent links are rate-limited as the other public forms that send
+// mail: a parent's address gets three an hour, whatever the links; over
+// that, the page answers the same and nothing leaves.
+func TestConsentAgainRenewalIsRateLimited(t *testing.T) {
+	w := newWorld(t)
+	in := newInbox(t)
+	const parent = "parent.commun@example.org"
+	var links []string
+	for i, name := range []string{"ALPHA", "BRAVO", "CHARLIE", "DELTA"} {
+		id := w.addPatron(sesame.Patron{LibraryID: w.libB, LastName: name, FirstName: "Yann", Email: strings.ToLower(name) + "@example.org",
+			Status: sesame.StatusValidated, LibraryRegisteredOn: sesame.MustDate(2026, 6, 1), ValidUntil: sesame.MustDate(2027, 6, 1)}, sesame.GrantValidated)
+		form := url.Values{"version": {strconv.Itoa(w.patron(id).Version)}, "nom": {name}, "prenom": {"Yann"},
+			"date_naissance": {"01/03/2015"}, "code_postal": {"29000"}, "ville": {"Quimper"},
+			"nom_parent": {"Parent commun"}, "email_parent": {parent}}
+		if res := w.login("quimper").post("/abonnes/"+itoa(id), form); res.status != http.StatusSeeOther {
+			t.Fatalf("birth date of %s corrected: got %d; %.300s", name, res.status, res.body)
+		}
+		links = append(links, mailLink(t, w.onlyMail(in, parent, i+1), consentAgainRoute))
+	}
+	w.clock.Advance(48*time.Hour + time.Minute)
+	for _, link := range links {
+		if res := w.anonymous().post(link+"/nouveau-lien", nil); res.status != http.StatusOK || res.byID("nouveau-lien") == nil {
+			t.Errorf("renewal of %s: got %d, want the same answer whatever the quota", link, res.status)
+		}
+	}
+	deliver(t, w.instance("test", in))
+	if got := len(in.to(parent)); got != 4+3 {
+		t.Errorf("mails to the parent: got %d, want the 4 first links and 3 new ones", got)
 	}
 }

@@ -337,10 +337,20 @@ func itoa(id int64) string { return strconv.FormatInt(id, 10) }
 // runner would. Mail stays in the outbox: no mail handler runs here.
 func (w *world) runJobs() {
 	w.t.Helper()
-	r := &jobs.Runner{Store: w.store, Worker: "test", Handlers: w.web.JobHandlers(), Now: w.clock.Now,
+	r := &jobs.Runner{Store: w.store, Worker: "test", Handlers: w.webJobs(), Now: w.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if _, err := r.RunOnce(context.Background()); err != nil {
 		w.t.Fatalf("run jobs: %v", err)
+	}
+}
+
+// webJobs are the handlers of the jobs the web layer enqueues, bound to
+// their kinds as internal/app's job table binds them.
+func (w *world) webJobs() map[string]jobs.Handler {
+	return map[string]jobs.Handler{
+		jobs.KindResetRequest:       w.web.ResetRequestJob(),
+		jobs.KindRegistrationResend: w.web.RegistrationResendJob(),
+		jobs.KindLibraryDigest:      w.web.LibraryDigestJob(),
 	}
 }
 

@@ -66,7 +66,11 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 	}
 	who, err := s.gate.Open(ctx, p.ID, res.ID, connectorID)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
-		s.log.Info("accès refusé", "patron", p.ID, "resource", res.Slug, "reason", sesame.ErrorMessage(err))
+		if link != nil {
+			s.gate.Failed(ctx, link, p.ID, sesame.FailureAccessRefused, err)
+		} else {
+			s.log.Info("accès refusé", "patron", p.ID, "resource", res.Slug, "reason", sesame.ErrorMessage(err))
+		}
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + res.Name + " »", Section: "mon-compte",
 			Content: refusalOf(err)})
 		return
@@ -78,6 +82,11 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 	target := res.URL
 	if link != nil {
 		if target, err = s.signedLink(r, link, who); err != nil {
+			reason := sesame.FailureBroken
+			if link.SecretUnreadable {
+				reason = sesame.FailureSecretUnreadable
+			}
+			s.gate.Failed(ctx, link, p.ID, reason, err)
 			s.fail(w, r, err)
 			return
 		}

@@ -31,9 +31,24 @@ type listPage struct {
 	Headers   []sortHeader
 	PageSizes []int
 	Libraries map[int64]string // library codes, for the network admin's list
-	Params    url.Values
-	PrevURL   string
-	NextURL   string
+	// Library narrows the network admin's list to one library, chosen
+	// among LibraryChoices (French order); 0 for the whole network.
+	Library        int64
+	LibraryChoices []sesame.Library
+	Params         url.Values
+	PrevURL        string
+	NextURL        string
+
+	// Subset is the list a librarian asked for beside the status
+	// (store.Subset), "" for none.
+	Subset string
+	// Bulk is the selection and what the last bulk action did; Resources
+	// are those « Activer une ressource pour la sélection » offers; Today
+	// is the default library date of « Valider la sélection ».
+	Bulk      bulkState
+	Resources []sesame.Resource
+	Today     string
+	BulkLimit int
 }
 
 // listRow is one line of the list, formatted once in Go: the template only
@@ -45,6 +60,10 @@ type listRow struct {
 	LastName, FirstName, Registered string
 	Library                         string
 	Resources, Pending              []string
+
+	// Requested is the day of the request the to-do view waits on, the
+	// day it is sorted by; empty on the other lists.
+	Requested string
 }
 
 // RowsHTML writes the table's rows. The list is the busiest page, and
@@ -58,16 +77,27 @@ func (p listPage) RowsHTML() template.HTML {
 		if r.PastEndDate {
 			warning = " status-depassee"
 		}
-		fmt.Fprintf(&b, "<tr>\n<td><span class=\"status status-%s%s\">%s</span>", esc(r.Status), warning, esc(r.StatusLabel))
+		ticked := ""
+		if p.Bulk.Ticked(r.ID) {
+			ticked = " checked"
+		}
+		fmt.Fprintf(&b, "<tr>\n<td class=\"select\"><input type=\"checkbox\" name=\"abonne\" value=\"%d\" aria-label=\"Sélectionner %s %s\"%s></td>\n",
+			r.ID, esc(r.LastName), esc(r.FirstName), ticked)
+		fmt.Fprintf(&b, "<td><span class=\"status status-%s%s\">%s</span>", esc(r.Status), warning, esc(r.StatusLabel))
 		if r.EndDate != "" {
 			fmt.Fprintf(&b, "<br><span class=\"end\">Date de fin de validité : %s</span>", esc(r.EndDate))
 		}
-		fmt.Fprintf(&b, "</td>\n<td><a href=\"/abonnes/%d\">%s</a></td>\n<td>%s</td>\n<td>%s</td>\n",
-			r.ID, esc(r.LastName), esc(r.FirstName), esc(r.Registered))
-		if p.Libraries != nil {
-			fmt.Fprintf(&b, "<td>%s</td>\n", esc(r.Library))
+		// On a small screen each row is a card: the names sit on one line, and
+		// data-label names the other cells, as the column headers are not shown.
+		fmt.Fprintf(&b, "</td>\n<td class=\"name\"><a href=\"/abonnes/%d\">%s<span class=\"visually-hidden\"> %s</span></a></td>\n<td class=\"name\">%s</td>\n<td data-label=\"Inscription\">%s</td>\n",
+			r.ID, esc(r.LastName), esc(r.FirstName), esc(r.FirstName), esc(r.Registered))
+		if p.Todo {
+			fmt.Fprintf(&b, "<td data-label=\"Demande du\">%s</td>\n", esc(r.Requested))
 		}
-		b.WriteString("<td>")
+		if p.Libraries != nil {
+			fmt.Fprintf(&b, "<td data-label=\"Bibliothèque\">%s</td>\n", esc(r.Library))
+		}
+		b.WriteString("<td data-label=\"Ressources\">")
 		if len(r.Resources) == 0 {
 			b.WriteString("<span class=\"muted\">Aucune</span>")
 		} else {
@@ -85,6 +115,14 @@ func (p listPage) RowsHTML() template.HTML {
 		b.WriteString("</td>\n</tr>\n")
 	}
 	return template.HTML(b.String()) // #nosec G203 -- every value written into b went through esc
+}
+
+// SearchFocus tells whether the search box takes the focus as the list
+// opens: the librarian came to find someone. After a search or a bulk action,
+// or on the to-do view, the focus stays at the top (or goes to the refused
+// action's errors), so a screen reader reads the result first.
+func (p listPage) SearchFocus() bool {
+	return !p.Todo && p.Query == "" && len(p.Bulk.Form.Errors) == 0 && p.Bulk.Result == ""
 }
 
 // URL returns the list's address with one parameter changed.
@@ -150,8 +188,13 @@ func (s *Server) patronTodo(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) {
-	st := staffFrom(r.Context())
-	q := r.URL.Query()
+	s.showList(w, r, readList(r.URL.Query(), staffFrom(r.Context()), todo), bulkState{})
+}
+
+// readList reads the list's search, filters, order and page from q: the
+// list's own address, or the fields that a bulk action carries, so that an
+// action or an export works on exactly what the list shows.
+func readList(q url.Values, st *sesame.Staff, todo bool) listPage {
 	p := listPage{Path: "/abonnes", Todo: todo, PageSizes: pageSizes, Params: url.Values{}}
 	p.Heading = "Mes abonnés ressources numériques"
 	if st.Role == sesame.RoleAdmin {
@@ -170,6 +213,11 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	switch t := q.Get("tri"); t {
 	case store.SortFirstName, store.SortStatus, store.SortRegistered:
 		p.Sort = t
+	case store.SortWaiting:
+		p.Sort = store.SortLastName
+		if todo {
+			p.Sort = t
+		}
 	default:
 		p.Sort = store.SortLastName
 	}
@@ -189,7 +237,14 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1_000_000 {
 		p.Page = n
 	}
-	for key, val := range map[string]string{"q": p.Query, "statut": p.Status} {
+	if sub, ok := store.ParseSubset(q.Get("filtre")); ok {
+		p.Subset = string(sub)
+	}
+	if id, err := strconv.ParseInt(q.Get("bibliotheque"), 10, 64); err == nil && id > 0 && st.Role == sesame.RoleAdmin {
+		p.Library = id
+		p.Params.Set("bibliotheque", strconv.FormatInt(id, 10))
+	}
+	for key, val := range map[string]string{"q": p.Query, "statut": p.Status, "filtre": p.Subset} {
 		if val != "" {
 			p.Params.Set(key, val)
 		}
@@ -203,13 +258,26 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	if p.PageSize != 10 {
 		p.Params.Set("par_page", strconv.Itoa(p.PageSize))
 	}
+	return p
+}
+
+// filter selects what the list shows, every page, on day today.
+func (p listPage) filter(today sesame.Date) store.PatronFilter {
+	return store.PatronFilter{Query: p.Query, Status: sesame.Status(p.Status), Subset: store.Subset(p.Subset), Today: today,
+		Sort: p.Sort, Desc: p.Desc, Awaiting: p.Todo, LibraryID: p.Library}
+}
+
+// showList answers the list p, with what a bulk action did or refused.
+func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bulk bulkState) {
+	st := staffFrom(r.Context())
+	todo := p.Todo
 	counts, err := s.store.StatusCounts(r.Context(), scopeOf(st))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	filter := store.PatronFilter{Query: p.Query, Status: sesame.Status(p.Status), Sort: p.Sort, Desc: p.Desc,
-		Limit: p.PageSize, Offset: (p.Page - 1) * p.PageSize, Awaiting: todo, Counts: counts}
+	filter := p.filter(s.today())
+	filter.Limit, filter.Offset, filter.Counts = p.PageSize, (p.Page-1)*p.PageSize, counts
 	result, err := s.store.ListPatrons(r.Context(), scopeOf(st), filter)
 	if err != nil {
 		s.fail(w, r, err)
@@ -217,6 +285,16 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 	}
 	p.Total = result.Total
 	p.Pages = (p.Total + p.PageSize - 1) / p.PageSize
+	// A page past the last (an old bookmark, a list that shrank) shows the
+	// last page, rather than « no patron » under a count that says otherwise.
+	if p.Page > p.Pages && p.Pages > 0 {
+		p.Page = p.Pages
+		filter.Offset = (p.Page - 1) * p.PageSize
+		if result, err = s.store.ListPatrons(r.Context(), scopeOf(st), filter); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
 	if p.Page > 1 {
 		p.PrevURL = p.URL("page", strconv.Itoa(p.Page-1))
 	}
@@ -229,7 +307,7 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 			s.fail(w, r, err)
 			return
 		}
-		p.Libraries = map[int64]string{}
+		p.Libraries, p.LibraryChoices = map[int64]string{}, libs
 		for _, l := range libs {
 			p.Libraries[l.ID] = l.Code
 		}
@@ -242,17 +320,58 @@ func (s *Server) listPatrons(w http.ResponseWriter, r *http.Request, todo bool) 
 			LastName: row.LastName, FirstName: row.FirstName, Registered: row.RegisteredOn.String(),
 			Library: p.Libraries[row.LibraryID], Resources: row.Resources, Pending: row.Pending,
 		})
+		if todo {
+			p.Rows[len(p.Rows)-1].Requested = sesame.DateOf(row.UpdatedAt, s.cfg.Location).String()
+		}
 	}
-	for _, col := range []string{"statut:Statut", "nom:Nom", "prenom:Prénom", "inscription:Inscription"} {
+	columns := []string{"statut:Statut", "nom:Nom", "prenom:Prénom", "inscription:Inscription"}
+	if todo {
+		columns = append(columns, store.SortWaiting+":Demande du")
+	}
+	for _, col := range columns {
 		p.Headers = append(p.Headers, sortLink(p, col))
 	}
 	title := p.Heading
 	if p.Page > 1 {
 		title = fmt.Sprintf("%s, page %d", title, p.Page)
 	}
-	section := "abonnes"
-	if todo {
-		section = "a-traiter"
+	if p.Query != "" {
+		// The title, announced first, says what the search found.
+		title = fmt.Sprintf("Recherche « %s » : %s – %s", p.Query, plural(p.Total, "abonné", "abonnés"), title)
 	}
-	s.render(w, r, http.StatusOK, "abonnes", layout{Title: title, Section: section, Content: p, counts: counts})
+	resources, err := s.activatable(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	p.Bulk, p.Resources, p.Today, p.BulkLimit = bulk, resources, today.String(), bulkLimit
+	if p.Bulk.Form.Values.Get(sesame.FieldLibraryRegisteredOn) == "" && len(p.Bulk.Form.Errors) == 0 {
+		p.Bulk.Form.Values = url.Values{sesame.FieldLibraryRegisteredOn: {p.Today}}
+	}
+	status := http.StatusOK
+	if bulk.status != 0 {
+		status = bulk.status
+	}
+	// render puts the notice, what a bulk action did, first in the title.
+	s.render(w, r, status, "abonnes", layout{Title: formTitle(title, p.Bulk.Form), Section: p.section(), Notice: bulk.Result, Content: p, counts: counts})
+}
+
+// subsetChoice is an option of the « Autre critère » select.
+type subsetChoice struct{ Value, Label string }
+
+// SubsetChoices are the lists a librarian asks for (store.Subset).
+func (listPage) SubsetChoices() []subsetChoice {
+	return []subsetChoice{
+		{string(store.SubsetEndingSoon), fmt.Sprintf("Fin de validité dans les %d jours", store.EndingSoonDays)},
+		{string(store.SubsetPastEndDate), "Date de fin dépassée"},
+		{string(store.SubsetPendingResource), "Ressource en attente"},
+	}
+}
+
+// section is the menu entry of the list.
+func (p listPage) section() string {
+	if p.Todo {
+		return "a-traiter"
+	}
+	return "abonnes"
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -35,6 +36,8 @@ type recordPage struct {
 	Stale   string
 	Typed   []typedValue
 	Message string
+	// notice, when the form shows what was typed before a session ended, says so.
+	notice string
 	// Duplicates are the library's other patrons with the same names and
 	// birth date; Consent, on the Informations tab, the parental consent
 	// given at registration, if any.
@@ -52,22 +55,31 @@ type recordPage struct {
 
 type typedValue struct{ Label, Value string }
 
-// ToActivate lists the resources the Activer form offers: those not yet validated.
-func (p recordPage) ToActivate() []store.GrantView {
+// ResourceRows lists each resource of the Ressources tab once, on one line
+// with its state: those the patron asked for or was given, and those the
+// library may still activate (not disabled).
+func (p recordPage) ResourceRows() []store.GrantView {
 	var out []store.GrantView
 	for _, g := range p.Grants {
-		if g.State != sesame.GrantValidated && !g.Resource.Disabled {
+		if g.State != "" || !g.Resource.Disabled {
 			out = append(out, g)
 		}
 	}
 	return out
 }
 
-// Granted lists the resources the patron asked for or was given, with their state.
-func (p recordPage) Granted() []store.GrantView {
+// Activatable reports whether g's line offers the « Activer » box: a
+// resource not validated and not disabled, which patronResourcesSave
+// accepts.
+func (p recordPage) Activatable(g store.GrantView) bool {
+	return g.State != sesame.GrantValidated && !g.Resource.Disabled
+}
+
+// ToActivate lists the resources the Activer form offers (Activatable).
+func (p recordPage) ToActivate() []store.GrantView {
 	var out []store.GrantView
 	for _, g := range p.Grants {
-		if g.State != "" {
+		if p.Activatable(g) {
 			out = append(out, g)
 		}
 	}
@@ -169,7 +181,7 @@ func (s *Server) renderRecord(w http.ResponseWriter, r *http.Request, status int
 	titles := map[string]string{"informations": "Informations", "statut": "Statut", "ressources": "Ressources"}
 	title := formTitle(fmt.Sprintf("%s – %s – Abonné", page.Patron.FullName(), titles[page.Tab]), page.Form)
 	s.render(w, r, status, "abonne_"+page.Tab,
-		layout{Title: title, Section: "abonnes", Content: page})
+		layout{Title: title, Section: "abonnes", Notice: page.notice, Content: page})
 }
 
 func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, tab string) {
@@ -177,6 +189,9 @@ func (s *Server) showRecord(w http.ResponseWriter, r *http.Request, tab string) 
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if typed, ok := s.takeDraft(w, r); ok {
+		page.Form.Values, page.notice = typed, draftNotice
 	}
 	s.renderRecord(w, r, http.StatusOK, page)
 }
@@ -271,25 +286,7 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 			codes[strconv.FormatInt(l.ID, 10)] = l.Code
 		}
 	}
-	_, err := s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), func(p *sesame.Patron) (store.Change, error) {
-		prior, before := *p, snapshot(p, codes)
-		if err := apply(p, r.PostForm); err != nil {
-			return store.Change{}, err
-		}
-		changes, parent, err := s.settle(&prior, p, r.PostForm)
-		if err != nil {
-			return store.Change{}, err
-		}
-		detail := describeChanges(before, snapshot(p, codes))
-		if detail == "" {
-			return store.Change{}, nil
-		}
-		action := sesame.ActionInformation
-		if tab == "statut" {
-			action = decisionAction(changes)
-		}
-		return store.Change{Action: action, Detail: detail + consentNote(changes, parent), Then: s.lifecycleEffects(ctx, changes, parent)}, nil
-	})
+	_, err := s.store.UpdatePatron(ctx, scopeOf(st), id, version, actorOf(st), s.recordChange(ctx, tab, codes, r.PostForm, apply))
 	if err == nil {
 		redirect(w, r, recordURL(id, tab), "enregistre")
 		return
@@ -313,6 +310,35 @@ func (s *Server) saveRecord(w http.ResponseWriter, r *http.Request, tab string, 
 		s.renderRecord(w, r, http.StatusForbidden, page)
 	default:
 		s.fail(w, r, err)
+	}
+}
+
+// recordChange is what a save of tab does inside the store's transaction:
+// apply what was sent to the patron, classify the change (settle), and
+// name it for the audit with its mails and effects. A bulk action on the
+// list goes through it too, so that each patron is checked, audited and
+// told exactly as if their record had been saved alone. codes name the
+// libraries when the library may change.
+func (s *Server) recordChange(ctx context.Context, tab string, codes map[string]string, sent url.Values,
+	apply func(p *sesame.Patron, sent url.Values) error) func(p *sesame.Patron) (store.Change, error) {
+	return func(p *sesame.Patron) (store.Change, error) {
+		prior, before := *p, snapshot(p, codes)
+		if err := apply(p, sent); err != nil {
+			return store.Change{}, err
+		}
+		changes, parent, err := s.settle(&prior, p, sent)
+		if err != nil {
+			return store.Change{}, err
+		}
+		detail := describeChanges(before, snapshot(p, codes))
+		if detail == "" {
+			return store.Change{}, nil
+		}
+		action := sesame.ActionInformation
+		if tab == "statut" {
+			action = decisionAction(changes)
+		}
+		return store.Change{Action: action, Detail: detail + consentNote(changes, parent), Then: s.lifecycleEffects(ctx, changes, parent)}, nil
 	}
 }
 
@@ -344,7 +370,7 @@ func (s *Server) patronInfoSave(w http.ResponseWriter, r *http.Request) {
 	s.saveRecord(w, r, "informations", func(p *sesame.Patron, sent url.Values) error {
 		details := patronDetailsFrom(sent)
 		// Library staff never change e-mail or library, whatever the form sends.
-		if st.Role != sesame.RoleAdmin {
+		if !sesame.MayChangeEmailAndLibrary(actorOf(st)) {
 			return details.Apply(p, today)
 		}
 		errs := sesame.FieldErrors{}
@@ -369,12 +395,18 @@ func (s *Server) patronInfoSave(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) patronStatusSave(w http.ResponseWriter, r *http.Request) {
+	s.saveRecord(w, r, "statut", s.statusDecision(r.Context()))
+}
+
+// statusDecision returns how the Statut tab applies what was sent: the
+// decision, taken today under the network's validity (sesame.Patron.Decide).
+func (s *Server) statusDecision(ctx context.Context) func(p *sesame.Patron, sent url.Values) error {
 	today := s.today()
 	months := sesame.DefaultValidityMonths
-	if n, err := s.store.Network(r.Context()); err == nil {
+	if n, err := s.store.Network(ctx); err == nil {
 		months = n.ValidityMonths
 	}
-	s.saveRecord(w, r, "statut", func(p *sesame.Patron, sent url.Values) error {
+	return func(p *sesame.Patron, sent url.Values) error {
 		d := sesame.Decision{Status: sesame.Status(sent.Get(sesame.FieldStatus)), RefusalReason: sent.Get(sesame.FieldRefusalReason)}
 		if raw := strings.TrimSpace(sent.Get(sesame.FieldLibraryRegisteredOn)); raw != "" {
 			date, err := sesame.ParseDate(raw)
@@ -384,11 +416,22 @@ func (s *Server) patronStatusSave(w http.ResponseWriter, r *http.Request) {
 			d.LibraryRegisteredOn = date
 		}
 		return p.Decide(d, today, months)
-	})
+	}
 }
 
-// patronResourcesSave activates the ticked resources ("Activer"), or refuses
-// the one whose "Refuser" button was pressed.
+// Buttons of the Ressources tab besides « Activer »: each names its
+// resource in its value.
+const (
+	fieldRefuseResource   = "refuser"
+	fieldWithdrawResource = "retirer"
+	fieldTickAll          = "tout_cocher"
+)
+
+// patronResourcesSave activates the ticked resources ("Activer"), refuses
+// the one whose "Refuser" button was pressed, or withdraws the validated one
+// whose "Retirer" button was pressed. « Tout cocher » changes nothing: the
+// tab comes back with every box of « Activer des ressources » ticked, for a
+// browser without JavaScript.
 func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	st := staffFrom(ctx)
@@ -396,9 +439,25 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	if r.PostForm.Get(fieldTickAll) != "" {
+		page, err := s.loadRecord(r, "ressources")
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page.Form = form{Values: url.Values{}}
+		for _, g := range page.ToActivate() {
+			page.Form.Values.Add("ressource", strconv.FormatInt(g.Resource.ID, 10))
+		}
+		s.renderRecord(w, r, http.StatusOK, page)
+		return
+	}
 	state, notice, ids := sesame.GrantValidated, "active", r.PostForm["ressource"]
-	if refuse := r.PostForm.Get("refuser"); refuse != "" {
+	if refuse := r.PostForm.Get(fieldRefuseResource); refuse != "" {
 		state, notice, ids = sesame.GrantRefused, "refuse", []string{refuse}
+	}
+	if withdraw := r.PostForm.Get(fieldWithdrawResource); withdraw != "" {
+		state, notice, ids = store.GrantWithdrawn, "retire", []string{withdraw}
 	}
 	var resourceIDs []int64
 	for _, raw := range ids {
@@ -419,17 +478,27 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 		s.renderRecord(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	if _, err := s.store.SetGrantsThen(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st), s.resourcesMail(ctx)); err != nil {
-		if sesame.ErrorCode(err) == sesame.EForbidden {
-			page, lerr := s.loadRecord(r, "ressources")
-			if lerr != nil {
-				s.fail(w, r, lerr)
-				return
-			}
-			page.Message = sesame.ErrorMessage(err)
-			s.renderRecord(w, r, http.StatusForbidden, page)
+	changed, err := s.store.SetGrantsThen(ctx, scopeOf(st), id, resourceIDs, state, actorOf(st), s.resourcesMail(ctx))
+	if state == store.GrantWithdrawn && err == nil && len(changed) == 0 {
+		// Only a validated resource is withdrawn: someone else took it
+		// back first, or the form was not this page's.
+		err = sesame.Errorf(sesame.EConflict, "Cette ressource n'est pas validée : il n'y a rien à retirer.")
+	}
+	if code := sesame.ErrorCode(err); code == sesame.EForbidden || code == sesame.EConflict {
+		page, lerr := s.loadRecord(r, "ressources")
+		if lerr != nil {
+			s.fail(w, r, lerr)
 			return
 		}
+		page.Message = sesame.ErrorMessage(err)
+		status := http.StatusForbidden
+		if code == sesame.EConflict {
+			status = http.StatusConflict
+		}
+		s.renderRecord(w, r, status, page)
+		return
+	}
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"net/url"
 
 	"github.com/bdf29/sesame"
@@ -54,9 +53,9 @@ func consentNote(changes []sesame.Change, parent parentContact) string {
 // parent's consent.
 func (s *Server) lifecycleEffects(ctx context.Context, changes []sesame.Change, parent parentContact) store.AfterWrite {
 	mail := s.decisionMail(ctx, changes)
-	return func(tx *sql.Tx, p *sesame.Patron) error {
+	return func(tx *store.Tx, p *sesame.Patron) error {
 		if sesame.Has(changes, sesame.ChangeConsentRequired) {
-			if _, err := s.store.SuspendGrantsTx(ctx, tx, p.ID); err != nil {
+			if _, err := tx.SuspendGrants(ctx, p.ID); err != nil {
 				return err
 			}
 			if err := s.parentAgainMail(ctx, tx, p, parent); err != nil {
@@ -72,8 +71,8 @@ func (s *Server) lifecycleEffects(ctx context.Context, changes []sesame.Change, 
 // single use, whose token is stored hashed beside the patron and kept apart
 // from the mail's text in the outbox. Until the parent follows it, the
 // account cannot be validated (sesame.Patron.AwaitsParentalConsent).
-func (s *Server) parentAgainMail(ctx context.Context, tx *sql.Tx, p *sesame.Patron, parent parentContact) error {
-	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+func (s *Server) parentAgainMail(ctx context.Context, tx *store.Tx, p *sesame.Patron, parent parentContact) error {
+	lib, err := tx.Library(ctx, p.LibraryID)
 	if err != nil {
 		return err
 	}
@@ -82,7 +81,7 @@ func (s *Server) parentAgainMail(ctx context.Context, tx *sql.Tx, p *sesame.Patr
 		return err
 	}
 	until := s.cfg.Now().Add(registrationValidity)
-	if err := s.store.AskConsentAgainTx(ctx, tx, p, auth.HashToken(token), parent.Name, parent.Email, until); err != nil {
+	if err := tx.AskConsentAgain(ctx, p, auth.HashToken(token), parent.Name, parent.Email, until); err != nil {
 		return err
 	}
 	m, err := notify.Render("accord-parental-a-nouveau", notify.ConsentAgain{Parent: parent.Name, Child: childName(p), Network: s.networkName(ctx),
@@ -92,5 +91,5 @@ func (s *Server) parentAgainMail(ctx context.Context, tx *sql.Tx, p *sesame.Patr
 	}
 	m.To, m.ToName = parent.Email, parent.Name
 	m.Secret, m.SecretUntil = token, until
-	return mail.Enqueue(ctx, s.store, tx, m)
+	return mail.Enqueue(ctx, tx, m)
 }

@@ -199,7 +199,7 @@ type mfaPage struct {
 func (s *Server) renderMFA(w http.ResponseWriter, r *http.Request, status int, p mfaPage, notice string) {
 	title := "Sécurité du compte"
 	if len(p.Form.Errors) > 0 || p.Message != "" {
-		title = "Erreur : " + title
+		title = errorTitlePrefix + title
 	}
 	s.render(w, r, status, "securite_compte", layout{Title: title, Section: "securite", Notice: notice, Content: p})
 }
@@ -341,8 +341,9 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, st *sesa
 		p.Form.Errors.Add(fieldTOTPCode, "Code à 6 chiffres : tapez le code affiché par l'application, ou bien votre mot de passe dans le champ suivant.")
 		return refuse(http.StatusUnprocessableEntity)
 	}
-	if strings.TrimSpace(typed) != "" {
-		ok, wait, msg, err := s.checkTOTP(r, st, typed)
+	// judge answers the outcome of either proof: the page again, with why,
+	// or true.
+	judge := func(ok bool, wait time.Duration, err error, field, wrong string) bool {
 		switch {
 		case err != nil:
 			s.fail(w, r, err)
@@ -351,10 +352,14 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, st *sesa
 			p.Message = "Trop de tentatives. Réessayez dans " + humanDuration(wait) + "."
 			return refuse(http.StatusTooManyRequests)
 		case !ok:
-			p.Form.Errors.Add(fieldTOTPCode, "Code à 6 chiffres : "+msg)
+			p.Form.Errors.Add(field, wrong)
 			return refuse(http.StatusUnauthorized)
 		}
 		return true
+	}
+	if strings.TrimSpace(typed) != "" {
+		ok, wait, msg, err := s.checkTOTP(r, st, typed)
+		return judge(ok, wait, err, fieldTOTPCode, "Code à 6 chiffres : "+msg)
 	}
 	full, err := s.store.StaffMember(ctx, st.ID)
 	if err != nil {
@@ -362,18 +367,7 @@ func (s *Server) reauthenticate(w http.ResponseWriter, r *http.Request, st *sesa
 		return false
 	}
 	ok, wait, _, err := s.verifyLogin(r, auth.AccountKey(st.Login), password, full.PasswordHash, !full.Disabled)
-	switch {
-	case err != nil:
-		s.fail(w, r, err)
-		return false
-	case wait > 0:
-		p.Message = "Trop de tentatives. Réessayez dans " + humanDuration(wait) + "."
-		return refuse(http.StatusTooManyRequests)
-	case !ok:
-		p.Form.Errors.Add(fieldMFAPassword, "Mot de passe : ce n'est pas votre mot de passe actuel.")
-		return refuse(http.StatusUnauthorized)
-	}
-	return true
+	return judge(ok, wait, err, fieldMFAPassword, "Mot de passe : ce n'est pas votre mot de passe actuel.")
 }
 
 // confirmedMFAChange returns the staff member changing their own second
@@ -595,11 +589,12 @@ func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) {
 // no login behind it.
 func (s *Server) verifyExpired(w http.ResponseWriter, r *http.Request, status int) {
 	s.clearNamedCookie(w, s.pendingCookieName())
-	s.render(w, r, status, "connexion", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
+	page := loginPage{
 		Form: form{Values: url.Values{}}, DemoLogins: s.cfg.DemoLogins,
 		Message: "Aucune connexion n'attend de code de vérification, ou le délai de 5 minutes pour le taper est dépassé : " +
 			"connectez-vous de nouveau avec votre identifiant et votre mot de passe.",
-	}})
+	}
+	s.render(w, r, status, "connexion", layout{Title: page.title(), Section: "connexion", Content: page})
 }
 
 // verify checks the code of a login waiting for it: a code of the

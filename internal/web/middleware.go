@@ -11,13 +11,19 @@ import (
 	"github.com/bdf29/sesame/internal/store"
 )
 
-// Staff sessions end after 30 minutes without activity, and 12 hours after login.
-const (
-	sessionIdle     = 30 * time.Minute
-	sessionAbsolute = 12 * time.Hour
-	// touchEvery spares a write on every request: activity is recorded at most once a minute.
-	touchEvery = time.Minute
-)
+// Sessions end after cfg.SessionIdle without activity (30 minutes unless
+// set), and 12 hours after login.
+const sessionAbsolute = 12 * time.Hour
+
+// touchEvery spares a write on every request: activity is recorded at most
+// once a minute, or once a tenth of the idle limit when that is shorter.
+func (s *Server) touchEvery() time.Duration { return min(time.Minute, s.cfg.SessionIdle/10) }
+
+// sessionEnded reports whether a session last seen at lastSeen and created
+// at created has ended by now.
+func (s *Server) sessionEnded(now, lastSeen, created time.Time) bool {
+	return now.Sub(lastSeen) > s.cfg.SessionIdle || now.Sub(created) > sessionAbsolute
+}
 
 func (s *Server) cookieName() string {
 	if s.cfg.SecureCookies {
@@ -33,6 +39,10 @@ func (s *Server) guard(rt route) http.Handler {
 		st, pa := staffFrom(r.Context()), patronFrom(r.Context())
 		if !rt.perm.Allows(st, pa) {
 			if st == nil || rt.perm == auth.Patron {
+				if account := endedSessionOf(r.Context()); account != "" {
+					s.loginAfterEnd(w, r, account)
+					return
+				}
 				target := "/connexion"
 				if r.Method == http.MethodGet {
 					target += "?suite=" + url.QueryEscape(r.URL.RequestURI())
@@ -74,15 +84,18 @@ func (s *Server) withSession(next http.Handler) http.Handler {
 			return
 		}
 		now := s.cfg.Now()
-		if sess.Staff.Disabled || now.Sub(sess.LastSeenAt) > sessionIdle || now.Sub(sess.CreatedAt) > sessionAbsolute {
+		if ended := s.sessionEnded(now, sess.LastSeenAt, sess.CreatedAt); sess.Staff.Disabled || ended {
 			if err := s.store.DeleteSession(r.Context(), hash); err != nil {
 				s.log.Error("fin de session", "err", err)
 			}
 			s.clearCookie(w)
+			if ended && !sess.Staff.Disabled {
+				r = withEndedSession(r, staffAccount(&sess.Staff))
+			}
 			next.ServeHTTP(w, r)
 			return
 		}
-		if now.Sub(sess.LastSeenAt) > touchEvery {
+		if now.Sub(sess.LastSeenAt) > s.touchEvery() {
 			if err := s.store.TouchSession(r.Context(), hash, now); err != nil {
 				s.log.Error("session", "err", err)
 			}
@@ -101,7 +114,7 @@ func (s *Server) patronCookieName() string {
 }
 
 // withPatron loads the patron behind the patron session cookie into the
-// request's context. Patron sessions end after 30 minutes without activity.
+// request's context. Patron sessions end as staff sessions do.
 func (s *Server) withPatron(w http.ResponseWriter, r *http.Request) *http.Request {
 	c, err := r.Cookie(s.patronCookieName())
 	if err != nil || c.Value == "" {
@@ -114,18 +127,18 @@ func (s *Server) withPatron(w http.ResponseWriter, r *http.Request) *http.Reques
 		return r
 	}
 	now := s.cfg.Now()
-	if now.Sub(ps.LastSeenAt) > sessionIdle || now.Sub(ps.CreatedAt) > sessionAbsolute {
+	if s.sessionEnded(now, ps.LastSeenAt, ps.CreatedAt) {
 		if err := s.store.DeletePatronSession(ctx, hash); err != nil {
 			s.log.Error("fin de session usager", "err", err)
 		}
 		s.clearNamedCookie(w, s.patronCookieName())
-		return r
+		return withEndedSession(r, patronAccount(ps.PatronID))
 	}
 	p, err := s.store.Patron(ctx, store.NetworkScope(), ps.PatronID)
 	if err != nil {
 		return r
 	}
-	if now.Sub(ps.LastSeenAt) > touchEvery {
+	if now.Sub(ps.LastSeenAt) > s.touchEvery() {
 		if err := s.store.TouchPatronSession(ctx, hash, now); err != nil {
 			s.log.Error("session usager", "err", err)
 		}

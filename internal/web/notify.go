@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -19,10 +18,6 @@ import (
 // patron asks for something, one mail per request or a daily digest as the
 // library chose; to the patron when the library decides. Each one is
 // written into the outbox in the transaction of the change it tells of.
-
-// KindLibraryDigest is the job that sends the libraries' daily digests. The
-// first request queued for a digest schedules it; see notifyLibrary.
-const KindLibraryDigest = "recapitulatif"
 
 // digestHour is when, in the network's calendar, the daily digest leaves:
 // before the libraries open.
@@ -42,17 +37,17 @@ func (s *Server) nextDigest(now time.Time) time.Time {
 // mail, or in the library's next daily digest, as the library chose. Call it
 // in tx, the transaction of the request. resources names the resources asked
 // for, for sesame.RequestResources; nil otherwise.
-func (s *Server) notifyLibrary(ctx context.Context, tx *sql.Tx, p *sesame.Patron, kind sesame.RequestKind, resources []string) error {
-	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+func (s *Server) notifyLibrary(ctx context.Context, tx *store.Tx, p *sesame.Patron, kind sesame.RequestKind, resources []string) error {
+	lib, err := tx.Library(ctx, p.LibraryID)
 	if err != nil {
 		return err
 	}
 	detail := strings.Join(resources, ", ")
 	if lib.Notify == sesame.NotifyDailyDigest {
-		if err := s.store.QueueDigestRequestTx(ctx, tx, p.ID, kind, detail); err != nil {
+		if err := tx.QueueDigestRequest(ctx, p.ID, kind, detail); err != nil {
 			return err
 		}
-		return s.store.ScheduleJobTx(ctx, tx, KindLibraryDigest, s.nextDigest(s.cfg.Now()))
+		return tx.ScheduleJob(ctx, jobs.KindLibraryDigest, s.nextDigest(s.cfg.Now()))
 	}
 	return s.enqueueMail(ctx, tx, lib.ContactEmail, lib.Name, "demande", notify.Request{Kind: kind, Name: p.FullName(),
 		Network: s.networkName(ctx), Library: lib.Name, Resources: resources, RecordURL: s.recordLink(p.ID)})
@@ -62,21 +57,21 @@ func (s *Server) notifyLibrary(ctx context.Context, tx *sql.Tx, p *sesame.Patron
 // the request kind, in the transaction that makes it: a confirmed
 // registration (store.NewPatron.Then) or a renewal (store.Change.Then).
 func (s *Server) libraryNotice(ctx context.Context, kind sesame.RequestKind) store.AfterWrite {
-	return func(tx *sql.Tx, p *sesame.Patron) error { return s.notifyLibrary(ctx, tx, p, kind, nil) }
+	return func(tx *store.Tx, p *sesame.Patron) error { return s.notifyLibrary(ctx, tx, p, kind, nil) }
 }
 
 func (s *Server) recordLink(patronID int64) string {
 	return s.cfg.BaseURL + "/abonnes/" + strconv.FormatInt(patronID, 10)
 }
 
-// digestJob sends, in the transaction that marks the job done, one digest
+// LibraryDigestJob (jobs.KindLibraryDigest, scheduled by notifyLibrary) sends, in the transaction that marks the job done, one digest
 // per library of the requests queued since the last: each request leaves
 // the queue in the transaction that writes its digest into the outbox, so
 // that it is sent once, whichever instance runs the job, and however many
 // digest jobs run at once.
-func (s *Server) digestJob() jobs.Handler {
-	return jobs.Handler{Record: func(ctx context.Context, _ store.Job, tx *sql.Tx) error {
-		reqs, err := s.store.TakeDigestRequestsTx(ctx, tx)
+func (s *Server) LibraryDigestJob() jobs.Handler {
+	return jobs.Handler{Record: func(ctx context.Context, _ store.Job, tx *store.Tx) error {
+		reqs, err := tx.TakeDigestRequests(ctx)
 		if err != nil {
 			return err
 		}
@@ -85,7 +80,7 @@ func (s *Server) digestJob() jobs.Handler {
 			for n < len(reqs) && reqs[n].LibraryID == reqs[0].LibraryID {
 				n++
 			}
-			lib, err := s.store.LibraryTx(ctx, tx, reqs[0].LibraryID)
+			lib, err := tx.Library(ctx, reqs[0].LibraryID)
 			if err != nil {
 				return err
 			}
@@ -115,7 +110,7 @@ func (s *Server) digest(lib *sesame.Library, reqs []store.DigestRequest) notify.
 // refused. A validation lists the resources it opens and those still
 // waiting for the library.
 func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) store.AfterWrite {
-	return func(tx *sql.Tx, p *sesame.Patron) error {
+	return func(tx *store.Tx, p *sesame.Patron) error {
 		for _, c := range changes {
 			switch c.Kind {
 			case sesame.ChangeValidated, sesame.ChangeRenewed, sesame.ChangeEndDateCorrected, sesame.ChangeRefused:
@@ -131,15 +126,15 @@ func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) stor
 }
 
 // decision is the mail of one decision c on p: its template and data.
-func (s *Server) decision(ctx context.Context, tx *sql.Tx, p *sesame.Patron, c sesame.Change) (string, any, error) {
-	lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+func (s *Server) decision(ctx context.Context, tx *store.Tx, p *sesame.Patron, c sesame.Change) (string, any, error) {
+	lib, err := tx.Library(ctx, p.LibraryID)
 	if err != nil {
 		return "", nil, err
 	}
 	network, account := s.networkName(ctx), s.cfg.BaseURL+"/mon-compte"
 	switch c.Kind {
 	case sesame.ChangeValidated, sesame.ChangeRenewed:
-		names, err := s.store.GrantNamesTx(ctx, tx, p.ID)
+		names, err := tx.GrantNames(ctx, p.ID)
 		if err != nil {
 			return "", nil, err
 		}
@@ -160,7 +155,7 @@ func (s *Server) decision(ctx context.Context, tx *sql.Tx, p *sesame.Patron, c s
 // activated. A refusal or a withdrawal is shown on « Mon compte »; it sends
 // no mail.
 func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
-	return func(tx *sql.Tx, p *sesame.Patron, changes []sesame.Change) error {
+	return func(tx *store.Tx, p *sesame.Patron, changes []sesame.Change) error {
 		var activated []string
 		for _, c := range changes {
 			if c.Kind == sesame.ChangeResourceGranted {
@@ -170,7 +165,7 @@ func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
 		if len(activated) == 0 {
 			return nil
 		}
-		lib, err := s.store.LibraryTx(ctx, tx, p.LibraryID)
+		lib, err := tx.Library(ctx, p.LibraryID)
 		if err != nil {
 			return err
 		}
@@ -183,7 +178,7 @@ func (s *Server) resourcesMail(ctx context.Context) store.AfterGrantDecisions {
 // transaction of the change, that their password changed: if it was not
 // them, they learn it at once and know what to do.
 func (s *Server) passwordChangedMail(ctx context.Context) store.AfterWrite {
-	return func(tx *sql.Tx, p *sesame.Patron) error {
+	return func(tx *store.Tx, p *sesame.Patron) error {
 		return s.enqueueMail(ctx, tx, p.Email, greetedName(p), "mot-de-passe-change",
 			notify.PasswordChanged{Name: greetedName(p), ForgotURL: s.cfg.BaseURL + "/mot-de-passe-oublie"})
 	}
@@ -193,7 +188,7 @@ func (s *Server) passwordChangedMail(ctx context.Context) store.AfterWrite {
 // into the outbox in tx. A mail that cannot leave as it is (an address
 // refused by mail.Message.Validate) is logged and dropped: it must not undo
 // the change it tells of.
-func (s *Server) enqueueMail(ctx context.Context, tx *sql.Tx, to, toName, name string, data any) error {
+func (s *Server) enqueueMail(ctx context.Context, tx *store.Tx, to, toName, name string, data any) error {
 	m, err := notify.Render(name, data)
 	if err != nil {
 		return err
@@ -203,7 +198,7 @@ func (s *Server) enqueueMail(ctx context.Context, tx *sql.Tx, to, toName, name s
 		s.log.Error("courriel non envoyé", "subject", m.Subject, "err", err)
 		return nil
 	}
-	return mail.Enqueue(ctx, s.store, tx, m)
+	return mail.Enqueue(ctx, tx, m)
 }
 
 // greetedName is the patron as a mail greets them: "Prénom NOM".

@@ -27,7 +27,6 @@ import (
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/store"
-	"github.com/bdf29/sesame/internal/web"
 )
 
 // inbox is a real SMTP server on 127.0.0.1 that keeps, decoded, every
@@ -167,8 +166,8 @@ func (in *inbox) sender() *mail.Sender {
 // instance is one instance's jobs runner: the web layer's jobs and the
 // outbox's, sending to in.
 func (w *world) instance(name string, in *inbox) *jobs.Runner {
-	handlers := w.web.JobHandlers()
-	handlers[mail.Kind] = mail.Handler(w.store, in.sender())
+	handlers := w.webJobs()
+	handlers[jobs.KindMail] = mail.Handler(w.store, in.sender())
 	return &jobs.Runner{Store: w.store, Worker: name, Handlers: handlers, Now: w.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 }
@@ -317,7 +316,7 @@ func TestNotifyLibraryDailyDigest(t *testing.T) {
 
 	// Past 07:00, two instances run at once, and a second digest job is due
 	// as well, as when two requests scheduled one each: one digest leaves.
-	if err := w.store.Enqueue(context.Background(), web.KindLibraryDigest, "", w.clock.Now()); err != nil {
+	if err := w.store.Enqueue(context.Background(), jobs.KindLibraryDigest, "", w.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	w.clock.Advance(2 * time.Minute)

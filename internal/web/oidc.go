@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/oidc"
 )
@@ -87,6 +88,7 @@ func (s *Server) oidcLogin(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, oidc.ErrLoginNeeded):
 		http.Redirect(w, r, "/connexion?suite="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 	case errors.As(err, &refusal):
+		s.gate.Failed(r.Context(), refusal.Connector, patronID, sesame.FailureAccessRefused, refusal.Err)
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + refusal.Resource + " »",
 			Section: "mon-compte", Content: refusalOf(refusal.Err)})
 	default:

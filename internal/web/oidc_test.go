@@ -463,8 +463,11 @@ func TestOIDCGateRefusesWithAPage(t *testing.T) {
 		{"resource not granted", sesame.GrantPending, nil, "pas encore activée", sesame.StatusValidated},
 		{"past its end date: expired on the way", sesame.GrantValidated, func(p *sesame.Patron) { p.ValidUntil = sesame.MustDate(2026, 11, 25) },
 			"Votre compte a expiré", sesame.StatusExpired},
-		{"awaiting the library", sesame.GrantValidated, func(p *sesame.Patron) { p.Status = sesame.StatusToRevalidate }, "pas encore validé",
-			sesame.StatusToRevalidate},
+		// An Expiré account whose holder asked for renewal: its end date
+		// passed (one asked before its end stays open until then).
+		{"awaiting the library", sesame.GrantValidated, func(p *sesame.Patron) {
+			p.Status, p.ValidUntil = sesame.StatusToRevalidate, sesame.MustDate(2026, 11, 25)
+		}, "pas encore validé", sesame.StatusToRevalidate},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,35 +7,45 @@ import (
 	"github.com/bdf29/sesame"
 )
 
-// patronPasswordChange is how a patron's new password comes: through a
-// reset link, or from « Mon compte » by a patron who typed the current one.
-type patronPasswordChange struct {
+// passwordChange is how an account's new password comes: a patron's
+// through a reset link, or from « Mon compte » by a patron who typed the
+// current one; a staff member's from the network admin, who resets it.
+type passwordChange struct {
 	PatronID int64
+	// StaffID is the staff account whose password the network admin
+	// resets; 0 for a patron's.
+	StaffID int64
 	// ResetToken is the hash of the reset link's token, for a reset.
 	ResetToken string
 	// KeepSession is the hash of the session that asked for a change from
 	// « Mon compte »: the one session that stays open.
 	KeepSession string
-	// Actor is who changed it from « Mon compte »; a reset's is the link's patron.
+	// Actor is who changed it: the patron from « Mon compte », the network
+	// admin for a staff account; a reset link's is the link's patron.
 	Actor sesame.Actor
 }
 
-// setPatronPassword is the one path of a patron's new password, reset or
-// change alike: in one transaction the hash is set, the reset links are
-// voided, every session of the account ends (but the one that asked for a
-// change) and, for a change, the "password changed" mail is queued; then
-// what vendors hold of the account ends, as whoever knew the old password
-// may hold a vendor's token or ticket too. A reset link unknown, used or
+// setPassword is the one path of a new password, a patron's or a staff
+// member's, reset or change alike: in one transaction the hash is set,
+// every session of the account ends (but the one of a patron who asked
+// for a change from « Mon compte »), with a staff member's logins waiting
+// for their second factor, a patron's reset links are voided and, for a
+// patron's change, the "password changed" mail is queued. Then what vendors
+// hold of a patron's account ends, as whoever knew the old password may
+// hold a vendor's token or ticket too. A reset link unknown, used or
 // expired gives ENotFound, and nothing changes.
-func (s *Server) setPatronPassword(r *http.Request, c patronPasswordChange, password string) error {
+func (s *Server) setPassword(r *http.Request, c passwordChange, password string) error {
 	ctx := r.Context()
 	hash, err := s.cfg.Hasher.Hash(password)
 	if err != nil {
 		return fmt.Errorf("hash: %w", err)
 	}
-	if c.ResetToken != "" {
+	switch {
+	case c.StaffID != 0:
+		return s.store.ResetStaffPassword(ctx, c.StaffID, hash, c.Actor)
+	case c.ResetToken != "":
 		err = s.store.ResetPatronPassword(ctx, c.ResetToken, hash, s.cfg.Now())
-	} else {
+	default:
 		err = s.store.ChangePatronPassword(ctx, c.PatronID, hash, c.KeepSession, c.Actor, s.passwordChangedMail(ctx))
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"html"
 	"net/http"
 	"net/url"
 	"testing"
@@ -66,5 +67,43 @@ func TestPatronPasswordEndsEverything(t *testing.T) {
 				t.Errorf("mail %q sent: %v, want %v", changedSubject, got, tt.wantMail)
 			}
 		})
+	}
+}
+
+// TestStaffPasswordResetEndsEverySession: the network admin's reset of a
+// staff member's password goes through the one path of new passwords
+// (setPassword): every session of the account ends, on each of its
+// devices, while other accounts' sessions, the admin's too, stay; the new
+// password, shown once, opens a session and the old one no longer does.
+func TestStaffPasswordResetEndsEverySession(t *testing.T) {
+	w := newWorld(t)
+	devices := []*client{w.login("fouesnant"), w.login("fouesnant")}
+	colleague, admin := w.login("quimper"), w.login("admin")
+
+	res := admin.post("/admin/personnel/"+itoa(w.staffID("fouesnant"))+"/mot-de-passe", url.Values{})
+	if res.status != http.StatusOK {
+		t.Fatalf("reset by the admin: got %d, want 200", res.status)
+	}
+	for i, c := range devices {
+		if c.loggedIn() {
+			t.Errorf("session %d of the account still open after the reset", i+1)
+		}
+	}
+	for name, c := range map[string]*client{"the admin": admin, "a colleague": colleague} {
+		if !c.loggedIn() {
+			t.Errorf("%s's session ended with another account's password", name)
+		}
+	}
+	old := w.anonymous().post("/connexion", url.Values{"identifiant": {"fouesnant"}, "mot_de_passe": {testPassword}})
+	if old.status == http.StatusSeeOther {
+		t.Error("the old password still opens a session")
+	}
+	shown := adminPasswordRe.FindStringSubmatch(res.body)
+	if shown == nil {
+		t.Fatal("the page does not show the new password")
+	}
+	fresh := w.anonymous().post("/connexion", url.Values{"identifiant": {"fouesnant"}, "mot_de_passe": {html.UnescapeString(shown[1])}})
+	if fresh.status != http.StatusSeeOther {
+		t.Errorf("the new password: got %d, want 303 into a session", fresh.status)
 	}
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -28,14 +27,9 @@ const (
 // nothing of which accounts exist.
 const resetSent = "Si un compte existe pour cette adresse, un courriel vient de lui être envoyé. Le lien est valable une heure."
 
-type forgotPage struct {
-	Form form
-	Sent string
-}
-
 func (s *Server) forgotForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "mot_de_passe_oublie", layout{Title: "Mot de passe oublié", Section: "connexion",
-		Content: forgotPage{Form: form{Values: url.Values{}}}})
+		Content: blankFormPage()})
 }
 
 // forgot sends a reset link to the patron with that e-mail, if any. The page
@@ -47,7 +41,7 @@ func (s *Server) forgot(w http.ResponseWriter, r *http.Request) {
 	}
 	typed := r.PostForm.Get("email")
 	email := sesame.NormalizeEmail(typed)
-	page := forgotPage{Form: form{Values: url.Values{"email": {typed}}, Errors: sesame.FieldErrors{}}}
+	page := formPage{Form: form{Values: url.Values{"email": {typed}}, Errors: sesame.FieldErrors{}}}
 	refuse := func(status int, msg string) {
 		page.Form.Errors.Add("email", msg)
 		s.render(w, r, status, "mot_de_passe_oublie", layout{Title: formTitle("Mot de passe oublié", page.Form),
@@ -90,27 +84,20 @@ func (s *Server) sendResetLink(r *http.Request, email string) (time.Duration, er
 	}
 	// Whether a patron has this address is decided later, by a job: the
 	// answer then takes the same time for every address, and says nothing.
-	return 0, s.store.Enqueue(ctx, KindResetRequest, email, s.cfg.Now())
+	return 0, s.store.Enqueue(ctx, jobs.KindResetRequest, email, s.cfg.Now())
 }
 
-// KindResetRequest is the job that sends a reset link, when a patron has
-// the address it carries.
-const KindResetRequest = "reinitialisation"
-
-// JobHandlers are the background jobs the web layer enqueues.
-func (s *Server) JobHandlers() map[string]jobs.Handler {
-	return map[string]jobs.Handler{
-		KindResetRequest: {Record: func(ctx context.Context, job store.Job, tx *sql.Tx) error {
-			return s.createResetLink(ctx, tx, job.Payload)
-		}},
-		KindLibraryDigest:      s.digestJob(),
-		KindRegistrationResend: {Record: s.resendRegistrationJob},
-	}
+// ResetRequestJob is the job (jobs.KindResetRequest) that sends a reset
+// link, when a patron has the address it carries.
+func (s *Server) ResetRequestJob() jobs.Handler {
+	return jobs.Handler{Record: func(ctx context.Context, job store.Job, tx *store.Tx) error {
+		return s.createResetLink(ctx, tx, job.Payload)
+	}}
 }
 
 // createResetLink stores a new link for the patron with that e-mail, if
 // any, and enqueues its mail, in tx.
-func (s *Server) createResetLink(ctx context.Context, tx *sql.Tx, email string) error {
+func (s *Server) createResetLink(ctx context.Context, tx *store.Tx, email string) error {
 	id, _, err := s.store.PatronCredentials(ctx, email)
 	if sesame.ErrorCode(err) == sesame.ENotFound {
 		return nil
@@ -131,10 +118,10 @@ func (s *Server) createResetLink(ctx context.Context, tx *sql.Tx, email string) 
 		return err
 	}
 	m.Secret, m.SecretUntil = token, s.cfg.Now().Add(resetValidity)
-	if err := s.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), id, s.cfg.Now().Add(resetValidity)); err != nil {
+	if err := tx.CreatePasswordReset(ctx, auth.HashToken(token), id, s.cfg.Now().Add(resetValidity)); err != nil {
 		return err
 	}
-	if err := mail.Enqueue(ctx, s.store, tx, m); err != nil {
+	if err := mail.Enqueue(ctx, tx, m); err != nil {
 		return err
 	}
 	s.log.Info("lien de réinitialisation envoyé", "patron", id)
@@ -208,7 +195,7 @@ func (s *Server) newPassword(w http.ResponseWriter, r *http.Request) {
 			Section: "connexion", Content: page})
 		return
 	}
-	err := s.setPatronPassword(r, patronPasswordChange{PatronID: rs.PatronID, ResetToken: auth.HashToken(page.Token)}, pw)
+	err := s.setPassword(r, passwordChange{PatronID: rs.PatronID, ResetToken: auth.HashToken(page.Token)}, pw)
 	if err != nil {
 		if sesame.ErrorCode(err) == sesame.ENotFound {
 			s.linkGone(w, r)

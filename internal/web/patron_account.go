@@ -16,58 +16,41 @@ import (
 // and its holder lands on the page that offers renewal.
 func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if !s.parseForm(w, r) {
+	attempt, ok := s.startLogin(w, r, patronLoginForm)
+	if !ok {
 		return
 	}
-	email := sesame.NormalizeEmail(r.PostForm.Get("email"))
-	password := r.PostForm.Get("mot_de_passe_usager")
-	page := loginPage{Form: form{Values: url.Values{"email": {r.PostForm.Get("email")}}, Errors: sesame.FieldErrors{}},
-		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
-	refuse := func(status int, msg string) {
-		page.PatronMessage = msg
-		s.render(w, r, status, "connexion", layout{Title: formTitle("Connexion", page.Form), Section: "connexion", Content: page})
-	}
-	if email == "" || password == "" {
-		if email == "" {
-			page.Form.Errors.Add("email", "E-mail : ce champ est obligatoire.")
-		}
-		if password == "" {
-			page.Form.Errors.Add("mot_de_passe_usager", "Mot de passe : ce champ est obligatoire.")
-		}
-		refuse(http.StatusUnprocessableEntity, "Indiquez votre adresse e-mail et votre mot de passe.")
-		return
-	}
-	if !sesame.PlausibleIdentifier(email, sesame.MaxEmailLength) {
-		// No account has such an address: a failed login, before it becomes
-		// a throttle key that a robot could vary at will.
-		s.log.Warn("échec de connexion usager : adresse impossible", "addr", s.clientAddress(r))
-		refuse(http.StatusUnauthorized, "Adresse e-mail ou mot de passe incorrect.")
-		return
-	}
-	id, hash, err := s.store.PatronCredentials(ctx, email)
+	id, hash, err := s.store.PatronCredentials(ctx, attempt.id)
 	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
 		s.fail(w, r, err)
 		return
 	}
-	ok, wait, rehash, err := s.verifyLogin(r, auth.AccountKey("usager:"+email), password, hash, err == nil)
-	switch {
-	case err != nil:
-		s.fail(w, r, err)
+	usable := err == nil
+	// With no account of that address, a registration of it that waits for
+	// a confirmation is checked against its own password: only the right
+	// password learns that it waits, and how to go on (issue #11).
+	var waiting *store.Registration
+	if !usable {
+		if waiting, hash, err = s.waitingRegistration(ctx, attempt.id); err != nil {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	ok, wait, rehash, err := s.verifyLogin(r, auth.AccountKey("usager:"+attempt.id), attempt.password, hash, usable || waiting != nil)
+	if !s.passwordPassed(w, r, attempt, ok, wait, err) {
 		return
-	case wait > 0:
-		refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
-		return
-	case !ok:
-		s.log.Warn("échec de connexion usager", "addr", s.clientAddress(r))
-		refuse(http.StatusUnauthorized, "Adresse e-mail ou mot de passe incorrect.")
+	}
+	if waiting != nil {
+		msg := "Votre inscription n'est pas encore confirmée : ouvrez le lien que nous vous avons envoyé par e-mail pour confirmer votre adresse, puis connectez-vous. Vous ne l'avez pas reçu, ou il a expiré ? Demandez-en un nouveau."
+		if waiting.AwaitsParent() {
+			msg = "Votre adresse est confirmée, mais votre inscription attend encore l'accord de votre parent ou tuteur légal, à qui nous avons envoyé un lien. Il ne l'a pas reçu, ou il a expiré ? Demandez-en un nouveau."
+		}
+		attempt.page.Unconfirmed = attempt.id
+		attempt.refuse(s, w, r, http.StatusForbidden, msg)
 		return
 	}
 	if rehash {
-		if h, err := s.cfg.Hasher.Hash(password); err == nil {
-			if err := s.store.SetPatronPassword(ctx, id, h); err != nil {
-				s.log.Error("rehash", "err", err)
-			}
-		}
+		s.rehash(ctx, attempt, func(ctx context.Context, h string) error { return s.store.SetPatronPassword(ctx, id, h) })
 	}
 	expired, err := s.attemptAccess(r, id)
 	if err != nil {
@@ -80,16 +63,34 @@ func (s *Server) patronLogin(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	if err := s.setDeviceCookie(w, r, s.patronDeviceCookieName(), auth.AccountKey("usager:"+email)); err != nil {
+	if err := s.setDeviceCookie(w, r, s.patronDeviceCookieName(), auth.AccountKey("usager:"+attempt.id)); err != nil {
 		s.log.Error("cookie d'appareil", "err", err)
 	}
 	// A patron sent here by a vendor goes back to it, unless the account
 	// has just expired: then the renewal page is what they need.
 	next := "/mon-compte"
-	if page.Next != "" && !expired {
-		next = page.Next
+	if attempt.page.Next != "" && !expired {
+		next = attempt.page.Next
 	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+// waitingRegistration returns the registration of email that waits for its
+// holder's confirmation or their parent's consent, with the hash of the
+// password chosen at registration; nil when there is none.
+func (s *Server) waitingRegistration(ctx context.Context, email string) (*store.Registration, string, error) {
+	reg, err := s.store.PendingRegistration(ctx, email, s.cfg.Now())
+	if sesame.ErrorCode(err) == sesame.ENotFound {
+		return nil, "", nil
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	pl, err := decodePayload(reg)
+	if err != nil {
+		return nil, "", err
+	}
+	return &reg, pl.PasswordHash, nil
 }
 
 // attemptAccess applies "patron attempts access now" through the gate, the
@@ -118,6 +119,9 @@ func (p accountPage) StatusText() string {
 	case sesame.StatusToValidate:
 		return "Votre inscription attend la validation de votre bibliothèque."
 	case sesame.StatusToRevalidate:
+		if p.Patron.RenewingBeforeEnd(p.today) {
+			return "Votre demande de renouvellement attend la validation de votre bibliothèque. Votre compte reste ouvert jusqu'au " + p.Patron.ValidUntil.String() + " inclus."
+		}
 		return "Votre demande de renouvellement attend la validation de votre bibliothèque."
 	case sesame.StatusValidated:
 		return "Votre compte est validé jusqu'au " + p.Patron.ValidUntil.String() + "."
@@ -129,20 +133,26 @@ func (p accountPage) StatusText() string {
 	return ""
 }
 
+// MayRequestRenewal says whether the page offers « Demander le
+// renouvellement »: by the rule that requestRenewal applies.
+func (p accountPage) MayRequestRenewal() bool { return p.Patron.MayRequestRenewal(p.today) }
+
 func (s *Server) myAccount(w http.ResponseWriter, r *http.Request) {
 	s.renderAccount(w, r, http.StatusOK, form{Values: url.Values{}})
 }
 
-// requestRenewal is the holder of an Expiré account asking for renewal: the
-// account becomes À revalider and enters the library's to-do view.
+// requestRenewal is the holder of an Expiré account, or of a Validé one
+// near its end (the reminders' page), asking for renewal: the account
+// becomes À revalider and enters the library's to-do view.
 func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request) {
 	p := patronFrom(r.Context())
 	_, err := s.store.UpdatePatron(r.Context(), store.LibraryScope(p.LibraryID), p.ID, 0, patronActor(p),
 		func(p *sesame.Patron) (store.Change, error) {
-			if err := p.RequestRenewal(); err != nil {
+			from := p.Status
+			if err := p.RequestRenewal(s.today()); err != nil {
 				return store.Change{}, err
 			}
-			return store.Change{Action: sesame.ActionRenewalRequest, Detail: "Statut : « Expiré » → « À revalider » : l'usager demande le renouvellement de son compte.",
+			return store.Change{Action: sesame.ActionRenewalRequest, Detail: "Statut : « " + from.Label() + " » → « À revalider » : l'usager demande le renouvellement de son compte.",
 				Then: s.libraryNotice(r.Context(), sesame.RequestRenewal)}, nil
 		})
 	if err != nil {
@@ -150,4 +160,38 @@ func (s *Server) requestRenewal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	redirect(w, r, "/mon-compte", "renouvellement")
+}
+
+// renewalPage is the page a reminder's link opens (reminders.RenewPath):
+// where the account stands, and « Demander le renouvellement » when the
+// account may ask for it; the button posts to requestRenewal, as on « Mon
+// compte ». A patron not logged in comes back here after login.
+func (s *Server) renewalPage(w http.ResponseWriter, r *http.Request) {
+	page, err := s.accountOf(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "mon_compte_renouvellement", layout{Title: "Renouvellement de mon compte", Section: "mon-compte", Content: page})
+}
+
+// RenewableFrom is the first day the account may ask for renewal, for a
+// Validé account whose end is still far: MaxReminderDays before its end.
+func (p accountPage) RenewableFrom() sesame.Date {
+	return p.Patron.ValidUntil.AddDays(-sesame.MaxReminderDays)
+}
+
+// accountOf reads the logged-in patron's account and library as they are
+// now, for « Mon compte » and the renewal page.
+func (s *Server) accountOf(ctx context.Context) (accountPage, error) {
+	p := patronFrom(ctx)
+	p, err := s.store.Patron(ctx, store.LibraryScope(p.LibraryID), p.ID)
+	if err != nil {
+		return accountPage{}, err
+	}
+	lib, err := s.store.Library(ctx, p.LibraryID)
+	if err != nil {
+		return accountPage{}, err
+	}
+	return accountPage{Patron: p, Library: lib, today: s.today()}, nil
 }

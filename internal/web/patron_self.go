@@ -1,7 +1,6 @@
 package web
 
 import (
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -20,24 +19,17 @@ import (
 // ressources" form, with its messages when it was refused.
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, status int, req form) {
 	ctx := r.Context()
-	p := patronFrom(ctx)
 	// Re-read, so that a refused request shows the account as it now is.
-	p, err := s.store.Patron(ctx, store.LibraryScope(p.LibraryID), p.ID)
+	page, err := s.accountOf(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	lib, err := s.store.Library(ctx, p.LibraryID)
-	if err != nil {
+	if page.Grants, err = s.store.PatronGrants(ctx, store.LibraryScope(page.Patron.LibraryID), page.Patron.ID); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	grants, err := s.store.PatronGrants(ctx, store.LibraryScope(p.LibraryID), p.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	page := accountPage{Patron: p, Library: lib, Grants: grants, Request: req, today: s.today()}
+	page.Request = req
 	s.render(w, r, status, "mon_compte", layout{Title: formTitle("Mon compte", req), Section: "mon-compte", Content: page})
 }
 
@@ -150,7 +142,7 @@ func (s *Server) myResourcesRequest(w http.ResponseWriter, r *http.Request) {
 	today := s.today()
 	asked, err := s.store.RequestGrants(ctx, store.LibraryScope(p.LibraryID), p.ID, ids, patronActor(p),
 		func(p *sesame.Patron) error { return mayRequestResources(p, today) },
-		func(tx *sql.Tx, p *sesame.Patron, asked []string) error {
+		func(tx *store.Tx, p *sesame.Patron, asked []string) error {
 			return s.notifyLibrary(ctx, tx, p, sesame.RequestResources, asked)
 		})
 	switch sesame.ErrorCode(err) {
@@ -183,6 +175,8 @@ type myInfoPage struct {
 	// what the patron had typed, shown beside the current values.
 	Stale string
 	Typed []typedValue
+	// notice, when the form shows what was typed before a session ended, says so.
+	notice string
 }
 
 func (s *Server) renderMyInfo(w http.ResponseWriter, r *http.Request, status int, page myInfoPage) {
@@ -193,12 +187,16 @@ func (s *Server) renderMyInfo(w http.ResponseWriter, r *http.Request, status int
 	}
 	page.Library = lib
 	s.render(w, r, status, "mon_compte_informations", layout{Title: formTitle("Modifier mes informations", page.Form),
-		Section: "mon-compte", Content: page})
+		Section: "mon-compte", Notice: page.notice, Content: page})
 }
 
 func (s *Server) myInfoForm(w http.ResponseWriter, r *http.Request) {
 	p := patronFrom(r.Context())
-	s.renderMyInfo(w, r, http.StatusOK, myInfoPage{Patron: p, Form: infoForm(p)})
+	page := myInfoPage{Patron: p, Form: infoForm(p)}
+	if typed, ok := s.takeDraft(w, r); ok {
+		page.Form.Values, page.notice = typed, draftNotice
+	}
+	s.renderMyInfo(w, r, http.StatusOK, page)
 }
 
 // myInfoSave saves the patron's own details. Only the fields of
@@ -301,19 +299,14 @@ func (s *Server) myAddressHelp(w http.ResponseWriter, r *http.Request) {
 		}{p, lib, n}})
 }
 
-// myPasswordPage is "Changer mon mot de passe". Nothing typed comes back.
-type myPasswordPage struct {
-	Form    form
-	Message string
-}
-
-func (s *Server) renderMyPassword(w http.ResponseWriter, r *http.Request, status int, page myPasswordPage) {
+// renderMyPassword shows "Changer mon mot de passe". Nothing typed comes back.
+func (s *Server) renderMyPassword(w http.ResponseWriter, r *http.Request, status int, page formPage) {
 	s.render(w, r, status, "mon_compte_mot_de_passe", layout{Title: formTitle("Changer mon mot de passe", page.Form),
 		Section: "mon-compte", Content: page})
 }
 
 func (s *Server) myPasswordForm(w http.ResponseWriter, r *http.Request) {
-	s.renderMyPassword(w, r, http.StatusOK, myPasswordPage{Form: form{Values: url.Values{}}})
+	s.renderMyPassword(w, r, http.StatusOK, blankFormPage())
 }
 
 // myPasswordSave changes the password of a patron who typed the current
@@ -326,7 +319,7 @@ func (s *Server) myPasswordSave(w http.ResponseWriter, r *http.Request) {
 	}
 	p := patronFrom(ctx)
 	current, pw, confirm := r.PostForm.Get(fieldCurrentPassword), r.PostForm.Get(fieldNewPassword), r.PostForm.Get(fieldConfirmPassword)
-	page := myPasswordPage{Form: form{Values: url.Values{}, Errors: sesame.FieldErrors{}}}
+	page := formPage{Form: form{Values: url.Values{}, Errors: sesame.FieldErrors{}}}
 	if msg := auth.CheckPassword(pw, p.Email, p.LastName, p.FirstName); msg != "" {
 		page.Form.Errors.Add(fieldNewPassword, strings.Replace(msg, "Mot de passe :", "Nouveau mot de passe :", 1))
 	} else if pw != confirm {
@@ -359,11 +352,11 @@ func (s *Server) myPasswordSave(w http.ResponseWriter, r *http.Request) {
 		s.renderMyPassword(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
-	change := patronPasswordChange{PatronID: p.ID, Actor: patronActor(p)}
+	change := passwordChange{PatronID: p.ID, Actor: patronActor(p)}
 	if c, err := r.Cookie(s.patronCookieName()); err == nil {
 		change.KeepSession = auth.HashToken(c.Value)
 	}
-	if err := s.setPatronPassword(r, change, pw); err != nil {
+	if err := s.setPassword(r, change, pw); err != nil {
 		s.fail(w, r, err)
 		return
 	}

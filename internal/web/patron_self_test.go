@@ -2,7 +2,6 @@ package web_test
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -297,6 +296,33 @@ func TestMyAddressHelpNamesTheLibrary(t *testing.T) {
 	}
 	if strings.Contains(body, "b@example.org") || strings.Contains(body, "Quimper") {
 		t.Errorf("the page names another library")
+	}
+}
+
+// The patron's page on changing e-mail or library and the librarian's
+// record say who changes them in the same words, the domain's; the
+// network admin, who changes them, is not told to ask someone.
+func TestWhoChangesEmailAndLibrarySaidOnce(t *testing.T) {
+	w := newWorld(t)
+	tests := []struct {
+		name  string
+		get   func() response
+		shown bool
+	}{
+		{"patron's page", func() response { return w.patronLogin(w.patronA).get("/mon-compte/changer-adresse-ou-bibliotheque") }, true},
+		{"librarian's record", func() response { return w.login("fouesnant").get("/abonnes/" + itoa(w.patronA)) }, true},
+		{"network admin's record", func() response { return w.login("admin").get("/abonnes/" + itoa(w.patronA)) }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res := tt.get()
+			if res.status != http.StatusOK {
+				t.Fatalf("got status %d, want 200", res.status)
+			}
+			if got := strings.Contains(res.text("qui-change-email"), sesame.EmailAndLibraryNotice); got != tt.shown {
+				t.Errorf("shows « %s »: got %v, want %v (%q)", sesame.EmailAndLibraryNotice, got, tt.shown, res.text("qui-change-email"))
+			}
+		})
 	}
 }
 
@@ -641,8 +667,8 @@ func TestMyPasswordChange(t *testing.T) {
 	otherPatron := w.patronLogin(w.patronB)
 	// A reset link asked for earlier, still unused.
 	token := "jeton-de-test-pour-un-lien-de-reinitialisat" // the form of auth.NewToken's
-	if err := w.store.InTx(ctx, func(tx *sql.Tx) error {
-		return w.store.CreatePasswordResetTx(ctx, tx, auth.HashToken(token), w.patronA, w.clock.Now().Add(time.Hour))
+	if err := w.store.Update(ctx, func(tx *store.Tx) error {
+		return tx.CreatePasswordReset(ctx, auth.HashToken(token), w.patronA, w.clock.Now().Add(time.Hour))
 	}); err != nil {
 		t.Fatal(err)
 	}

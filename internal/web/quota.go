@@ -5,6 +5,8 @@ import (
 	"net"
 	"net/http"
 	"time"
+
+	"github.com/bdf29/sesame"
 )
 
 // mailQuota bounds a public form that sends mail (password reset,
@@ -26,6 +28,8 @@ var (
 	registrationQuota = mailQuota{name: "inscription", perClient: registrationMaxRequests, clientWindow: registrationWindow,
 		perEmail: resendMaxPerEmail, emailWindow: registrationWindow}
 	resendQuota = mailQuota{name: "inscription-renvoi", perClient: registrationMaxRequests, clientWindow: registrationWindow,
+		perEmail: resendMaxPerEmail, emailWindow: registrationWindow}
+	consentRenewQuota = mailQuota{name: "accord-renvoi", perClient: registrationMaxRequests, clientWindow: registrationWindow,
 		perEmail: resendMaxPerEmail, emailWindow: registrationWindow}
 )
 
@@ -56,6 +60,25 @@ func (s *Server) allowMail(ctx context.Context, r *http.Request, q mailQuota, em
 	}
 	emailOK, err = s.withinQuota(ctx, q.name+"-adresse:"+email, q.perEmail, q.emailWindow)
 	return 0, emailOK, err
+}
+
+// allowFormMail is allowMail for a form whose e-mail field is
+// sesame.FieldEmail. It reports whether it answered the request already: on
+// an error, or for a client over its quota, told next to the field how long
+// to wait by show, with status 429. Otherwise emailOK is allowMail's.
+func (s *Server) allowFormMail(w http.ResponseWriter, r *http.Request, q mailQuota, email string, f form, show func(status int)) (emailOK, answered bool) {
+	wait, emailOK, err := s.allowMail(r.Context(), r, q, email)
+	if err != nil {
+		s.fail(w, r, err)
+		return false, true
+	}
+	if wait > 0 {
+		s.log.Warn("demande refusée : trop de demandes de ce client", "formulaire", q.name, "addr", s.clientAddress(r))
+		f.Errors.Add(sesame.FieldEmail, tooManyFromClient(wait))
+		show(http.StatusTooManyRequests)
+		return false, true
+	}
+	return emailOK, false
 }
 
 // quotaAddress is the client address a quota counts: an IPv6 client gets

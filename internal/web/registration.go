@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -97,9 +96,9 @@ func (s *Server) registrationChoices(ctx context.Context) ([]libraryOption, []se
 }
 
 func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, status int, page registrationPage) {
-	title := "S'inscrire"
+	title := "Inscription envoyée"
 	if page.Sent == "" {
-		title = formTitle(title, page.Form)
+		title = formTitle("S'inscrire", page.Form)
 	}
 	s.render(w, r, status, "inscription", layout{Title: title, Section: "inscription", Content: page})
 }
@@ -229,15 +228,8 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	wait, allowed, err := s.allowMail(ctx, r, registrationQuota, email)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if wait > 0 {
-		s.log.Warn("inscription refusée : trop de demandes de ce client", "addr", s.clientAddress(r))
-		page.Form.Errors.Add(sesame.FieldEmail, tooManyFromClient(wait))
-		s.renderRegistration(w, r, http.StatusTooManyRequests, page)
+	allowed, answered := s.allowFormMail(w, r, registrationQuota, email, page.Form, func(status int) { s.renderRegistration(w, r, status, page) })
+	if answered {
 		return
 	}
 	if !allowed {
@@ -299,8 +291,8 @@ func (s *Server) startRegistration(ctx context.Context, email string, pl registr
 	if err != nil {
 		return err
 	}
-	return s.store.InTx(ctx, func(tx *sql.Tx) error {
-		taken, err := s.store.EmailTakenTx(ctx, tx, email)
+	return s.store.Update(ctx, func(tx *store.Tx) error {
+		taken, err := tx.EmailTaken(ctx, email)
 		if err != nil {
 			return err
 		}
@@ -310,13 +302,13 @@ func (s *Server) startRegistration(ctx context.Context, email string, pl registr
 			if err != nil {
 				return err
 			}
-			return mail.Enqueue(ctx, s.store, tx, m)
+			return mail.Enqueue(ctx, tx, m)
 		}
 		token, err := auth.NewToken(s.cfg.Random)
 		if err != nil {
 			return err
 		}
-		if err := s.store.SaveRegistrationTx(ctx, tx, auth.HashToken(token), email, string(payload), s.cfg.Now().Add(registrationValidity)); err != nil {
+		if err := tx.SaveRegistration(ctx, auth.HashToken(token), email, string(payload), s.cfg.Now().Add(registrationValidity)); err != nil {
 			return err
 		}
 		m, err := confirmationMail(email, pl, network, s.cfg.BaseURL+"/inscription/confirmer/"+token)
@@ -324,7 +316,7 @@ func (s *Server) startRegistration(ctx context.Context, email string, pl registr
 			return err
 		}
 		m.Secret, m.SecretUntil = token, s.cfg.Now().Add(registrationValidity)
-		return mail.Enqueue(ctx, s.store, tx, m)
+		return mail.Enqueue(ctx, tx, m)
 	})
 }
 

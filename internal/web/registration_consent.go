@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"net/http"
 
@@ -22,13 +21,13 @@ import (
 // in the same transaction as the link it carries.
 func (s *Server) askParentalConsent(w http.ResponseWriter, r *http.Request, hash string, pl registrationPayload) {
 	ctx := r.Context()
-	err := s.store.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.store.Update(ctx, func(tx *store.Tx) error {
 		token, err := auth.NewToken(s.cfg.Random)
 		if err != nil {
 			return err
 		}
 		now := s.cfg.Now()
-		if _, err := s.store.AwaitParentalConsentTx(ctx, tx, hash, auth.HashToken(token), now, now.Add(registrationValidity)); err != nil {
+		if _, err := tx.AwaitParentalConsent(ctx, hash, auth.HashToken(token), now, now.Add(registrationValidity)); err != nil {
 			return err
 		}
 		return s.enqueueParentalConsentMail(ctx, tx, pl, token)
@@ -46,7 +45,7 @@ func (s *Server) askParentalConsent(w http.ResponseWriter, r *http.Request, hash
 
 // enqueueParentalConsentMail writes, in tx, the mail that asks the parent's
 // consent through the link of token.
-func (s *Server) enqueueParentalConsentMail(ctx context.Context, tx *sql.Tx, pl registrationPayload, token string) error {
+func (s *Server) enqueueParentalConsentMail(ctx context.Context, tx *store.Tx, pl registrationPayload, token string) error {
 	lib, err := s.store.Library(ctx, pl.LibraryID)
 	if err != nil {
 		return err
@@ -56,12 +55,12 @@ func (s *Server) enqueueParentalConsentMail(ctx context.Context, tx *sql.Tx, pl 
 		return err
 	}
 	m.Secret, m.SecretUntil = token, s.cfg.Now().Add(registrationValidity)
-	return mail.Enqueue(ctx, s.store, tx, m)
+	return mail.Enqueue(ctx, tx, m)
 }
 
 // consentPage is the page a parent's link leads to.
 type consentPage struct {
-	Outcome string // "accord", "accorde", "deja", "compte" or "perime"
+	Outcome string // "accord", "accorde", "deja", "compte", "perime" or "renouvele"
 	// Again is set for the consent asked again of an existing account whose
 	// birth date was corrected (consent_again.go), not for a registration.
 	Again      bool
@@ -71,6 +70,10 @@ type consentPage struct {
 	BirthDate  string
 	Library    string
 	Resources  []string
+	// Renewable offers, on a "perime" page of a link asked again, a new
+	// link (consentAgainRenew); Message says why it was not sent.
+	Renewable bool
+	Message   string
 }
 
 func (s *Server) showConsent(w http.ResponseWriter, r *http.Request, status int, title string, page consentPage) {

@@ -2,13 +2,13 @@ package web
 
 import (
 	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/store"
 )
@@ -23,22 +23,19 @@ const resendMaxPerEmail = 3
 const resendSent = "Si une inscription attend d'être confirmée avec cette adresse, un nouveau lien vient d'être envoyé, valable 48 heures : " +
 	"à cette adresse, ou à votre parent ou tuteur légal si c'est son accord qui est attendu. Le lien précédent ne fonctionne plus."
 
-// KindRegistrationResend is the job that sends a registration's link again,
-// when a registration of the address it carries is pending.
-const KindRegistrationResend = "inscription-renvoi"
-
-type resendPage struct {
-	Form form
-	Sent string
-}
-
-func (s *Server) renderResend(w http.ResponseWriter, r *http.Request, status int, page resendPage) {
+func (s *Server) renderResend(w http.ResponseWriter, r *http.Request, status int, page formPage) {
 	s.render(w, r, status, "inscription_renvoyer", layout{Title: formTitle("Renvoyer le lien de confirmation", page.Form),
 		Section: "inscription", Content: page})
 }
 
+// resendForm shows the form, with the address of ?email= when a link
+// brings it (« Renvoyer le lien » of a login whose registration waits).
 func (s *Server) resendForm(w http.ResponseWriter, r *http.Request) {
-	s.renderResend(w, r, http.StatusOK, resendPage{Form: form{Values: url.Values{}}})
+	page := blankFormPage()
+	if typed := strings.TrimSpace(r.URL.Query().Get(sesame.FieldEmail)); typed != "" {
+		page.Form.Values.Set(sesame.FieldEmail, typed)
+	}
+	s.renderResend(w, r, http.StatusOK, page)
 }
 
 // resend sends a fresh link for the pending registration of the address
@@ -50,28 +47,22 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	typed := strings.TrimSpace(r.PostForm.Get(sesame.FieldEmail))
-	page := resendPage{Form: form{Values: url.Values{sesame.FieldEmail: {typed}}, Errors: sesame.FieldErrors{}}}
+	page := formPage{Form: form{Values: url.Values{sesame.FieldEmail: {typed}}, Errors: sesame.FieldErrors{}}}
 	if msg := sesame.CheckEmail(typed); msg != "" {
 		page.Form.Errors.Add(sesame.FieldEmail, msg)
 		s.renderResend(w, r, http.StatusUnprocessableEntity, page)
 		return
 	}
 	email := sesame.NormalizeEmail(typed)
-	wait, byEmail, err := s.allowMail(ctx, r, resendQuota, email)
-	if err != nil {
-		s.fail(w, r, err)
+	byEmail, answered := s.allowFormMail(w, r, resendQuota, email, page.Form, func(status int) { s.renderResend(w, r, status, page) })
+	if answered {
 		return
 	}
-	if wait > 0 {
-		s.log.Warn("renvoi de lien d'inscription refusé : trop de demandes de ce client", "addr", s.clientAddress(r))
-		page.Form.Errors.Add(sesame.FieldEmail, tooManyFromClient(wait))
-		s.renderResend(w, r, http.StatusTooManyRequests, page)
-		return
-	}
+	var err error
 	if byEmail {
 		// Whether a registration is pending is decided later, by a job:
 		// the answer then takes the same time for every address.
-		err = s.store.Enqueue(ctx, KindRegistrationResend, email, s.cfg.Now())
+		err = s.store.Enqueue(ctx, jobs.KindRegistrationResend, email, s.cfg.Now())
 	} else {
 		s.log.Warn("renvoi de lien d'inscription ignoré : trop de demandes", "addr", s.clientAddress(r))
 	}
@@ -83,16 +74,22 @@ func (s *Server) resend(w http.ResponseWriter, r *http.Request) {
 	s.renderResend(w, r, http.StatusOK, page)
 }
 
-// resendRegistrationJob gives the pending registration of the job's
-// address, if any, a new link, and writes its mail in the job's transaction:
-// to the holder while they have not confirmed, to the parent once they have.
-func (s *Server) resendRegistrationJob(ctx context.Context, job store.Job, tx *sql.Tx) error {
+// RegistrationResendJob is the job (jobs.KindRegistrationResend) that sends
+// a registration's link again (resendRegistration).
+func (s *Server) RegistrationResendJob() jobs.Handler {
+	return jobs.Handler{Record: s.resendRegistration}
+}
+
+// resendRegistration gives the pending registration of the job's address,
+// if any, a new link, and writes its mail in the job's transaction: to the
+// holder while they have not confirmed, to the parent once they have.
+func (s *Server) resendRegistration(ctx context.Context, job store.Job, tx *store.Tx) error {
 	token, err := auth.NewToken(s.cfg.Random)
 	if err != nil {
 		return err
 	}
 	now := s.cfg.Now()
-	reg, err := s.store.RenewRegistrationLinkTx(ctx, tx, job.Payload, auth.HashToken(token), now, now.Add(registrationValidity))
+	reg, err := tx.RenewRegistrationLink(ctx, job.Payload, auth.HashToken(token), now, now.Add(registrationValidity))
 	if sesame.ErrorCode(err) == sesame.ENotFound {
 		return nil
 	}
@@ -113,5 +110,5 @@ func (s *Server) resendRegistrationJob(ctx context.Context, job store.Job, tx *s
 		return err
 	}
 	m.Secret, m.SecretUntil = token, now.Add(registrationValidity)
-	return mail.Enqueue(ctx, s.store, tx, m)
+	return mail.Enqueue(ctx, tx, m)
 }

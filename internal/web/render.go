@@ -11,6 +11,8 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -35,8 +37,8 @@ type staticFile struct {
 
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
-	"accueil", "connexion", "erreur", "abonnes", "abonne_informations", "abonne_statut", "abonne_ressources", "abonne_supprimer", "mon_compte", "mon_compte_supprimer",
-	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe",
+	"accueil", "connexion", "erreur", "abonnes", "abonnes_confirmation", "abonne_informations", "abonne_statut", "abonne_ressources", "abonne_supprimer", "mon_compte", "mon_compte_supprimer",
+	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe", "mon_compte_renouvellement",
 	"administration", "bibliotheques", "bibliotheque_formulaire", "ressources", "ressource_formulaire",
 	"personnel", "personnel_formulaire", "personnel_mot_de_passe", "reseau_formulaire", "courriels_envoyes",
 	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
@@ -81,9 +83,17 @@ func parsePages(loc *time.Location) (*pages, error) {
 		},
 		"field":    newField,
 		"statuses": func() []sesame.Status { return sesame.Statuses },
+		// Who changes a patron's e-mail and library, as every page says it.
+		"emailAndLibraryNotice": func() string { return sesame.EmailAndLibraryNotice },
 	}
 	for _, name := range pageNames {
-		t, err := template.New(name).Funcs(funcs).ParseFS(assets, "templates/mise_en_page.html", "templates/"+name+".html")
+		src, err := assets.ReadFile("templates/" + name + ".html")
+		if err != nil {
+			return nil, fmt.Errorf("read page %s: %w", name, err)
+		}
+		order := fieldOrder(string(src))
+		errorsInOrder := template.FuncMap{"errorsInFormOrder": func(f form) []fieldError { return f.errorsIn(order) }}
+		t, err := template.New(name).Funcs(funcs).Funcs(errorsInOrder).ParseFS(assets, "templates/mise_en_page.html", "templates/"+name+".html")
 		if err != nil {
 			return nil, fmt.Errorf("parse page %s: %w", name, err)
 		}
@@ -101,7 +111,9 @@ type layout struct {
 	Awaiting int    // accounts waiting for the library, shown in the menu
 	Section  string // the menu entry to mark as current
 	Notice   string // what the last action did
-	Content  any
+	// Session, for someone logged in, warns before the session ends.
+	Session *sessionWarning
+	Content any
 	// counts, when the handler already read them, spare render asking again
 	// for the menu's count.
 	counts store.StatusCountMap
@@ -123,8 +135,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		}
 		l.Awaiting, _ = s.store.AwaitingCount(ctx, scopeOf(l.Staff), counts)
 	}
+	if l.Staff != nil || l.Patron != nil {
+		l.Session = s.warningFor(l.Staff != nil)
+	}
 	if l.Notice == "" {
 		l.Notice = notices[r.URL.Query().Get("ok")]
+	}
+	if l.Notice != "" && !strings.HasPrefix(l.Title, errorTitlePrefix) {
+		l.Title = noticeTitle(l.Notice) + " – " + l.Title
 	}
 	t, ok := s.pages.byName[name]
 	if !ok {
@@ -150,6 +168,7 @@ var notices = map[string]string{
 	"enregistre":       "Les modifications ont été enregistrées.",
 	"active":           "Les ressources cochées ont été activées.",
 	"refuse":           "La ressource a été refusée.",
+	"retire":           "La ressource a été retirée, et ses accès en cours chez le fournisseur sont fermés.",
 	"aucune":           "Aucune ressource n'était cochée : rien n'a changé.",
 	"supprime":         "Le compte a été supprimé.",
 	"cree":             "La fiche a été créée.",
@@ -177,6 +196,15 @@ var notices = map[string]string{
 	// Connectors, for the network admin.
 	"connecteur-ajoute":   "Le connecteur a été ajouté. Sa clé secrète est chiffrée et ne sera plus jamais affichée en entier.",
 	"connecteur-supprime": "Le connecteur a été supprimé : le fournisseur ne peut plus s'en servir.",
+	"connecteur-modifie":  "Le connecteur a été modifié. Sa clé secrète reste chiffrée et ne sera plus jamais affichée en entier.",
+}
+
+// noticeTitle is the first sentence of a notice, put before the page's
+// title: a screen reader announces the title first, so the result of the
+// last action (a save, a deletion) is heard as the page loads.
+func noticeTitle(notice string) string {
+	first, _, _ := strings.Cut(notice, ". ")
+	return strings.TrimSuffix(first, ".")
 }
 
 // redirect answers a POST with 303 to target, with a notice named by ok.
@@ -256,7 +284,63 @@ type form struct {
 
 func (f form) Get(name string) string { return f.Values.Get(name) }
 
+// formPage is a page of one form and of a line beside it: Message, what
+// is refused beyond any one field; Sent, once the form did its work, what
+// was done. Forms that send mail answer the same whatever was typed.
+type formPage struct {
+	Form    form
+	Message string
+	Sent    string
+}
+
+// blankFormPage is a formPage as it first shows: nothing typed yet.
+func blankFormPage() formPage { return formPage{Form: form{Values: url.Values{}}} }
+
 func (f form) Err(name string) string { return f.Errors[name] }
+
+// fieldError is one line of a form's error summary.
+type fieldError struct{ Field, Message string }
+
+// errorsIn lists the form's errors in the order of its fields, so that the
+// summary reads like the form; a message for a field order does not name
+// comes last, in the order of names.
+func (f form) errorsIn(order []string) []fieldError {
+	var out []fieldError
+	for _, name := range order {
+		if msg, ok := f.Errors[name]; ok {
+			out = append(out, fieldError{name, msg})
+		}
+	}
+	var rest []string
+	for name := range f.Errors {
+		if !slices.Contains(order, name) {
+			rest = append(rest, name)
+		}
+	}
+	slices.Sort(rest)
+	for _, name := range rest {
+		out = append(out, fieldError{name, f.Errors[name]})
+	}
+	return out
+}
+
+// fieldReference finds, in a page's template, each place that names a form
+// field: a "field" call, a question for its error, or an element whose id
+// is f-<name> (the anchor the error summary links to).
+var fieldReference = regexp.MustCompile(`field \S+ "([\w-]+)"|Err "([\w-]+)"|id="f-([\w-]+)"`)
+
+// fieldOrder lists the fields a page's template names, in the order they
+// first appear: the order of its form, read once when the page is parsed.
+func fieldOrder(src string) []string {
+	var order []string
+	for _, m := range fieldReference.FindAllStringSubmatch(src, -1) {
+		name := m[1] + m[2] + m[3]
+		if !slices.Contains(order, name) {
+			order = append(order, name)
+		}
+	}
+	return order
+}
 
 // Checked reports whether a checkbox of that name and value was ticked.
 func (f form) Checked(name, value string) bool {
@@ -271,12 +355,35 @@ func (f form) Checked(name, value string) bool {
 // fieldView is one labelled input as the "field" template draws it.
 type fieldView struct {
 	Name, Label, Type, Value, Error, Hint, Autocomplete, InputMode string
-	Required, Disabled                                             bool
-	MaxLength                                                      int
+	// Refusal is the id of a message that refuses the whole form (a failed
+	// login): the field is then invalid, and described by that message too.
+	Refusal            string
+	Required, Disabled bool
+	MaxLength          int
+}
+
+// Invalid reports whether the field is marked aria-invalid.
+func (v fieldView) Invalid() bool { return v.Error != "" || v.Refusal != "" }
+
+// DescribedBy lists the ids of what a screen reader reads after the field's
+// label: its hint, its error, the message that refused the form.
+func (v fieldView) DescribedBy() string {
+	var ids []string
+	if v.Hint != "" {
+		ids = append(ids, "f-"+v.Name+"-aide")
+	}
+	if v.Error != "" {
+		ids = append(ids, "f-"+v.Name+"-erreur")
+	}
+	if v.Refusal != "" {
+		ids = append(ids, v.Refusal)
+	}
+	return strings.Join(ids, " ")
 }
 
 // newField builds a fieldView from the form and options such as "required",
-// "disabled", "hint=…", "autocomplete=…", "inputmode=…", "maxlength=…".
+// "disabled", "hint=…", "autocomplete=…", "inputmode=…", "maxlength=…",
+// "refusal=<id of the message that refused the form>" (nothing when empty).
 func newField(f form, name, label, typ string, opts ...string) fieldView {
 	v := fieldView{Name: name, Label: label, Type: typ, Value: f.Get(name), Error: f.Err(name)}
 	for _, o := range opts {
@@ -294,6 +401,8 @@ func newField(f form, name, label, typ string, opts ...string) fieldView {
 			v.InputMode = val
 		case "maxlength":
 			fmt.Sscanf(val, "%d", &v.MaxLength)
+		case "refusal":
+			v.Refusal = val
 		}
 	}
 	return v
@@ -364,7 +473,10 @@ func (s *Server) parseForm(w http.ResponseWriter, r *http.Request) bool {
 // announces the error as soon as the page loads.
 func formTitle(title string, f form) string {
 	if len(f.Errors) > 0 {
-		return "Erreur : " + title
+		return errorTitlePrefix + title
 	}
 	return title
 }
+
+// errorTitlePrefix begins the title of a page that refuses what was sent.
+const errorTitlePrefix = "Erreur : "

@@ -5,6 +5,7 @@ import (
 
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/cas"
+	"github.com/bdf29/sesame/internal/reminders"
 )
 
 // route is one line of the site's table: a pattern, who may use it, and its handler.
@@ -45,10 +46,12 @@ func (s *Server) routes() []route {
 		{"POST /inscription/accord/{token}", auth.Public, s.parentalConsent},
 		{"GET " + consentAgainPath + "{token}", auth.Public, s.consentAgainForm},
 		{"POST " + consentAgainPath + "{token}", auth.Public, s.consentAgain},
+		{"POST " + consentAgainPath + "{token}/nouveau-lien", auth.Public, s.consentAgainRenew},
 		{"GET /inscription/renvoyer", auth.Public, s.resendForm},
 		{"POST /inscription/renvoyer", auth.Public, s.resend},
 		{"GET /mon-compte", auth.Patron, s.myAccount},
-		{"POST /mon-compte/renouvellement", auth.Patron, s.requestRenewal},
+		{"GET " + reminders.RenewPath, auth.Patron, s.renewalPage},
+		{"POST " + reminders.RenewPath, auth.Patron, s.requestRenewal},
 		{"GET /mon-compte/donnees", auth.Patron, s.myDataDownload},
 		{"GET /mon-compte/supprimer", auth.Patron, s.myAccountDeleteForm},
 		{"POST /mon-compte/supprimer", auth.Patron, s.myAccountDelete},
@@ -58,6 +61,7 @@ func (s *Server) routes() []route {
 		{"GET /mon-compte/mot-de-passe", auth.Patron, s.myPasswordForm},
 		{"POST /mon-compte/mot-de-passe", auth.Patron, s.myPasswordSave},
 		{"POST /mon-compte/ressources", auth.Patron, s.myResourcesRequest},
+		{"POST " + patronKeepAlivePath, auth.Patron, s.keepPatronSession},
 		{"POST /acceder/{slug}", auth.Patron, s.launch},
 		{"GET /api/v1/sso/check", auth.Public, s.ssoCheck},
 		{"GET /.well-known/openid-configuration", auth.Public, s.oidcProtocol},
@@ -84,8 +88,14 @@ func (s *Server) routes() []route {
 		{"GET /accessibilite", auth.Public, s.accessibilityStatement},
 		{"GET /mentions-legales", auth.Public, s.legalNotice},
 
+		{"POST " + staffKeepAlivePath, auth.LibraryStaff, s.keepStaffSession},
 		{"GET /abonnes", auth.LibraryStaff, s.patronList},
 		{"GET /abonnes/a-traiter", auth.LibraryStaff, s.patronTodo},
+		{"POST /abonnes/selection", auth.LibraryStaff, s.patronBulk},
+		{"GET /abonnes/export.csv", auth.LibraryStaff, s.patronExport(exportCSV, false)},
+		{"GET /abonnes/export.xlsx", auth.LibraryStaff, s.patronExport(exportXLSX, false)},
+		{"GET /abonnes/a-traiter/export.csv", auth.LibraryStaff, s.patronExport(exportCSV, true)},
+		{"GET /abonnes/a-traiter/export.xlsx", auth.LibraryStaff, s.patronExport(exportXLSX, true)},
 		{"GET /abonnes/{id}", auth.LibraryStaff, s.patronInfo},
 		{"POST /abonnes/{id}", auth.LibraryStaff, s.patronInfoSave},
 		{"GET /abonnes/{id}/statut", auth.LibraryStaff, s.patronStatus},
@@ -95,19 +105,21 @@ func (s *Server) routes() []route {
 		{"GET /abonnes/{id}/supprimer", auth.NetworkAdmin, s.patronDeleteForm},
 		{"POST /abonnes/{id}/supprimer", auth.NetworkAdmin, s.patronDelete},
 		{"GET /admin", auth.NetworkAdmin, s.adminHome},
-		{"GET /admin/bibliotheques", auth.NetworkAdmin, s.libraryList},
-		{"GET /admin/bibliotheques/nouvelle", auth.NetworkAdmin, s.libraryNew},
-		{"POST /admin/bibliotheques/nouvelle", auth.NetworkAdmin, s.libraryCreate},
-		{"GET /admin/bibliotheques/{id}", auth.NetworkAdmin, s.libraryEdit},
-		{"POST /admin/bibliotheques/{id}", auth.NetworkAdmin, s.libraryUpdate},
-		{"GET /admin/ressources", auth.NetworkAdmin, s.resourceList},
-		{"GET /admin/ressources/nouvelle", auth.NetworkAdmin, s.resourceNew},
-		{"POST /admin/ressources/nouvelle", auth.NetworkAdmin, s.resourceCreate},
-		{"GET /admin/ressources/{id}", auth.NetworkAdmin, s.resourceEdit},
-		{"POST /admin/ressources/{id}", auth.NetworkAdmin, s.resourceUpdate},
+		{"GET /admin/bibliotheques", auth.NetworkAdmin, s.libraryForms().listed(s)},
+		{"GET /admin/bibliotheques/nouvelle", auth.NetworkAdmin, s.libraryForms().blankForm(s)},
+		{"POST /admin/bibliotheques/nouvelle", auth.NetworkAdmin, s.libraryForms().created(s)},
+		{"GET /admin/bibliotheques/{id}", auth.NetworkAdmin, s.libraryForms().edit(s)},
+		{"POST /admin/bibliotheques/{id}", auth.NetworkAdmin, s.libraryForms().updated(s)},
+		{"GET /admin/ressources", auth.NetworkAdmin, s.resourceForms().listed(s)},
+		{"GET /admin/ressources/nouvelle", auth.NetworkAdmin, s.resourceForms().blankForm(s)},
+		{"POST /admin/ressources/nouvelle", auth.NetworkAdmin, s.resourceForms().created(s)},
+		{"GET /admin/ressources/{id}", auth.NetworkAdmin, s.resourceForms().edit(s)},
+		{"POST /admin/ressources/{id}", auth.NetworkAdmin, s.resourceForms().updated(s)},
 		{"GET /admin/connecteurs", auth.NetworkAdmin, s.connectorList},
 		{"GET /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorNew},
 		{"POST /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorCreate},
+		{"GET /admin/connecteurs/{id}", auth.NetworkAdmin, s.connectorEdit},
+		{"POST /admin/connecteurs/{id}", auth.NetworkAdmin, s.connectorUpdate},
 		{"GET /admin/connecteurs/{id}/supprimer", auth.NetworkAdmin, s.connectorDeleteForm},
 		{"POST /admin/connecteurs/{id}/supprimer", auth.NetworkAdmin, s.connectorDelete},
 		{"GET /admin/personnel", auth.NetworkAdmin, s.staffList},
@@ -127,19 +139,4 @@ func (s *Server) routes() []route {
 		{"GET /admin/statistiques/export.csv", auth.NetworkAdmin, s.networkStats(statsCSV)},
 		{"GET /admin/statistiques/export.xlsx", auth.NetworkAdmin, s.networkStats(statsXLSX)},
 	}
-}
-
-// RouteInfo describes one route of the table, for tests and documentation.
-type RouteInfo struct {
-	Pattern    string
-	Permission auth.Permission
-}
-
-// Routes lists the site's routes with their permissions.
-func (s *Server) Routes() []RouteInfo {
-	var out []RouteInfo
-	for _, rt := range s.routes() {
-		out = append(out, RouteInfo{Pattern: rt.pattern, Permission: rt.perm})
-	}
-	return out
 }

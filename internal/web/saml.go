@@ -11,13 +11,6 @@ import (
 	"github.com/bdf29/sesame/internal/saml"
 )
 
-// samlIdP is the SAML identity provider. It holds no state of its own: its
-// key and the pending requests are read from the database, which every
-// instance shares.
-func (s *Server) samlIdP() *saml.Provider {
-	return &saml.Provider{Store: s.store, Gate: s.gate, BaseURL: s.cfg.BaseURL, Now: s.cfg.Now, Random: s.cfg.Random}
-}
-
 // samlMetadata serves the identity provider's metadata: what the network
 // admin gives a vendor (its address is our entityID).
 func (s *Server) samlMetadata(w http.ResponseWriter, r *http.Request) {
@@ -73,12 +66,13 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 	}
 	answer, err := idp.Answer(ctx, pd, p.ID, start)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
-		s.log.Info("accès refusé", "patron", p.ID, "resource", pd.Resource.Slug, "connector", pd.Connector.ID, "reason", sesame.ErrorMessage(err))
+		s.gate.Failed(ctx, pd.Connector, p.ID, sesame.FailureAccessRefused, err)
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + pd.Resource.Name + " »", Section: "mon-compte",
 			Content: refusalOf(err)})
 		return
 	}
 	if err != nil {
+		s.gate.Failed(ctx, pd.Connector, p.ID, sesame.FailureBroken, err)
 		s.samlFail(w, r, err)
 		return
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/oidc"
 	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
@@ -38,6 +39,9 @@ type Config struct {
 	// CASTicketTTL is how long a CAS service ticket waits for its
 	// validation; 0 means cas.DefaultTicketTTL.
 	CASTicketTTL time.Duration
+	// SessionIdle is how long a session lasts without activity; 0 means
+	// config.DefaultSessionIdle.
+	SessionIdle time.Duration
 	// DemoLogins, when set, are shown on the login page: the demo only.
 	DemoLogins []DemoLogin
 }
@@ -54,6 +58,9 @@ type Server struct {
 	gate     *access.Gate
 	oidc     *oidc.Provider // nil without a base URL: no issuer to be
 	draining atomic.Bool
+	// drafts keeps the forms sent after their session ended, until their
+	// author logs in again.
+	drafts *draftStore
 }
 
 // Drain makes /readyz answer 503 from now on: the instance is shutting down.
@@ -70,12 +77,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
 	}
+	if cfg.SessionIdle == 0 {
+		cfg.SessionIdle = config.DefaultSessionIdle
+	}
 	p, err := parsePages(cfg.Location)
 	if err != nil {
 		return nil, err
 	}
-	gate := &access.Gate{Store: cfg.Store, Now: cfg.Now, Location: cfg.Location}
-	srv := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p, gate: gate}
+	gate := &access.Gate{Store: cfg.Store, Now: cfg.Now, Location: cfg.Location, Logger: cfg.Logger}
+	srv := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p, gate: gate, drafts: newDraftStore()}
 	if cfg.BaseURL != "" {
 		if srv.oidc, err = newOIDCProvider(cfg, gate); err != nil {
 			return nil, err
@@ -123,6 +133,7 @@ type ctxKey int
 const (
 	staffKey ctxKey = iota
 	patronKey
+	endedSessionKey // the account whose session this request found ended
 )
 
 func staffFrom(ctx context.Context) *sesame.Staff {

@@ -17,7 +17,24 @@ type loginPage struct {
 	Next          string
 	Message       string // for the staff form
 	PatronMessage string // for the patron form
-	DemoLogins    []DemoLogin
+	// Unconfirmed is the address of a registration that waits for its
+	// confirmation, when its holder logged in with the right password: the
+	// patron form then offers « Renvoyer le lien » for it.
+	Unconfirmed string
+	DemoLogins  []DemoLogin
+	// Expired is the idle limit, in words, when a session just ended on it;
+	// KeptDraft, that what was typed then waits for after login.
+	Expired   string
+	KeptDraft bool
+}
+
+// title is the login page's title, « Erreur : » first when a login was
+// refused, so that a screen reader announces the failure at once.
+func (p loginPage) title() string {
+	if p.Message != "" || p.PatronMessage != "" || len(p.Form.Errors) > 0 {
+		return errorTitlePrefix + "Connexion"
+	}
+	return "Connexion"
 }
 
 func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
@@ -27,6 +44,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 	}
 	s.render(w, r, http.StatusOK, "connexion", layout{Title: "Connexion", Section: "connexion", Content: loginPage{
 		Form: form{Values: url.Values{}}, Next: safeNext(r.URL.Query().Get("suite")), DemoLogins: s.cfg.DemoLogins,
+		Expired: s.expiredLogin(r), KeptDraft: s.hasDraft(r),
 	}})
 }
 
@@ -42,35 +60,11 @@ func (s *Server) landing(st *sesame.Staff) string {
 // sentence, so that it tells nothing of which accounts exist.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	if !s.parseForm(w, r) {
+	attempt, ok := s.startLogin(w, r, staffLoginForm)
+	if !ok {
 		return
 	}
-	login := sesame.NormalizeLogin(r.PostForm.Get("identifiant"))
-	password := r.PostForm.Get("mot_de_passe")
-	page := loginPage{Form: form{Values: url.Values{"identifiant": {r.PostForm.Get("identifiant")}}, Errors: sesame.FieldErrors{}},
-		Next: safeNext(r.PostForm.Get("suite")), DemoLogins: s.cfg.DemoLogins}
-	refuse := func(status int, msg string) {
-		page.Message = msg
-		s.render(w, r, status, "connexion", layout{Title: "Connexion", Section: "connexion", Content: page})
-	}
-	if login == "" || password == "" {
-		if login == "" {
-			page.Form.Errors.Add("identifiant", "Identifiant : ce champ est obligatoire.")
-		}
-		if password == "" {
-			page.Form.Errors.Add("mot_de_passe", "Mot de passe : ce champ est obligatoire.")
-		}
-		refuse(http.StatusUnprocessableEntity, "Indiquez votre identifiant et votre mot de passe.")
-		return
-	}
-	if !sesame.PlausibleIdentifier(login, sesame.MaxLoginLength) {
-		// No account has such a login: a failed login, before it becomes a
-		// throttle key that a robot could vary at will.
-		s.log.Warn("échec de connexion : identifiant impossible", "addr", s.clientAddress(r))
-		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
-		return
-	}
-	st, err := s.store.StaffByLogin(ctx, login)
+	st, err := s.store.StaffByLogin(ctx, attempt.id)
 	if err != nil && sesame.ErrorCode(err) != sesame.ENotFound {
 		s.fail(w, r, err)
 		return
@@ -81,25 +75,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	// The failures are not cleared yet: for an account with a second
 	// factor, a right password followed by wrong codes must still add up.
-	ok, wait, rehash, err := s.checkPassword(r, auth.AccountKey(login), password, hash, usable)
-	switch {
-	case err != nil:
-		s.fail(w, r, err)
-		return
-	case wait > 0:
-		refuse(http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
-		return
-	case !ok:
-		s.log.Warn("échec de connexion", "login", login, "addr", s.clientAddress(r))
-		refuse(http.StatusUnauthorized, "Identifiant ou mot de passe incorrect.")
+	ok, wait, rehash, err := s.checkPassword(r, auth.AccountKey(attempt.id), attempt.password, hash, usable)
+	if !s.passwordPassed(w, r, attempt, ok, wait, err, "login", attempt.id) {
 		return
 	}
 	if rehash {
-		if h, err := s.cfg.Hasher.Hash(password); err == nil {
-			if err := s.store.SetStaffPassword(ctx, st.ID, h, false, actorOf(st)); err != nil {
-				s.log.Error("rehash", "err", err)
-			}
-		}
+		s.rehash(ctx, attempt, func(ctx context.Context, h string) error { return s.store.SetStaffPassword(ctx, st.ID, h) })
 	}
 	secondFactor, err := s.store.StaffHasTOTP(ctx, st.ID)
 	if err != nil {
@@ -107,14 +88,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if secondFactor {
-		s.beginSecondFactor(w, r, st, page.Next)
+		s.beginSecondFactor(w, r, st, attempt.page.Next)
 		return
 	}
-	if err := s.clearThrottles(r, auth.AccountKey(login)); err != nil {
+	if err := s.clearThrottles(r, auth.AccountKey(attempt.id)); err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.finishStaffLogin(w, r, st, page.Next, "Connexion réussie.")
+	s.finishStaffLogin(w, r, st, attempt.page.Next, "Connexion réussie.")
 }
 
 // finishStaffLogin gives st a new session and sends them on: to next, or

@@ -40,6 +40,8 @@ type statsPage struct {
 	Top     []stats.Row // the libraries with the most users, on the network page
 	Others  int         // the libraries not in Top
 	NoUsers string      // why the period has no count of active users, or ""
+	// Libraries are the network admin's choices, in French order.
+	Libraries []sesame.Library
 }
 
 type statsCharts struct {
@@ -56,6 +58,11 @@ func (p statsPage) LibraryURL(code string) string {
 	q, _ := url.ParseQuery(p.Query)
 	q.Set(stats.FieldLibrary, code)
 	return p.Path + "?" + q.Encode()
+}
+
+// ChosenLibrary is the code of the library the list shows chosen.
+func (p statsPage) ChosenLibrary() string {
+	return strings.ToUpper(strings.TrimSpace(p.Form.Get(stats.FieldLibrary)))
 }
 
 // AccountLabels head the account events' columns.
@@ -109,27 +116,27 @@ func (s *Server) libraryStats(format statsFormat) http.HandlerFunc {
 }
 
 // networkStats is the network admin's statistics: every library, or the
-// one whose code is typed.
+// one chosen in the list (by its code, which the links carry).
 func (s *Server) networkStats(format statsFormat) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var lib *sesame.Library
 		errs := sesame.FieldErrors{}
+		libs, err := s.store.Libraries(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
 		if code := strings.ToUpper(strings.TrimSpace(r.URL.Query().Get(stats.FieldLibrary))); code != "" {
-			libs, err := s.store.Libraries(r.Context())
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
 			for i := range libs {
 				if libs[i].Code == code {
 					lib = &libs[i]
 				}
 			}
 			if lib == nil {
-				errs.Add(stats.FieldLibrary, "Code de la bibliothèque : aucune bibliothèque du réseau ne porte le code « "+code+" ». Laissez le champ vide pour tout le réseau.")
+				errs.Add(stats.FieldLibrary, "Bibliothèque : aucune bibliothèque du réseau ne porte le code « "+code+" ». Choisissez-en une dans la liste, ou tout le réseau.")
 			}
 		}
-		s.showStats(w, r, format, statsPage{Admin: true, Path: "/admin/statistiques"}, lib, errs)
+		s.showStats(w, r, format, statsPage{Admin: true, Path: "/admin/statistiques", Libraries: libs}, lib, errs)
 	}
 }
 
@@ -198,24 +205,21 @@ func (s *Server) sendStats(w http.ResponseWriter, r *http.Request, format statsF
 	name := "statistiques-" + who + "-" + rep.Period.First.Key() + "-a-" + rep.Period.Last.Key()
 	var buf bytes.Buffer
 	var err error
-	h := w.Header()
+	contentType := contentTypeCSV
 	switch format {
 	case statsXLSX:
 		err = rep.WriteXLSX(&buf)
 		name += ".xlsx"
-		h.Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		contentType = contentTypeXLSX
 	default:
 		err = rep.WriteCSV(&buf)
 		name += ".csv"
-		h.Set("Content-Type", "text/csv; charset=utf-8")
 	}
 	if err != nil {
-		h.Del("Content-Type")
 		s.fail(w, r, err)
 		return
 	}
-	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	h.Set("Cache-Control", "no-store")
+	attachment(w, name, contentType)
 	w.WriteHeader(http.StatusOK)
 	buf.WriteTo(w)
 }

@@ -1,0 +1,36 @@
+package jobs
+
+// The kinds of background job, all of them: a kind is the name a job is
+// stored under, and internal/app's job table binds each one to its handler
+// and says when it runs. A kind enqueued but missing from that table would
+// fail at run time with "no handler" (app's TestJobTableHasEveryKind checks).
+const (
+	// KindPing checks that background work runs: it leaves an audit event.
+	// "sesame jobs ping" enqueues one.
+	KindPing = "ping"
+	// KindPurge deletes expired sessions, old login failures and old
+	// jobs, then schedules itself again.
+	KindPurge = "purge"
+	// KindRetention deletes what the privacy notice says is kept no longer
+	// (store.Tx.ApplyRetention), then schedules itself again.
+	KindRetention = "retention"
+	// KindFoldLaunches counts each month over into the anonymous usage
+	// statistics, deletes the launches past their retention, then schedules
+	// itself for the next night.
+	KindFoldLaunches = "statistiques"
+	// KindMail sends one message of the outbox; its payload is the
+	// message's id (see package mail).
+	KindMail = "mail"
+	// KindResetRequest sends a password reset link, when a patron has the
+	// address it carries.
+	KindResetRequest = "reinitialisation"
+	// KindRegistrationResend sends a new registration link to the address it
+	// carries, when a registration waits for it.
+	KindRegistrationResend = "inscription-renvoi"
+	// KindLibraryDigest sends the libraries' daily digests. The first
+	// request queued for a digest schedules it.
+	KindLibraryDigest = "recapitulatif"
+	// KindReminders sends the reminders before the end of validity due
+	// today (package reminders), then schedules itself for the next morning.
+	KindReminders = "rappels"
+)

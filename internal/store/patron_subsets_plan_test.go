@@ -1,0 +1,34 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/bdf29/sesame"
+)
+
+// TestSubsetsUseIndexes guards the lists a librarian asks for: each is read
+// from an index of migration 0025, never by reading every patron of the
+// library or every grant.
+func TestSubsetsUseIndexes(t *testing.T) {
+	st := openPlanStore(t)
+	today := sesame.MustDate(2026, 11, 26)
+	tests := []struct {
+		subset Subset
+		index  string
+	}{
+		{SubsetEndingSoon, "patrons_by_end_in_library"},
+		{SubsetPastEndDate, "patrons_by_end_in_library"},
+		{SubsetPendingResource, "grants_by_state"},
+	}
+	for _, tt := range tests {
+		t.Run(string(tt.subset), func(t *testing.T) {
+			from, where, args, _ := st.patronQuery(LibraryScope(7), PatronFilter{Subset: tt.subset, Today: today})
+			got := sqlitePlan(t, st, fmt.Sprintf("SELECT COUNT(*) FROM %s %s", from, where), args...)
+			if !strings.Contains(got, tt.index) {
+				t.Errorf("plan %q, want %s used", got, tt.index)
+			}
+		})
+	}
+}
