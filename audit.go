@@ -39,4 +39,5 @@ const (
 	ActionConnector AuditAction = "connecteur"
 	ActionImport    AuditAction = "import"
 	ActionJob       AuditAction = "tache"
+	ActionAPIKey    AuditAction = "cle d'api" // #nosec G101 -- an audit action's name (an API key created or revoked), no credential
 )

@@ -15,10 +15,11 @@ const (
 	ConnectorCAS        ConnectorKind = "cas"         // Sésame is the CAS server
 	ConnectorSAML       ConnectorKind = "saml"        // Sésame is the SAML identity provider
 	ConnectorSignedLink ConnectorKind = "signed-link" // a URL the vendor checks with a shared secret
+	ConnectorSIP2       ConnectorKind = "sip2"        // the vendor asks Sésame's SIP2 server
 )
 
 // ConnectorKinds lists the kinds in the order the admin screens offer them.
-var ConnectorKinds = []ConnectorKind{ConnectorOIDC, ConnectorCAS, ConnectorSAML, ConnectorSignedLink}
+var ConnectorKinds = []ConnectorKind{ConnectorOIDC, ConnectorCAS, ConnectorSAML, ConnectorSignedLink, ConnectorSIP2}
 
 // Label is the kind as the admin screens show it.
 func (k ConnectorKind) Label() string {
@@ -31,6 +32,8 @@ func (k ConnectorKind) Label() string {
 		return "SAML 2.0"
 	case ConnectorSignedLink:
 		return "Lien signé"
+	case ConnectorSIP2:
+		return "SIP2"
 	}
 	return string(k)
 }
@@ -60,6 +63,7 @@ type Connector struct {
 	CAS              CASSettings
 	SAML             SAMLSettings
 	Link             SignedLinkSettings
+	SIP2             SIP2Settings
 	CreatedAt        time.Time
 }
 
@@ -93,6 +97,39 @@ type SAMLSettings struct {
 	Attributes []string `json:"attributes,omitempty"`
 }
 
+// SIP2Settings describe a vendor that checks patrons through Sésame's SIP2
+// server: the account its SIP2 client logs in with (message 93). The
+// password is kept as an argon2id hash only: Sésame checks it and never
+// sends it anywhere, so it needs no way back to the clear text.
+type SIP2Settings struct {
+	Login        string `json:"login,omitempty"`
+	PasswordHash string `json:"password_hash,omitempty"`
+}
+
+// MaxSIP2CredentialLength bounds the vendor's SIP2 login and password: a
+// SIP2 field is a line of text, and no vendor needs more.
+const MaxSIP2CredentialLength = 64
+
+// MinSIP2PasswordLength keeps a vendor's SIP2 password out of guessing
+// reach: unlike a patron's, nobody types it, so it can be long.
+const MinSIP2PasswordLength = 12
+
+// sip2FieldText reports whether s can travel in a SIP2 variable field:
+// printable, without the "|" that ends a field, at most
+// MaxSIP2CredentialLength bytes.
+func sip2FieldText(s string) bool {
+	return len(s) <= MaxSIP2CredentialLength && !strings.ContainsFunc(s, func(r rune) bool { return r < ' ' || r == '|' || r == 0x7f })
+}
+
+// CheckSIP2Password returns a French complaint about a vendor's SIP2
+// password as typed, or "" when it will do.
+func CheckSIP2Password(pw string) string {
+	if len(pw) < MinSIP2PasswordLength || !sip2FieldText(pw) {
+		return "Mot de passe SIP2 : de 12 à 64 caractères, sans « | » ni caractère de contrôle, tel que le fournisseur le saisira dans son client SIP2."
+	}
+	return ""
+}
+
 // SAMLAttributes are the attributes a SAML connector may release, by the
 // names its settings use. The e-mail is never released by default: only to
 // a vendor whose contract needs it.
@@ -121,6 +158,8 @@ func (c *Connector) Label() string {
 		return c.Kind.Label() + " · " + c.SAML.EntityID
 	case ConnectorSignedLink:
 		return c.Kind.Label() + " · " + c.Link.Preset
+	case ConnectorSIP2:
+		return c.Kind.Label() + " · " + c.SIP2.Login
 	}
 	return c.Kind.Label()
 }
@@ -138,6 +177,8 @@ func (c *Connector) Address() string {
 		return c.SAML.EntityID
 	case ConnectorSignedLink:
 		return c.Link.URL
+	case ConnectorSIP2:
+		return "Identifiant SIP2 : " + c.SIP2.Login
 	}
 	return ""
 }
@@ -205,8 +246,18 @@ func (c *Connector) Validate() error {
 		if len(c.Secret) < 8 {
 			errs.Add("secret", "Clé secrète : 8 caractères au moins, telle que le fournisseur l'a donnée.")
 		}
+	case ConnectorSIP2:
+		if c.SIP2.Login == "" || strings.ContainsRune(c.SIP2.Login, ' ') || !sip2FieldText(c.SIP2.Login) {
+			errs.Add("sip_login", "Identifiant SIP2 : obligatoire, 64 caractères au plus, sans espace, « | » ni caractère de contrôle.")
+		}
+		if c.SIP2.PasswordHash == "" {
+			errs.Add("sip_password", "Mot de passe SIP2 : obligatoire, de 12 à 64 caractères.")
+		}
+		if c.Secret != "" {
+			errs.Add("secret", "Clé secrète : un connecteur SIP2 n'en a pas ; le fournisseur se connecte avec son identifiant et son mot de passe SIP2.")
+		}
 	default:
-		errs.Add("kind", "Type : choisissez OpenID Connect, CAS, SAML 2.0 ou lien signé.")
+		errs.Add("kind", "Type : choisissez OpenID Connect, CAS, SAML 2.0, lien signé ou SIP2.")
 	}
 	return errs.Err()
 }

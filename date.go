@@ -2,7 +2,6 @@ package sesame
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 )
@@ -97,29 +96,67 @@ func ParseDate(s string) (Date, error) {
 	if s == "" {
 		return Date{}, Errorf(EInvalid, "Indiquez une date.")
 	}
-	bad := Errorf(EInvalid, "La date « %s » n'est pas au format jj/mm/aaaa.", truncate(s, 30))
-	parts := strings.Split(strings.NewReplacer("-", "/", ".", "/").Replace(s), "/")
-	if len(parts) != 3 {
-		return Date{}, bad
-	}
-	nums := make([]int, 3)
-	for i, p := range parts {
-		if p == "" || len(p) > 4 || strings.IndexFunc(p, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-			return Date{}, bad
-		}
-		nums[i], _ = strconv.Atoi(p)
-	}
-	day, month, year := nums[0], nums[1], nums[2]
-	if len(parts[0]) == 4 { // yyyy-mm-dd
-		year, day = nums[0], nums[2]
-	} else if len(parts[2]) != 4 {
-		return Date{}, bad
+	year, month, day, ok := scanDate(s)
+	if !ok {
+		return Date{}, Errorf(EInvalid, "La date « %s » n'est pas au format jj/mm/aaaa.", truncate(s, 30))
 	}
 	d, ok := NewDate(year, time.Month(month), day)
 	if !ok {
 		return Date{}, Errorf(EInvalid, "La date « %s » n'existe pas.", truncate(s, 30))
 	}
 	return d, nil
+}
+
+// ReadDate reads a date that another system wrote in a file: what ParseDate
+// reads, optionally followed by a time of day after a space or a T (Koha
+// writes 2026-12-03 00:00:00), which is dropped. It reports only whether it
+// could, the caller naming the column in its message, and allocates nothing:
+// a library system's export has 100,000 lines of dates. FuzzReadDate keeps it
+// in step with ParseDate.
+func ReadDate(s string) (Date, bool) {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexAny(s, " T"); i >= 8 { // the shortest date, 1/1/2026, has 8 bytes
+		s = s[:i]
+	}
+	year, month, day, ok := scanDate(s)
+	if !ok {
+		return Date{}, false
+	}
+	return NewDate(year, time.Month(month), day)
+}
+
+// scanDate splits the forms dates are written in: jj/mm/aaaa, with / - or .
+// between the parts, or aaaa-mm-jj. It does not check that the day exists.
+func scanDate(s string) (year, month, day int, ok bool) {
+	var nums, lens [3]int
+	part := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= '0' && c <= '9':
+			if lens[part] == 4 {
+				return 0, 0, 0, false
+			}
+			nums[part] = nums[part]*10 + int(c-'0')
+			lens[part]++
+		case c == '/' || c == '-' || c == '.':
+			if lens[part] == 0 || part == 2 {
+				return 0, 0, 0, false
+			}
+			part++
+		default:
+			return 0, 0, 0, false
+		}
+	}
+	if part != 2 || lens[2] == 0 {
+		return 0, 0, 0, false
+	}
+	if lens[0] == 4 { // aaaa-mm-jj
+		return nums[0], nums[1], nums[2], true
+	}
+	if lens[2] != 4 {
+		return 0, 0, 0, false
+	}
+	return nums[2], nums[1], nums[0], true
 }
 
 // ParseISODate reads the yyyy-mm-dd form kept in the database.

@@ -352,3 +352,59 @@ func TestParseDateLoose(t *testing.T) {
 		})
 	}
 }
+
+func TestReadDate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Date // zero when unreadable
+	}{
+		{"03/12/2026", testDate(2026, 12, 3)},
+		{"2026-12-03", testDate(2026, 12, 3)},
+		{"03-12-2026", testDate(2026, 12, 3)},
+		{"3.12.2026", testDate(2026, 12, 3)},
+		{" 03/12/2026 ", testDate(2026, 12, 3)},
+		{"2026-12-03 00:00:00", testDate(2026, 12, 3)},
+		{"2026-12-03T10:15:00Z", testDate(2026, 12, 3)},
+		{"03/12/2026 14:30", testDate(2026, 12, 3)},
+		{"1/1/2026 00:00", testDate(2026, 1, 1)},
+		{"31/02/2026", Date{}},
+		{"31/02/2026 00:00", Date{}},
+		{"12/03/26", Date{}},
+		{"2026-12", Date{}},
+		{"2026-12-03-01", Date{}},
+		{"03//2026", Date{}},
+		{"03/12/20261", Date{}},
+		{"T03/12/2026", Date{}},
+		{"", Date{}},
+		{"46000", Date{}},
+	}
+	for _, tt := range tests {
+		got, ok := ReadDate(tt.in)
+		if ok != !tt.want.IsZero() || got != tt.want {
+			t.Errorf("ReadDate(%q): got %v, %v; want %v", tt.in, got, ok, tt.want)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() { _, _ = ReadDate("2026-12-03 00:00:00") }); n != 0 {
+		t.Errorf("ReadDate allocates %v times, want 0", n)
+	}
+}
+
+// FuzzReadDate: on what has no time part, ReadDate and ParseDate agree.
+func FuzzReadDate(f *testing.F) {
+	for _, s := range []string{"07/04/2022", "2022-04-07", "7/4/2022", "31/02/2024", "1//2//2024", "+1/+2/2024", "2022-04-07 00:00:00", "07.04-2022"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, ok := ReadDate(s)
+		if strings.ContainsAny(strings.TrimSpace(s), " T") {
+			if ok && got.IsZero() {
+				t.Fatalf("ReadDate(%q): ok with the zero Date", s)
+			}
+			return
+		}
+		want, err := ParseDate(s)
+		if ok != (err == nil) || got != want {
+			t.Fatalf("ReadDate(%q) = %v, %v; ParseDate = %v, %v", s, got, ok, want, err)
+		}
+	})
+}

@@ -77,6 +77,11 @@ type Patron struct {
 	// whose birth date was corrected to one under ParentalConsentAge
 	// (ChangeConsentRequired); zero once it came back, or when none was asked.
 	ConsentAskedAt time.Time
+	// SIGBRegisteredOn is the library date the library system (SIGB) gave
+	// in an import that did not apply it (RenewFromSIGB): an À valider
+	// account shown « inscrit au SIGB », or an Expiré one told once to ask
+	// for renewal. Zero when none.
+	SIGBRegisteredOn Date
 
 	Version   int // bumped on every change, for the optimistic check
 	CreatedAt time.Time

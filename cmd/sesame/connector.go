@@ -13,6 +13,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/app"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
@@ -23,6 +24,7 @@ const connectorUsage = `usage:
   sesame connector add --resource SLUG --kind cas --service URL_PREFIX [--release-email]
   sesame connector add --resource SLUG --kind saml --metadata FILE [--attribute NAME …]
   sesame connector add --resource SLUG --kind signed-link --preset NAME --secret SECRET|- --url TEMPLATE [--hash H --signed TEMPLATE --time-format F --time-zone Z]
+  sesame connector add --resource SLUG --kind sip2 --sip-login LOGIN --sip-password PASSWORD|-
   sesame connector list
   sesame connector remove ID
 Every command takes --db. A secret given as "-" is read from standard input,
@@ -40,12 +42,12 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	}
 	fs := flag.NewFlagSet("connector "+args[0], flag.ContinueOnError)
 	var c sesame.Connector
-	var resource, kind, metadataFile string
+	var resource, kind, metadataFile, sipPassword string
 	var redirects, attributes multiFlag
 	switch args[0] {
 	case "add":
 		fs.StringVar(&resource, "resource", "", "short name (slug) of the resource the connector opens")
-		fs.StringVar(&kind, "kind", "", "oidc, cas, saml or signed-link")
+		fs.StringVar(&kind, "kind", "", "oidc, cas, saml, signed-link or sip2")
 		fs.StringVar(&c.OIDC.ClientID, "client-id", "", "oidc: the client_id given to the vendor")
 		fs.StringVar(&c.OIDC.IDTokenSignedResponseAlg, "id-token-alg", "", "oidc: RS256 (default) or ES256, as the vendor asks")
 		fs.StringVar(&c.Secret, "client-secret", "", "oidc: the client secret (none: a public client, which must use PKCE)")
@@ -60,6 +62,8 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 		fs.StringVar(&c.Link.Signed, "signed", "", "signed-link, custom: what is hashed, such as {card}{time}{secret}")
 		fs.StringVar(&c.Link.TimeFormat, "time-format", "", "signed-link, custom: such as YYYYMMDDHHmm, or unix")
 		fs.StringVar(&c.Link.TimeZone, "time-zone", "", "signed-link: the vendor's time zone (default Europe/Paris)")
+		fs.StringVar(&c.SIP2.Login, "sip-login", "", "sip2: the login the vendor's SIP2 client sends in message 93 (CN)")
+		fs.StringVar(&sipPassword, "sip-password", "", "sip2: the vendor's SIP2 password (CO), 12 to 64 characters; - reads it from standard input")
 		secretFlag := fs.Lookup("client-secret")
 		fs.Func("secret", "signed-link: the vendor's key", func(v string) error { return secretFlag.Value.Set(v) })
 	case "list", "remove":
@@ -88,7 +92,7 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	}
 	k, ok := sesame.ParseConnectorKind(kind)
 	if !ok {
-		return fmt.Errorf("--kind %q: want oidc, cas, saml or signed-link", kind)
+		return fmt.Errorf("--kind %q: want oidc, cas, saml, signed-link or sip2", kind)
 	}
 	c.Kind = k
 	res, err := st.ResourceBySlug(ctx, resource)
@@ -115,12 +119,38 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	if k == sesame.ConnectorSignedLink {
 		c.Link.ApplyPreset()
 	}
+	if k == sesame.ConnectorSIP2 {
+		if c.SIP2.PasswordHash, err = sip2PasswordHash(sipPassword, stdin); err != nil {
+			return err
+		}
+	}
 	id, err := st.CreateConnector(ctx, c, actor)
 	if err != nil {
 		return explain(err)
 	}
 	fmt.Fprintf(stdout, "Connector %d added: %s, for %s.\n", id, c.Label(), res.Name)
 	return nil
+}
+
+// sip2PasswordHash checks the vendor's SIP2 password, read from stdin when
+// it is "-", and hashes it with argon2id: Sésame only checks it, so it keeps
+// no way back to the clear text.
+func sip2PasswordHash(password string, stdin io.Reader) (string, error) {
+	if password == "-" {
+		line, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("read SIP2 password: %w", err)
+		}
+		password = strings.TrimRight(line, "\r\n")
+	}
+	if msg := sesame.CheckSIP2Password(password); msg != "" {
+		return "", fmt.Errorf("--sip-password: %s", msg)
+	}
+	h, err := app.Hasher().Hash(password)
+	if err != nil {
+		return "", fmt.Errorf("hash SIP2 password: %w", err)
+	}
+	return h, nil
 }
 
 // explain spells out a validation error's messages, one per line.

@@ -41,6 +41,8 @@ Commands:
   connector     add, list or remove the connectors that open resources (OpenID Connect, CAS, SAML, signed links)
   copy          copy a whole network between databases, SQLite to PostgreSQL above all (--from, --to)
   reminders     list the reminders before the end of validity due on a day, or send them (--date JJ/MM/AAAA, --dry-run)
+  apikey        create, list or revoke the keys of the JSON API, one library each (create --library CODE --name NAME; list; revoke --id N)
+  import        preview a renewal file exported from the library system (SIGB), or apply it (--library CODE, --encoding E, --apply FILE)
 
 Run "sesame <command> -h" for the flags of a command.
 `
@@ -91,6 +93,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return remindersCommand(ctx, args[1:], stdout, logger, env)
 	case "connector":
 		return connectorCommand(ctx, args[1:], stdin, stdout, env)
+	case "apikey":
+		return apikeyCommand(ctx, args[1:], stdout, env, rand.Reader)
+	case "import":
+		return importCommand(ctx, args[1:], stdout, logger, env)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

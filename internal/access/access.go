@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/metrics"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -23,6 +24,8 @@ type Gate struct {
 	Location *time.Location
 	// Logger receives the failures of Failed; nil discards them.
 	Logger *slog.Logger
+	// Metrics counts the launches per protocol; nil counts nothing.
+	Metrics *metrics.Metrics
 }
 
 // Grantee is a patron who may open a resource, with what connectors tell
@@ -105,17 +108,33 @@ func (g *Gate) Check(ctx context.Context, patronID, resourceID int64) (*Grantee,
 	return &Grantee{Patron: p, Library: lib, Resource: res}, nil
 }
 
-// Open is Check, then records the launch through connectorID (0 for the
-// resource's own page), for the usage statistics.
-func (g *Gate) Open(ctx context.Context, patronID, resourceID, connectorID int64) (*Grantee, error) {
+// Open is Check, then records the launch through connector via (nil for
+// the resource's own page), for the usage statistics and the metrics.
+func (g *Gate) Open(ctx context.Context, patronID, resourceID int64, via *sesame.Connector) (*Grantee, error) {
 	who, err := g.Check(ctx, patronID, resourceID)
 	if err != nil {
 		return nil, err
+	}
+	var connectorID int64
+	if via != nil {
+		connectorID = via.ID
 	}
 	err = g.Store.RecordLaunch(ctx, store.Launch{At: g.Now(), PatronID: patronID, LibraryID: who.Patron.LibraryID,
 		ResourceID: resourceID, ConnectorID: connectorID})
 	if err != nil {
 		return nil, err
 	}
+	g.Launched(via)
 	return who, nil
+}
+
+// Launched counts, in the operators' metrics, a launch recorded through
+// connector via (nil for the resource's own page): by Open, and by the
+// OpenID provider, which records its launches with its code in one write.
+func (g *Gate) Launched(via *sesame.Connector) {
+	protocol := metrics.ProtocolPage
+	if via != nil {
+		protocol = string(via.Kind)
+	}
+	g.Metrics.Launch(protocol)
 }

@@ -13,14 +13,19 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 	_ "time/tzdata" // Europe/Paris even on a machine without zone files
 
+	"github.com/bdf29/sesame/internal/api"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/metrics"
+	"github.com/bdf29/sesame/internal/renewals"
 	"github.com/bdf29/sesame/internal/secret"
+	"github.com/bdf29/sesame/internal/sip2"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -35,6 +40,15 @@ type App struct {
 	// demoMailbox receives the mail when no SMTP server is set (the demo).
 	demoMailbox io.Writer
 	mounts      map[string]http.Handler
+	// Metrics is the instance's Prometheus registry and counters.
+	Metrics *metrics.Metrics
+	// metricsListener serves /metrics apart from the site when
+	// SESAME_METRICS_ADDR is set; nil otherwise.
+	metricsListener net.Listener
+	// sip2 and sip2Listener serve SIP2 when SESAME_SIP2_ADDR is set; nil
+	// otherwise (see sip2.go).
+	sip2         *sip2.Server
+	sip2Listener net.Listener
 }
 
 // Options carry what tests replace: the clock and the demo logins.
@@ -115,20 +129,91 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, fmt.Errorf("the database schema is not up to date (%d migrations pending, first %s): run \"sesame migrate\" first", len(pending), pending[0])
 	}
+	m := metrics.New(st, opts.Now, opts.Logger)
+	// The site serves /metrics only with a token and no listener of their
+	// own: with SESAME_METRICS_ADDR, they leave the public address.
+	siteToken := cfg.MetricsToken
+	if cfg.MetricsAddr != "" {
+		siteToken = ""
+	}
 	w, err := web.New(web.Config{
 		Store: st, Logger: opts.Logger, Now: opts.Now, Random: rand.Reader, Hasher: hasher,
 		Location: Paris(), SecureCookies: cfg.Secure(), DemoLogins: opts.DemoLogins, TrustProxy: cfg.TrustProxy,
 		BaseURL: cfg.BaseURL, CASTicketTTL: cfg.CASTicketTTL, SessionIdle: cfg.SessionIdle,
+		Metrics: m, MetricsToken: siteToken,
+		API: api.New(api.Config{Store: st, Logger: opts.Logger, Now: opts.Now,
+			Renewals: &renewals.Service{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: opts.Now, Logger: opts.Logger}}).Handler(),
 	})
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
-	return &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox, mounts: opts.Mounts}, nil
+	a := &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox, mounts: opts.Mounts, Metrics: m}
+	if cfg.MetricsAddr != "" {
+		// Taken now, so that a busy port stops the start before anything runs.
+		if a.metricsListener, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("SESAME_METRICS_ADDR: %w", err)
+		}
+	}
+	if err := a.openSIP2(hasher); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.Store.Close() }
+// MetricsAddr is the address /metrics listens on apart from the site
+// (SESAME_METRICS_ADDR, its port chosen when it was 0), or "" when none.
+func (a *App) MetricsAddr() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
+}
+
+// serveMetrics serves /metrics alone on its own listener until ctx ends.
+// Only the operators' network reaches it: no token is asked unless one is
+// set, and nothing else of the site is there.
+func (a *App) serveMetrics(ctx context.Context) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", a.Metrics.Handler(a.Config.MetricsToken))
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(a.metricsListener) }()
+	a.Logger.Info("métriques Prometheus", "addr", a.metricsListener.Addr().String(), "path", "/metrics")
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve metrics: %w", err)
+	case <-ctx.Done():
+	}
+	// Scraped until the site itself stops.
+	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return fmt.Errorf("shutdown metrics: %w", err)
+	}
+	return nil
+}
+
+// Close releases the database, and the metrics' listener if Serve never
+// took it.
+func (a *App) Close() error {
+	if a.metricsListener != nil {
+		a.metricsListener.Close() // already closed once served
+	}
+	if a.sip2Listener != nil {
+		a.sip2Listener.Close() // already closed once served
+	}
+	return a.Store.Close()
+}
 
 // workerName names this instance in the jobs table: host, process and a
 // random suffix, so that a restarted process is a new worker.
@@ -181,7 +266,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		handler = mux
 	}
 	srv := &http.Server{
-		Handler:           http.MaxBytesHandler(handler, 1<<20),
+		Handler:           limitBodies(handler),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -190,6 +275,23 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	stopSIP2 := a.startSIP2()
+	defer stopSIP2()
+	if a.metricsListener != nil {
+		metricsCtx, stopMetrics := context.WithCancel(context.Background())
+		metricsDone := make(chan struct{})
+		go func() {
+			defer close(metricsDone)
+			// A failure here leaves the site serving: only the scrapes fail.
+			if err := a.serveMetrics(metricsCtx); err != nil {
+				a.Logger.Error("métriques", "err", err)
+			}
+		}()
+		defer func() {
+			stopMetrics()
+			<-metricsDone
+		}()
+	}
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -209,4 +311,19 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 	return nil
+}
+
+// limitBodies caps every request body at 1 MiB, except the uploads of the
+// SIGB's renewals, the import page's file and the API's rows, which may
+// reach api.MaxBody (50 MB) and check that cap themselves, with their own
+// message: a cap of 1 MiB here would cut them first.
+func limitBodies(next http.Handler) http.Handler {
+	small, large := http.MaxBytesHandler(next, 1<<20), http.MaxBytesHandler(next, api.MaxBody+1<<20) // room for a multipart envelope
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && (r.URL.Path == "/abonnes/import" || strings.HasPrefix(r.URL.Path, api.LibrariesPath)) {
+			large.ServeHTTP(w, r)
+			return
+		}
+		small.ServeHTTP(w, r)
+	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/reminders"
+	"github.com/bdf29/sesame/internal/renewals"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -50,6 +51,8 @@ func (a *App) jobTable(sender *mail.Sender) []jobKind {
 			Schedule: "chaque jour à 7 h, programmé par la première demande du récapitulatif"},
 		{Kind: jobs.KindReminders, Handler: ReminderSender(a.Store, a.Config, a.Now, a.Logger).Job(), AtStart: true,
 			Schedule: "au démarrage, puis chaque matin à 8 h (le même envoi que sesame reminders)"},
+		{Kind: jobs.KindRenewalImport, Handler: RenewalService(a.Store, a.Config, a.Now, a.Logger).Job(),
+			Schedule: "à chaque « Appliquer les renouvellements » d'un import SIGB"},
 	}
 }
 
@@ -58,6 +61,13 @@ func (a *App) jobTable(sender *mail.Sender) []jobKind {
 // `sesame reminders`.
 func ReminderSender(st *store.Store, cfg config.Config, now func() time.Time, logger *slog.Logger) *reminders.Sender {
 	return &reminders.Sender{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: now, Logger: logger}
+}
+
+// RenewalService applies the library system's renewals to st's patrons,
+// with links to cfg's address in the mails: for the import page, the API,
+// the job and `sesame import`.
+func RenewalService(st *store.Store, cfg config.Config, now func() time.Time, logger *slog.Logger) *renewals.Service {
+	return &renewals.Service{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: now, Logger: logger}
 }
 
 // jobHandlers indexes the table by kind, for the runner.

@@ -15,6 +15,10 @@ const (
 	NetworkAdmin
 	// Patron routes serve a logged-in patron, on their own account only.
 	Patron
+	// APIKey routes are the JSON API's (internal/api): a library's key in
+	// the Authorization header opens them, never a session, so Allows
+	// grants them to no session; the API checks the key itself.
+	APIKey
 )
 
 // Allows reports whether a staff member (nil when none is logged in) or a

@@ -139,7 +139,7 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (LoginOutcome, err
 		out.Redirect = req.Service
 		return out, nil
 	}
-	who, err := s.Gate.Open(ctx, req.Session.PatronID, c.ResourceID, c.ID)
+	who, err := s.Gate.Open(ctx, req.Session.PatronID, c.ResourceID, c)
 	if err != nil {
 		return out, err
 	}

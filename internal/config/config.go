@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net"
 	netmail "net/mail"
 	"net/url"
 	"os"
@@ -58,7 +59,33 @@ type Config struct {
 	// default 4: loan details are kept 4 months in the CNIL's spirit).
 	LaunchRetention int
 	launchRetention string
+	// MetricsToken, when set, is the Bearer token a Prometheus scrape of
+	// /metrics must present (SESAME_METRICS_TOKEN, at least
+	// MinMetricsTokenLength characters): a secret, from the environment only.
+	MetricsToken string
+	// MetricsAddr, when set, serves /metrics on a listener of its own, such
+	// as 127.0.0.1:9090, and no longer on the site (SESAME_METRICS_ADDR).
+	// With neither setting, /metrics is served nowhere.
+	MetricsAddr string
+	// SIP2 is the SIP2 server for vendors that check patrons with it;
+	// Addr empty: no SIP2 server.
+	SIP2 SIP2
 }
+
+// SIP2 is the SIP2 server's settings. A vendor's login and a patron's
+// password cross the wire, so the server speaks TLS, or plain TCP on a
+// loopback address (a local TLS tunnel in front), or elsewhere only when
+// the operator says so in as many words.
+type SIP2 struct {
+	Addr           string // SESAME_SIP2_ADDR (--sip2-addr), host:port
+	TLSCert        string // SESAME_SIP2_TLS_CERT: a PEM certificate file
+	TLSKey         string // SESAME_SIP2_TLS_KEY: its PEM private key file
+	AllowPlaintext bool   // SESAME_SIP2_ALLOW_PLAINTEXT=1: plain TCP on any address
+	allowPlaintext string
+}
+
+// TLS reports whether the SIP2 server speaks TLS.
+func (s SIP2) TLS() bool { return s.TLSCert != "" }
 
 // SMTP is the mail server's settings, from the environment only.
 type SMTP struct {
@@ -130,6 +157,12 @@ func bind(fs *flag.FlagSet, env Env, defaultDB string) *Config {
 	c.shutdownDelay = env("SESAME_SHUTDOWN_DELAY")
 	c.casTicketTTL = env("SESAME_CAS_TICKET_TTL")
 	c.sessionIdle = env("SESAME_SESSION_IDLE")
+	c.MetricsToken = env("SESAME_METRICS_TOKEN")
+	c.MetricsAddr = strings.TrimSpace(env("SESAME_METRICS_ADDR"))
+	fs.StringVar(&c.SIP2.Addr, "sip2-addr", strings.TrimSpace(env("SESAME_SIP2_ADDR")), "address of the SIP2 server for vendors, none when empty (SESAME_SIP2_ADDR)")
+	c.SIP2.TLSCert = strings.TrimSpace(env("SESAME_SIP2_TLS_CERT"))
+	c.SIP2.TLSKey = strings.TrimSpace(env("SESAME_SIP2_TLS_KEY"))
+	c.SIP2.allowPlaintext = env("SESAME_SIP2_ALLOW_PLAINTEXT")
 	c.SMTP = SMTP{Host: strings.TrimSpace(env("SESAME_SMTP_HOST")), port: env("SESAME_SMTP_PORT"), Username: env("SESAME_SMTP_USERNAME"),
 		Password: env("SESAME_SMTP_PASSWORD"), TLS: env("SESAME_SMTP_TLS"), From: strings.TrimSpace(env("SESAME_MAIL_FROM"))}
 	return c
@@ -196,6 +229,12 @@ func (c *Config) Validate() error {
 		}
 		c.LaunchRetention = n
 	}
+	if err := c.validateMetrics(); err != nil {
+		return err
+	}
+	if err := c.validateSIP2(); err != nil {
+		return err
+	}
 	if c.secretKey != "" {
 		key, err := secret.ParseKey(c.secretKey)
 		if err != nil {
@@ -204,6 +243,76 @@ func (c *Config) Validate() error {
 		c.SecretKey = key
 	}
 	return c.SMTP.validate()
+}
+
+// MinMetricsTokenLength keeps the metrics token out of guessing reach:
+// `openssl rand -hex 32` gives 64 characters.
+const MinMetricsTokenLength = 32
+
+// validateSIP2 checks the SIP2 server's address and TLS files, and refuses
+// plain TCP off loopback unless allowed: patrons' passwords would cross the
+// network in clear.
+func (c *Config) validateSIP2() error {
+	switch strings.TrimSpace(c.SIP2.allowPlaintext) {
+	case "", "0":
+		c.SIP2.AllowPlaintext = false
+	case "1":
+		c.SIP2.AllowPlaintext = true
+	default:
+		return fmt.Errorf("SESAME_SIP2_ALLOW_PLAINTEXT %q: want 1 to allow SIP2 in clear off loopback, or leave it unset", c.SIP2.allowPlaintext)
+	}
+	c.SIP2.Addr = strings.TrimSpace(c.SIP2.Addr)
+	if (c.SIP2.TLSCert == "") != (c.SIP2.TLSKey == "") {
+		return fmt.Errorf("SESAME_SIP2_TLS_CERT and SESAME_SIP2_TLS_KEY: set both (the certificate and its key) or neither")
+	}
+	if c.SIP2.Addr == "" {
+		return nil
+	}
+	host, port, err := net.SplitHostPort(c.SIP2.Addr)
+	if err != nil || port == "" {
+		return fmt.Errorf("SESAME_SIP2_ADDR %q: want host:port, such as 127.0.0.1:6001", c.SIP2.Addr)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("SESAME_SIP2_ADDR %q: want host:port, such as 127.0.0.1:6001", c.SIP2.Addr)
+	}
+	if c.SIP2.Addr == c.Addr || (c.MetricsAddr != "" && c.SIP2.Addr == c.MetricsAddr) {
+		return fmt.Errorf("SESAME_SIP2_ADDR %q: want another address than the site's and the metrics'", c.SIP2.Addr)
+	}
+	if c.SIP2.TLS() || c.SIP2.AllowPlaintext || loopback(host) {
+		return nil
+	}
+	return fmt.Errorf("SESAME_SIP2_ADDR %q: SIP2 carries patrons' passwords and would travel in clear; set SESAME_SIP2_TLS_CERT and SESAME_SIP2_TLS_KEY, listen on a loopback address such as 127.0.0.1:6001 behind a TLS tunnel, or set SESAME_SIP2_ALLOW_PLAINTEXT=1 if the network in between is trusted", c.SIP2.Addr)
+}
+
+// loopback reports whether host names this machine only: a loopback IP or
+// "localhost". An empty host listens on every interface.
+func loopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// validateMetrics checks the token's strength and the listener's address.
+// The message never repeats the token.
+func (c *Config) validateMetrics() error {
+	if c.MetricsToken != "" {
+		if len(c.MetricsToken) < MinMetricsTokenLength || strings.ContainsFunc(c.MetricsToken, func(r rune) bool { return r <= ' ' || r > '~' }) {
+			return fmt.Errorf("SESAME_METRICS_TOKEN: want at least %d printable ASCII characters without spaces, such as the output of openssl rand -hex 32", MinMetricsTokenLength)
+		}
+	}
+	if c.MetricsAddr == "" {
+		return nil
+	}
+	_, port, err := net.SplitHostPort(c.MetricsAddr)
+	if p, perr := strconv.Atoi(port); err != nil || perr != nil || p < 0 || p > 65535 {
+		return fmt.Errorf("SESAME_METRICS_ADDR %q: want host:port, such as 127.0.0.1:9090", c.MetricsAddr)
+	}
+	if c.MetricsAddr == c.Addr {
+		return fmt.Errorf("SESAME_METRICS_ADDR %q: want another address than the site's (SESAME_ADDR), or leave it unset and set SESAME_METRICS_TOKEN", c.MetricsAddr)
+	}
+	return nil
 }
 
 func (s *SMTP) validate() error {

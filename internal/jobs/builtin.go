@@ -42,6 +42,11 @@ func Purge(now func() time.Time) Handler {
 		if _, err := tx.PurgeJobs(ctx, t.Add(-DoneJobRetention), t.Add(-FailingJobRetention)); err != nil {
 			return err
 		}
+		// Imports from the library system: those staged and left unapplied,
+		// and reports as old as the audit trail's details.
+		if _, err := tx.PurgeRenewalImports(ctx, t.Add(-store.UnstartedImportLife), t.AddDate(0, -store.RetentionMonths, 0)); err != nil {
+			return err
+		}
 		return tx.EnqueueJob(ctx, KindPurge, "", t.Add(PurgeEvery))
 	}}
 }

@@ -33,4 +33,8 @@ const (
 	// KindReminders sends the reminders before the end of validity due
 	// today (package reminders), then schedules itself for the next morning.
 	KindReminders = "rappels"
+	// KindRenewalImport applies an import staged by « Importer depuis le
+	// SIGB » (package renewals), batch by batch; its payload is the
+	// import's id. Started again, it goes on from the first row not applied.
+	KindRenewalImport = "import-sigb"
 )

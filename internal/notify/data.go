@@ -114,3 +114,12 @@ type Reminder struct {
 	Ended                  bool
 	RenewURL               string
 }
+
+// SIGBRenewal is renouvellement-sigb.tmpl's: an Expiré patron renewed at
+// their library (its library system says so, on RegisteredOn), invited to
+// ask for the renewal of their account, which only they may do.
+type SIGBRenewal struct {
+	Name, Network, Library string
+	RegisteredOn           string
+	RenewURL               string
+}

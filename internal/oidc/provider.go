@@ -252,6 +252,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	if err != nil {
 		return err
 	}
+	p.gate.Launched(c)
 	target, err := op.AuthResponseURL(req.RedirectURI, oidc.ResponseTypeCode, oidc.ResponseMode(req.ResponseMode),
 		&op.CodeResponseType{Code: code, State: req.State}, p.op.Encoder())
 	if err != nil {

@@ -298,7 +298,7 @@ func (p *Provider) Answer(ctx context.Context, pd *Pending, patronID int64, sess
 	if err != nil {
 		return nil, err
 	}
-	who, err := p.Gate.Open(ctx, patronID, pd.Connector.ResourceID, pd.Connector.ID)
+	who, err := p.Gate.Open(ctx, patronID, pd.Connector.ResourceID, pd.Connector)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -24,6 +25,8 @@ func connectorSettings(c *sesame.Connector) (lookupKey string, settings []byte, 
 		lookupKey, v = c.SAML.EntityID, c.SAML
 	case sesame.ConnectorSignedLink:
 		v = c.Link
+	case sesame.ConnectorSIP2:
+		lookupKey, v = c.SIP2.Login, c.SIP2
 	}
 	settings, err = json.Marshal(v)
 	if err != nil {
@@ -139,6 +142,8 @@ func (s *Store) scanConnector(row interface{ Scan(...any) error }) (*sesame.Conn
 		target = &c.SAML
 	case sesame.ConnectorSignedLink:
 		target = &c.Link
+	case sesame.ConnectorSIP2:
+		target = &c.SIP2
 	default:
 		return nil, fmt.Errorf("connector %d: unknown kind %q", c.ID, kind)
 	}
@@ -193,8 +198,8 @@ func (s *Store) Connector(ctx context.Context, id int64) (*sesame.Connector, err
 	return s.scanConnector(s.readStmts.QueryRowContext(ctx, connectorSelect+` WHERE id = $1`, id))
 }
 
-// ConnectorByLookup finds the OIDC connector of a client_id, or the SAML
-// connector of an entityID.
+// ConnectorByLookup finds the OIDC connector of a client_id, the SAML
+// connector of an entityID, or the SIP2 connector of a login.
 func (s *Store) ConnectorByLookup(ctx context.Context, kind sesame.ConnectorKind, key string) (*sesame.Connector, error) {
 	if !storableText(key) {
 		// Anyone may send a client_id or an entityID: one no connector can
@@ -317,4 +322,50 @@ func (s *Store) RecordLaunches(ctx context.Context, launches []Launch) error {
 		}
 		return nil
 	})
+}
+
+// PatronLogin is what a SIP2 lookup needs to check a patron's password
+// through the web's authenticator: the id, the e-mail that names the
+// login's throttle, and the password hash.
+type PatronLogin struct {
+	ID           int64
+	Email        string
+	PasswordHash string
+}
+
+// MaxSIP2PatronMatches bounds the patrons one SIP2 identifier may name: a
+// card number is unique within a library only.
+const MaxSIP2PatronMatches = 2
+
+// PatronsBySIP2Identifier finds the patrons a SIP2 vendor names by card
+// number (N° d'inscription, compared trimmed and without regard to case,
+// as its uniqueness within a library is) or by e-mail. An e-mail names one
+// patron at most; a card number may name one per library, and the caller
+// refuses an identifier that names more than one. No more than
+// MaxSIP2PatronMatches are returned.
+func (s *Store) PatronsBySIP2Identifier(ctx context.Context, identifier string) ([]PatronLogin, error) {
+	card := strings.TrimSpace(identifier)
+	if card == "" || !storableText(card) {
+		return nil, nil
+	}
+	rows, err := s.readStmts.QueryContext(ctx, `
+		SELECT id, email, password_hash FROM patrons
+		WHERE email = $1 OR (card_number <> '' AND lower(card_number) = lower($2))
+		ORDER BY id LIMIT $3`, sesame.NormalizeEmail(identifier), card, MaxSIP2PatronMatches)
+	if err != nil {
+		return nil, fmt.Errorf("find sip2 patron: %w", err)
+	}
+	defer rows.Close()
+	var out []PatronLogin
+	for rows.Next() {
+		var p PatronLogin
+		if err := rows.Scan(&p.ID, &p.Email, &p.PasswordHash); err != nil {
+			return nil, fmt.Errorf("scan sip2 patron: %w", err)
+		}
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("find sip2 patron: %w", err)
+	}
+	return out, nil
 }

@@ -256,6 +256,16 @@ var copyTables = []copyTable{
 	{name: "launches", key: []string{"id"}, identity: true},
 	// The last failures of each connector, as the Connecteurs page lists them.
 	{name: "connector_failures", key: []string{"id"}, identity: true},
+	// The API keys (hashed): copied, so that the library system's nightly
+	// job keeps its key after the move.
+	{name: "api_keys", key: []string{"id"}, identity: true},
+	// Imports from the library system: the reports, kept as long as the
+	// audit's details; the rows of an import under way, which its job,
+	// copied too, goes on applying; the columns each library maps.
+	{name: "renewal_imports", key: []string{"id"}, identity: true},
+	{name: "renewal_import_rows", key: []string{"import_id", "line"}},
+	{name: "renewal_import_lines", key: []string{"import_id", "line"}},
+	{name: "import_mappings", key: []string{"library_id"}},
 	// The usage statistics (stats.go): what is counted, and how far.
 	{name: "stats_months", key: []string{"month", "library_id", "resource_id"}},
 	{name: "stats_library_months", key: []string{"month", "library_id"}},

@@ -12,14 +12,14 @@ import (
 
 const patronColumns = `p.id, p.library_id, p.last_name, p.first_name, p.email, p.birth_date, p.postal_code, p.town,
 	p.card_number, p.registered_on, p.status, p.library_registered_on, p.valid_until, p.refusal_reason,
-	p.version, p.created_at, p.updated_at, p.consent_asked_at`
+	p.version, p.created_at, p.updated_at, p.consent_asked_at, p.sigb_registered_on`
 
 func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron) error {
-	var birth, registered, libDate, until, status string
+	var birth, registered, libDate, until, status, sigbDate string
 	var consentAsked sql.NullTime
 	err := row.Scan(&p.ID, &p.LibraryID, &p.LastName, &p.FirstName, &p.Email, &birth, &p.PostalCode, &p.Town,
 		&p.CardNumber, &registered, &status, &libDate, &until, &p.RefusalReason,
-		&p.Version, &p.CreatedAt, &p.UpdatedAt, &consentAsked)
+		&p.Version, &p.CreatedAt, &p.UpdatedAt, &consentAsked, &sigbDate)
 	if err != nil {
 		return err
 	}
@@ -28,7 +28,7 @@ func scanPatron(row interface{ Scan(...any) error }, p *sesame.Patron) error {
 	for _, d := range []struct {
 		s    string
 		into *sesame.Date
-	}{{birth, &p.BirthDate}, {registered, &p.RegisteredOn}, {libDate, &p.LibraryRegisteredOn}, {until, &p.ValidUntil}} {
+	}{{birth, &p.BirthDate}, {registered, &p.RegisteredOn}, {libDate, &p.LibraryRegisteredOn}, {until, &p.ValidUntil}, {sigbDate, &p.SIGBRegisteredOn}} {
 		if err := parseDate(d.s, d.into); err != nil {
 			return err
 		}
@@ -190,6 +190,24 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 	fn func(p *sesame.Patron) (Change, error)) (*sesame.Patron, error) {
 	var saved *sesame.Patron
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		saved, err = s.updatePatronTx(ctx, tx, sc, id, expectedVersion, actor, fn)
+		return err
+	})
+	return saved, err
+}
+
+// UpdatePatron is Store.UpdatePatron in tx: for a change of many patrons
+// that commits whole or not at all, such as a batch of an import.
+func (t *Tx) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVersion int, actor sesame.Actor,
+	fn func(p *sesame.Patron) (Change, error)) (*sesame.Patron, error) {
+	return t.store.updatePatronTx(ctx, t.sql, sc, id, expectedVersion, actor, fn)
+}
+
+func (s *Store) updatePatronTx(ctx context.Context, tx *sql.Tx, sc Scope, id int64, expectedVersion int, actor sesame.Actor,
+	fn func(p *sesame.Patron) (Change, error)) (*sesame.Patron, error) {
+	var saved *sesame.Patron
+	err := func() error {
 		p, err := findPatron(ctx, tx, sc, id)
 		if err != nil {
 			return err
@@ -270,7 +288,7 @@ func (s *Store) UpdatePatron(ctx context.Context, sc Scope, id int64, expectedVe
 		}
 		saved = p
 		return nil
-	})
+	}()
 	return saved, err
 }
 

@@ -123,6 +123,7 @@ func Run(t *testing.T, open Opener) {
 		{"CopyAddedColumn", testCopyAddedColumn},
 		{"PurgeJobsAndThrottles", testPurgeJobsAndThrottles},
 		{"TxAllOrNothing", testTxAllOrNothing},
+		{"APIKeys", testAPIKeys},
 		{"CardMigrationWithDuplicates", testCardMigrationWithDuplicates},
 		{"NetworkCacheFollowsTheStoreClock", testNetworkCacheFollowsTheStoreClock},
 		{"FoldKeepsFigures", testFoldKeepsFigures},
@@ -136,6 +137,14 @@ func Run(t *testing.T, open Opener) {
 		{"NetworkListAcrossLibraries", testNetworkListAcrossLibraries},
 		{"FrenchOrder", testFrenchOrder},
 		{"SearchMail", testSearchMail},
+		{"JobBacklogs", testJobBacklogs},
+		{"MatchRenewals", testMatchRenewals},
+		{"NoteSIGBRegistration", testNoteSIGBRegistration},
+		{"TxUpdatePatron", testTxUpdatePatron},
+		{"RenewalImportStaging", testRenewalImportStaging},
+		{"ImportMappings", testImportMappings},
+		{"SIP2Connector", testSIP2Connector},
+		{"PatronsBySIP2Identifier", testPatronsBySIP2Identifier},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

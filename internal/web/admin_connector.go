@@ -141,6 +141,16 @@ func (s *Server) connectorNew(w http.ResponseWriter, r *http.Request) {
 	s.renderConnectorForm(w, r, http.StatusOK, kind, nil, f)
 }
 
+// sip2PasswordTyped stands for a SIP2 password typed in the form until
+// saveConnector replaces it with its hash.
+const sip2PasswordTyped = "saisi" // #nosec G101 -- a placeholder, no credential
+
+// SIP2PasswordKept reports whether leaving the SIP2 password blank keeps
+// the one saved.
+func (p adminConnectorPage) SIP2PasswordKept() bool {
+	return p.Connector != nil && p.Connector.SIP2.PasswordHash != ""
+}
+
 // connectorFromForm reads the fields of the kind's form; Validate checks them.
 // A secret left blank is kept, the one saved, when there is one.
 func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesame.Resource, kept string) (sesame.Connector, sesame.FieldErrors) {
@@ -177,6 +187,18 @@ func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesa
 			c.SAML.Metadata = metadata
 		}
 		c.SAML.Attributes = append(c.SAML.Attributes, strings.Fields(v.Get("attributes"))...)
+	case sesame.ConnectorSIP2:
+		// kept is then the saved password's hash; a typed password is
+		// checked here and hashed by saveConnector once the form passes.
+		c.Secret = ""
+		c.SIP2.Login = strings.TrimSpace(v.Get("sip_login"))
+		c.SIP2.PasswordHash = kept
+		if pw := v.Get("sip_password"); pw != "" {
+			if msg := sesame.CheckSIP2Password(pw); msg != "" {
+				errs.Add("sip_password", msg)
+			}
+			c.SIP2.PasswordHash = sip2PasswordTyped
+		}
 	case sesame.ConnectorSignedLink:
 		c.Link = sesame.SignedLinkSettings{Preset: v.Get("preset"), URL: strings.TrimSpace(v.Get("url")),
 			Hash: v.Get("hash"), Signed: strings.TrimSpace(v.Get("signed")), TimeFormat: strings.TrimSpace(v.Get("time_format")),
@@ -254,6 +276,9 @@ func (s *Server) saveConnector(w http.ResponseWriter, r *http.Request, kind sesa
 	kept := ""
 	if existing != nil {
 		kept = existing.Secret
+		if kind == sesame.ConnectorSIP2 {
+			kept = existing.SIP2.PasswordHash
+		}
 	}
 	c, errs := connectorFromForm(kind, r.PostForm, resources, kept)
 	if existing != nil && existing.SecretUnreadable && r.PostForm.Get("secret") == "" {
@@ -263,7 +288,7 @@ func (s *Server) saveConnector(w http.ResponseWriter, r *http.Request, kind sesa
 	}
 	typed := form{Values: url.Values{}, Errors: sesame.FieldErrors{}}
 	for k, v := range r.PostForm {
-		if k != "secret" {
+		if k != "secret" && k != "sip_password" {
 			typed.Values[k] = v
 		}
 	}
@@ -271,15 +296,27 @@ func (s *Server) saveConnector(w http.ResponseWriter, r *http.Request, kind sesa
 		if errs["secret"] == "" && r.PostForm.Get("secret") != "" {
 			errs.Add("secret", "Clé secrète : retapez-la, elle n'est jamais réaffichée.")
 		}
+		if errs["sip_password"] == "" && r.PostForm.Get("sip_password") != "" {
+			errs.Add("sip_password", "Mot de passe SIP2 : retapez-le, il n'est jamais réaffiché.")
+		}
 		typed.Errors = errs
 		s.renderConnectorForm(w, r, http.StatusUnprocessableEntity, kind, existing, typed)
 		return
+	}
+	if c.Kind == sesame.ConnectorSIP2 && c.SIP2.PasswordHash == sip2PasswordTyped {
+		// argon2id, as the patrons' passwords: Sésame only checks it.
+		if c.SIP2.PasswordHash, err = s.cfg.Hasher.Hash(r.PostForm.Get("sip_password")); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	err = save(ctx, c)
 	if code := sesame.ErrorCode(err); code == sesame.EConflict || code == sesame.EInvalid {
 		field := "client_id"
 		if kind == sesame.ConnectorSAML {
 			field = "metadata"
+		} else if kind == sesame.ConnectorSIP2 {
+			field = "sip_login"
 		} else if code == sesame.EInvalid {
 			field = "secret"
 		}
@@ -316,6 +353,8 @@ func connectorValues(c *sesame.Connector) url.Values {
 	case sesame.ConnectorSAML:
 		v.Set("metadata", c.SAML.Metadata)
 		v.Set("attributes", strings.Join(c.SAML.Attributes, " "))
+	case sesame.ConnectorSIP2:
+		v.Set("sip_login", c.SIP2.Login)
 	case sesame.ConnectorSignedLink:
 		v.Set("preset", c.Link.Preset)
 		v.Set("url", c.Link.URL)
@@ -371,3 +410,22 @@ func (s *Server) connectorDelete(w http.ResponseWriter, r *http.Request) {
 }
 
 func itoa64(id int64) string { return strconv.FormatInt(id, 10) }
+
+// SIP2PasswordRequired is the field option of the SIP2 password: required
+// unless one is kept.
+func (p adminConnectorPage) SIP2PasswordRequired() string {
+	if p.SIP2PasswordKept() {
+		return ""
+	}
+	return "required"
+}
+
+// SIP2PasswordHint says, next to the SIP2 password, what to type and what
+// a blank field does.
+func (p adminConnectorPage) SIP2PasswordHint() string {
+	hint := "De 12 à 64 caractères, à transmettre au fournisseur (message 93, champ CO). Seule son empreinte est enregistrée : il ne sera plus jamais affiché."
+	if p.SIP2PasswordKept() {
+		return "Laissez vide pour garder le mot de passe enregistré ; tapez-en un pour le remplacer. " + hint
+	}
+	return hint
+}

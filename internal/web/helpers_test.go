@@ -19,8 +19,10 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/api"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/jobs"
+	"github.com/bdf29/sesame/internal/metrics"
 	"github.com/bdf29/sesame/internal/store"
 	"github.com/bdf29/sesame/internal/storetest"
 	"github.com/bdf29/sesame/internal/web"
@@ -66,6 +68,7 @@ type world struct {
 	res     []int64 // resource ids, in creation order
 	patronA int64   // LEFÈVRE Anne, À valider, in A
 	patronB int64   // KERJEAN Yann, Validé, in B
+	metrics *metrics.Metrics
 }
 
 func newWorld(t testing.TB) *world {
@@ -114,7 +117,9 @@ func newWorld(t testing.TB) *world {
 		CardNumber: "B-0001", Status: sesame.StatusValidated, LibraryRegisteredOn: sesame.MustDate(2026, 6, 1), ValidUntil: sesame.MustDate(2027, 6, 1)},
 		sesame.GrantValidated)
 
-	srv, err := web.New(web.Config{Store: st, Now: clock.Now, Random: rand.Reader, Hasher: testHasher, Location: paris, BaseURL: testBaseURL})
+	w.metrics = metrics.New(st, clock.Now, nil)
+	srv, err := web.New(web.Config{Store: st, Now: clock.Now, Random: rand.Reader, Hasher: testHasher, Location: paris, BaseURL: testBaseURL,
+		API: api.New(api.Config{Store: st, Now: clock.Now}).Handler(), Metrics: w.metrics})
 	if err != nil {
 		t.Fatalf("web.New: %v", err)
 	}

@@ -60,11 +60,7 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
-	var connectorID int64
-	if link != nil {
-		connectorID = link.ID
-	}
-	who, err := s.gate.Open(ctx, p.ID, res.ID, connectorID)
+	who, err := s.gate.Open(ctx, p.ID, res.ID, link)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
 		if link != nil {
 			s.gate.Failed(ctx, link, p.ID, sesame.FailureAccessRefused, err)

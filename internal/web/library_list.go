@@ -61,6 +61,9 @@ type listRow struct {
 	Library                         string
 	Resources, Pending              []string
 
+	// SIGB is the library date the library system gave (sesame.Patron.SIGBNote), or "".
+	SIGB string
+
 	// Requested is the day of the request the to-do view waits on, the
 	// day it is sorted by; empty on the other lists.
 	Requested string
@@ -86,6 +89,9 @@ func (p listPage) RowsHTML() template.HTML {
 		fmt.Fprintf(&b, "<td><span class=\"status status-%s%s\">%s</span>", esc(r.Status), warning, esc(r.StatusLabel))
 		if r.EndDate != "" {
 			fmt.Fprintf(&b, "<br><span class=\"end\">Date de fin de validité : %s</span>", esc(r.EndDate))
+		}
+		if r.SIGB != "" {
+			fmt.Fprintf(&b, "<br><span class=\"end\">Inscrit au SIGB le %s</span>", esc(r.SIGB))
 		}
 		// On a small screen each row is a card: the names sit on one line, and
 		// data-label names the other cells, as the column headers are not shown.
@@ -318,7 +324,7 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bu
 		p.Rows = append(p.Rows, listRow{
 			ID: row.ID, Status: string(row.Status), StatusLabel: shown.Label, PastEndDate: shown.Warning, EndDate: row.ValidUntil.String(),
 			LastName: row.LastName, FirstName: row.FirstName, Registered: row.RegisteredOn.String(),
-			Library: p.Libraries[row.LibraryID], Resources: row.Resources, Pending: row.Pending,
+			Library: p.Libraries[row.LibraryID], Resources: row.Resources, Pending: row.Pending, SIGB: row.SIGBNote().String(),
 		})
 		if todo {
 			p.Rows[len(p.Rows)-1].Requested = sesame.DateOf(row.UpdatedAt, s.cfg.Location).String()

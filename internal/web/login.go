@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/metrics"
 )
 
 // loginForm is one of Connexion's two forms, the staff's and the patrons':
@@ -21,6 +22,7 @@ type loginForm struct {
 	maxLength              int
 	normalize              func(string) string
 	failure                string // the log's line of a failed login
+	audience               metrics.Audience
 	// say puts a refusal where the form shows it.
 	say func(p *loginPage, msg string)
 }
@@ -29,11 +31,11 @@ type loginForm struct {
 var (
 	staffLoginForm = loginForm{idField: "identifiant", passwordField: "mot_de_passe", idLabel: "Identifiant",
 		missing: "Indiquez votre identifiant et votre mot de passe.", wrong: "Identifiant ou mot de passe incorrect.",
-		maxLength: sesame.MaxLoginLength, normalize: sesame.NormalizeLogin, failure: "échec de connexion",
+		maxLength: sesame.MaxLoginLength, normalize: sesame.NormalizeLogin, failure: "échec de connexion", audience: metrics.Staff,
 		say: func(p *loginPage, msg string) { p.Message = msg }}
 	patronLoginForm = loginForm{idField: "email", passwordField: "mot_de_passe_usager", idLabel: "E-mail",
 		missing: "Indiquez votre adresse e-mail et votre mot de passe.", wrong: "Adresse e-mail ou mot de passe incorrect.",
-		maxLength: sesame.MaxEmailLength, normalize: sesame.NormalizeEmail, failure: "échec de connexion usager",
+		maxLength: sesame.MaxEmailLength, normalize: sesame.NormalizeEmail, failure: "échec de connexion usager", audience: metrics.Patron,
 		say: func(p *loginPage, msg string) { p.PatronMessage = msg }}
 )
 
@@ -76,6 +78,7 @@ func (s *Server) startLogin(w http.ResponseWriter, r *http.Request, f loginForm)
 		// No account has such an identifier: a failed login, before it
 		// becomes a throttle key that a robot could vary at will.
 		s.log.Warn(f.failure+" : identifiant impossible", "addr", s.clientAddress(r))
+		s.cfg.Metrics.Login(f.audience, metrics.LoginFailure)
 		a.refuse(s, w, r, http.StatusUnauthorized, f.wrong)
 		return nil, false
 	}
@@ -91,13 +94,16 @@ func (s *Server) passwordPassed(w http.ResponseWriter, r *http.Request, a *login
 		s.fail(w, r, err)
 		return false
 	case wait > 0:
+		s.cfg.Metrics.Login(a.form.audience, metrics.LoginThrottled)
 		a.refuse(s, w, r, http.StatusTooManyRequests, "Trop de tentatives de connexion. Réessayez dans "+humanDuration(wait)+".")
 		return false
 	case !ok:
+		s.cfg.Metrics.Login(a.form.audience, metrics.LoginFailure)
 		s.log.Warn(a.form.failure, append(logArgs, "addr", s.clientAddress(r))...)
 		a.refuse(s, w, r, http.StatusUnauthorized, a.form.wrong)
 		return false
 	}
+	s.cfg.Metrics.Login(a.form.audience, metrics.LoginSuccess)
 	return true
 }
 

@@ -2,14 +2,13 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/jobs"
-	"github.com/bdf29/sesame/internal/mail"
+	"github.com/bdf29/sesame/internal/lifecycle"
 	"github.com/bdf29/sesame/internal/notify"
 	"github.com/bdf29/sesame/internal/store"
 )
@@ -104,50 +103,17 @@ func (s *Server) digest(lib *sesame.Library, reqs []store.DigestRequest) notify.
 	return d
 }
 
-// decisionMail returns the AfterWrite that tells the patron, in the
-// transaction of a save of their record, of the library's decision among
-// changes (sesame.Transition): validated, renewed, end date corrected, or
-// refused. A validation lists the resources it opens and those still
-// waiting for the library.
-func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) store.AfterWrite {
-	return func(tx *store.Tx, p *sesame.Patron) error {
-		for _, c := range changes {
-			switch c.Kind {
-			case sesame.ChangeValidated, sesame.ChangeRenewed, sesame.ChangeEndDateCorrected, sesame.ChangeRefused:
-				name, data, err := s.decision(ctx, tx, p, c)
-				if err != nil {
-					return err
-				}
-				return s.enqueueMail(ctx, tx, p.Email, greetedName(p), name, data)
-			}
-		}
-		return nil
-	}
+// patronMailer writes the mails that tell a patron of their account
+// (package lifecycle), which the renewals service writes too.
+func (s *Server) patronMailer() *lifecycle.Mailer {
+	return &lifecycle.Mailer{BaseURL: s.cfg.BaseURL, Logger: s.log, NetworkName: s.networkName}
 }
 
-// decision is the mail of one decision c on p: its template and data.
-func (s *Server) decision(ctx context.Context, tx *store.Tx, p *sesame.Patron, c sesame.Change) (string, any, error) {
-	lib, err := tx.Library(ctx, p.LibraryID)
-	if err != nil {
-		return "", nil, err
-	}
-	network, account := s.networkName(ctx), s.cfg.BaseURL+"/mon-compte"
-	switch c.Kind {
-	case sesame.ChangeValidated, sesame.ChangeRenewed:
-		names, err := tx.GrantNames(ctx, p.ID)
-		if err != nil {
-			return "", nil, err
-		}
-		return "validation", notify.Validated{Name: greetedName(p), Network: network, Library: lib.Name, ValidUntil: p.ValidUntil.String(),
-			Renewed: c.Kind == sesame.ChangeRenewed, Open: names[sesame.GrantValidated], Waiting: names[sesame.GrantPending], AccountURL: account}, nil
-	case sesame.ChangeEndDateCorrected:
-		return "date-de-fin-corrigee", notify.EndDateCorrected{Name: greetedName(p), Network: network, Library: lib.Name,
-			ValidUntil: p.ValidUntil.String(), AccountURL: account}, nil
-	case sesame.ChangeRefused:
-		return "refus", notify.Refused{Name: greetedName(p), Network: network, Library: lib.Name, LibraryEmail: lib.ContactEmail,
-			Renewal: c.Renewal, Reason: p.RefusalReason, AccountURL: account}, nil
-	}
-	return "", nil, fmt.Errorf("no mail tells of a change %v", c.Kind)
+// decisionMail returns the AfterWrite that tells the patron, in the
+// transaction of a save of their record, of the library's decision among
+// changes (sesame.Transition): lifecycle.Mailer.Decision.
+func (s *Server) decisionMail(ctx context.Context, changes []sesame.Change) store.AfterWrite {
+	return s.patronMailer().Decision(ctx, changes)
 }
 
 // resourcesMail returns the AfterGrantDecisions that tells the patron, in
@@ -184,22 +150,11 @@ func (s *Server) passwordChangedMail(ctx context.Context) store.AfterWrite {
 	}
 }
 
-// enqueueMail writes the mail of template name for data, to (to, toName),
-// into the outbox in tx. A mail that cannot leave as it is (an address
-// refused by mail.Message.Validate) is logged and dropped: it must not undo
-// the change it tells of.
+// enqueueMail writes the mail of template name for data into the outbox
+// in tx: lifecycle.Mailer.Enqueue.
 func (s *Server) enqueueMail(ctx context.Context, tx *store.Tx, to, toName, name string, data any) error {
-	m, err := notify.Render(name, data)
-	if err != nil {
-		return err
-	}
-	m.To, m.ToName = to, toName
-	if err := m.Validate(); err != nil {
-		s.log.Error("courriel non envoyé", "subject", m.Subject, "err", err)
-		return nil
-	}
-	return mail.Enqueue(ctx, tx, m)
+	return s.patronMailer().Enqueue(ctx, tx, to, toName, name, data)
 }
 
 // greetedName is the patron as a mail greets them: "Prénom NOM".
-func greetedName(p *sesame.Patron) string { return strings.TrimSpace(p.FirstName + " " + p.LastName) }
+func greetedName(p *sesame.Patron) string { return lifecycle.GreetedName(p) }

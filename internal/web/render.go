@@ -45,8 +45,10 @@ var pageNames = []string{
 	"inscription", "inscription_confirmee", "inscription_accord", "inscription_renvoyer",
 	"acces_refuse", "connecteurs", "connecteur_formulaire", "connecteur_supprimer",
 	"statistiques",
+	"abonnes_import", "abonnes_import_suivi",
 	"saml_reponse",
 	"securite_compte", "connexion_verification",
+	"cles_api", "cles_api_nouvelle",
 }
 
 func parsePages(loc *time.Location) (*pages, error) {
@@ -114,6 +116,9 @@ type layout struct {
 	// Session, for someone logged in, warns before the session ends.
 	Session *sessionWarning
 	Content any
+	// Refresh, when set, reloads the page after that many seconds: the
+	// progress of an import, followed without a script.
+	Refresh int
 	// counts, when the handler already read them, spare render asking again
 	// for the menu's count.
 	counts store.StatusCountMap

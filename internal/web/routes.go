@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 
+	"github.com/bdf29/sesame/internal/api"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/cas"
 	"github.com/bdf29/sesame/internal/reminders"
@@ -23,6 +24,8 @@ func (s *Server) routes() []route {
 		{"GET /static/{name}", auth.Public, s.static},
 		{"GET /healthz", auth.Public, s.healthz},
 		{"GET /readyz", auth.Public, s.readyz},
+		// The scraper's token, not a session, opens it (metrics.go).
+		{"GET /metrics", auth.Public, s.metricsPage},
 		{"/", auth.Public, s.notFound},
 		{"GET /connexion", auth.Public, s.loginForm},
 		{"POST /connexion", auth.Public, s.login},
@@ -64,6 +67,12 @@ func (s *Server) routes() []route {
 		{"POST " + patronKeepAlivePath, auth.Patron, s.keepPatronSession},
 		{"POST /acceder/{slug}", auth.Patron, s.launch},
 		{"GET /api/v1/sso/check", auth.Public, s.ssoCheck},
+		// The JSON API (internal/api) for the library systems' nightly
+		// jobs: a library's key opens it, not a session; it is served
+		// outside the session and CSRF middleware (api_mount.go), and
+		// openapi.json needs no key.
+		{api.LibrariesPath, auth.APIKey, s.api},
+		{api.OpenAPIPath, auth.APIKey, s.api},
 		{"GET /.well-known/openid-configuration", auth.Public, s.oidcProtocol},
 		{"GET /oauth/authorize", auth.Public, s.oidcAuthorize},
 		{"GET /oauth/login", auth.Public, s.oidcLogin},
@@ -96,6 +105,15 @@ func (s *Server) routes() []route {
 		{"GET /abonnes/export.xlsx", auth.LibraryStaff, s.patronExport(exportXLSX, false)},
 		{"GET /abonnes/a-traiter/export.csv", auth.LibraryStaff, s.patronExport(exportCSV, true)},
 		{"GET /abonnes/a-traiter/export.xlsx", auth.LibraryStaff, s.patronExport(exportXLSX, true)},
+		// « Importer depuis le SIGB » (library_import.go): a library imports
+		// for itself, the network admin a file of all libraries. The
+		// progress and report sit one level deeper than /abonnes/{id}/…,
+		// with which /abonnes/import/{id} would conflict.
+		{"GET /abonnes/import", auth.LibraryStaff, s.importForm},
+		{"POST /abonnes/import", auth.LibraryStaff, s.importUpload},
+		{"POST /abonnes/import/appliquer", auth.LibraryStaff, s.importApply},
+		{"GET /abonnes/import/{id}/suivi", auth.LibraryStaff, s.importProgress},
+		{"GET /abonnes/import/{id}/rapport.csv", auth.LibraryStaff, s.importReport},
 		{"GET /abonnes/{id}", auth.LibraryStaff, s.patronInfo},
 		{"POST /abonnes/{id}", auth.LibraryStaff, s.patronInfoSave},
 		{"GET /abonnes/{id}/statut", auth.LibraryStaff, s.patronStatus},
@@ -132,6 +150,9 @@ func (s *Server) routes() []route {
 		{"GET /admin/reseau", auth.NetworkAdmin, s.networkEdit},
 		{"POST /admin/reseau", auth.NetworkAdmin, s.networkUpdate},
 		{"GET /admin/courriels", auth.NetworkAdmin, s.mailList},
+		{"GET " + apiKeysPath, auth.NetworkAdmin, s.apiKeyList},
+		{"POST " + apiKeysPath, auth.NetworkAdmin, s.apiKeyCreate},
+		{"POST " + apiKeysPath + "/{id}/revoquer", auth.NetworkAdmin, s.apiKeyRevoke},
 		{"GET /statistiques", auth.LibraryStaff, s.libraryStats(statsHTML)},
 		{"GET /statistiques/export.csv", auth.LibraryStaff, s.libraryStats(statsCSV)},
 		{"GET /statistiques/export.xlsx", auth.LibraryStaff, s.libraryStats(statsXLSX)},

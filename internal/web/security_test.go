@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bdf29/sesame/internal/api"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/web"
 )
@@ -17,7 +18,7 @@ import (
 // route against anonymous users, library staff and the network admin.
 func TestEveryRouteDeclaresItsPermission(t *testing.T) {
 	w := newWorld(t)
-	srv, err := web.New(web.Config{Store: w.store, Hasher: testHasher, Random: rand.Reader})
+	srv, err := web.New(web.Config{Store: w.store, Hasher: testHasher, Random: rand.Reader, API: api.New(api.Config{Store: w.store}).Handler()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,6 +30,20 @@ func TestEveryRouteDeclaresItsPermission(t *testing.T) {
 	for _, rt := range routes {
 		switch rt.Permission {
 		case auth.Public, auth.LibraryStaff, auth.NetworkAdmin, auth.Patron:
+		case auth.APIKey:
+			// No session opens the API: only its key (internal/api's tests).
+			for who, c := range clients {
+				t.Run(who+" "+rt.Pattern, func(t *testing.T) {
+					want := http.StatusUnauthorized
+					if rt.Pattern == "/api/v1/openapi.json" {
+						want = http.StatusOK
+					}
+					if res := c.get(rt.Pattern); res.status != want {
+						t.Errorf("got status %d, want %d", res.status, want)
+					}
+				})
+			}
+			continue
 		default:
 			t.Errorf("route %q declares no permission", rt.Pattern)
 			continue

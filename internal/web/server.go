@@ -14,6 +14,7 @@ import (
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/metrics"
 	"github.com/bdf29/sesame/internal/oidc"
 	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
@@ -44,6 +45,14 @@ type Config struct {
 	SessionIdle time.Duration
 	// DemoLogins, when set, are shown on the login page: the demo only.
 	DemoLogins []DemoLogin
+	// API serves the JSON API's routes (internal/api); nil answers 404.
+	API http.Handler
+	// Metrics counts requests, logins and launches; nil counts nothing.
+	Metrics *metrics.Metrics
+	// MetricsToken, when set, serves /metrics on this site to the scrapes
+	// that present it (SESAME_METRICS_TOKEN); empty, the site has no
+	// /metrics (see metricsPage).
+	MetricsToken string
 }
 
 // DemoLogin is an account of the demo, printed on its login page.
@@ -84,7 +93,7 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	gate := &access.Gate{Store: cfg.Store, Now: cfg.Now, Location: cfg.Location, Logger: cfg.Logger}
+	gate := &access.Gate{Store: cfg.Store, Now: cfg.Now, Location: cfg.Location, Logger: cfg.Logger, Metrics: cfg.Metrics}
 	srv := &Server{cfg: cfg, store: cfg.Store, log: cfg.Logger, pages: p, gate: gate, drafts: newDraftStore()}
 	if cfg.BaseURL != "" {
 		if srv.oidc, err = newOIDCProvider(cfg, gate); err != nil {
@@ -100,7 +109,12 @@ func (s *Server) today() sesame.Date { return sesame.DateOf(s.cfg.Now(), s.cfg.L
 // Handler returns the whole site with its middleware.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
+	apiMux := http.NewServeMux()
 	for _, rt := range s.routes() {
+		if rt.perm == auth.APIKey {
+			apiMux.Handle(rt.pattern, s.withHeaders(rt.handle))
+			continue
+		}
 		mux.Handle(rt.pattern, s.guard(rt))
 	}
 	protect := http.NewCrossOriginProtection()
@@ -119,13 +133,14 @@ func (s *Server) Handler() http.Handler {
 		s.log.Warn("requête inter-sites refusée", "path", r.URL.Path, "origin", r.Header.Get("Origin"))
 		s.renderError(w, r, http.StatusForbidden, "Requête refusée : elle ne vient pas de ce site. Rechargez la page et recommencez.")
 	}))
-	var h http.Handler = mux
+	var h http.Handler = s.cfg.Metrics.Routed(mux)
 	h = s.withCleanInput(h)
 	h = protect.Handler(h)
 	h = s.withSession(h)
 	h = s.withHeaders(h)
 	h = s.withRecover(h)
-	return h
+	h = s.cfg.Metrics.Measure(h, mux)
+	return mountAPI(apiMux, h)
 }
 
 type ctxKey int

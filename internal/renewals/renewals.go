@@ -1,0 +1,575 @@
+// Package renewals applies the renewals recorded in the library system
+// (SIGB) to the patrons of Sésame: a file uploaded on « Importer depuis le
+// SIGB », rows sent to the API, or `sesame import`. All three come here,
+// so that the same line gives the same result everywhere.
+package renewals
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/lifecycle"
+	"github.com/bdf29/sesame/internal/sigb"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// CONTRACT (written by the lead so that the page, the API and the command
+// can be built at the same time as the service; the service's author fills
+// the bodies and may add to it, never change a signature without updating
+// every caller):
+//
+//	type Service struct {
+//		Store    *store.Store
+//		BaseURL  string          // for the links of the mails
+//		Location *time.Location  // the network's calendar (Europe/Paris)
+//		Now      func() time.Time
+//		Logger   *slog.Logger
+//	}
+//
+//	// Input names an import: where its rows come from and for which library.
+//	type Input struct {
+//		Source    string // the file's name, or "API"; said in the audit with the line number
+//		LibraryID int64  // the importing library; 0 for the network admin, whose rows name their library (sigb.ColLibrary)
+//	}
+//
+//	// Outcome is what an import does, or would do, with one line.
+//	type Outcome string // renewed, revalidated, flagged (À valider, « inscrit au SIGB »),
+//	                    // expired_notified (Expiré, mailed), unchanged, unknown, ambiguous, malformed, …
+//	func (o Outcome) Label() string // French, for pages and the report
+//
+//	// Line is one line's outcome.
+//	type Line struct {
+//		Line       int
+//		Card       string
+//		Outcome    Outcome
+//		Reason     string       // French
+//		Patron     *PatronRef   // the patron matched, if any
+//		Candidates []PatronRef  // the patrons an ambiguous line could be
+//	}
+//	type PatronRef struct { ID int64; Name string; Status sesame.Status; Library string; BirthDate, LibraryRegisteredOn, NewLibraryRegisteredOn sesame.Date }
+//
+//	// Summary counts the outcomes and keeps the lines worth showing.
+//	type Summary struct {
+//		Total  int
+//		Counts map[Outcome]int
+//		Lines  []Line // every line but the unchanged ones, in file order, capped (say 1,000 per outcome) with the counts still exact
+//	}
+//
+//	func (s *Service) Preview(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows) (Summary, error) // never writes
+//	func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows, actor sesame.Actor) (Summary, error) // synchronous: the API and `sesame import --apply`
+//
+//	// For the page: the rows are staged (never the file) and applied by a background job, resumable, with progress.
+//	// Stage stores the parsed rows and computes the preview (Progress(id).Summary), changing no patron, sending no
+//	// mail and writing no audit; Start queues the job that applies them. A staged import never started is purged
+//	// after an hour.
+//	func (s *Service) Stage(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows, actor sesame.Actor) (importID int64, err error)
+//	func (s *Service) Start(ctx context.Context, sc store.Scope, importID int64, actor sesame.Actor) error
+//	type Progress struct { ID int64; Source string; LibraryID int64; Total, Done int; Started, Finished bool; Failed string; Summary Summary; CreatedAt time.Time }
+//	// Summary: before Start, the preview; once finished, what was done.
+//	func (s *Service) Progress(ctx context.Context, sc store.Scope, importID int64) (Progress, error) // 404 (sesame ENotFound) outside sc
+//	func (s *Service) WriteReport(ctx context.Context, sc store.Scope, importID int64, w io.Writer) error // CSV: ligne;carte;résultat;motif
+
+// Service applies renewal files and rows; one per process, shared by the
+// page, the API, the job and the command.
+type Service struct {
+	Store    *store.Store
+	BaseURL  string         // for the links of the mails
+	Location *time.Location // the network's calendar (Europe/Paris)
+	Now      func() time.Time
+	Logger   *slog.Logger
+}
+
+// Input names an import: where its rows come from and for which library.
+type Input struct {
+	Source    string // the file's name, or "API"; said in the audit with the line number
+	LibraryID int64  // the importing library; 0 for the network admin, whose rows name their library (sigb.ColLibrary)
+}
+
+// Outcome is what an import does, or would do, with one line.
+type Outcome string
+
+// The outcomes of a line.
+const (
+	Renewed         Outcome = "renewed"          // Validé, given a later date: a new period
+	Revalidated     Outcome = "revalidated"      // À revalider → Validé
+	Flagged         Outcome = "flagged"          // À valider, left to the librarian, « inscrit au SIGB »
+	ExpiredNotified Outcome = "expired_notified" // Expiré, unchanged, mailed to ask for renewal
+	Unchanged       Outcome = "unchanged"
+	Unknown         Outcome = "unknown"   // nobody here: nothing created
+	Ambiguous       Outcome = "ambiguous" // several patrons could be this line: nothing done
+	Malformed       Outcome = "malformed" // the line cannot be read
+	Failed          Outcome = "failed"    // its batch failed and was rolled back
+)
+
+// Outcomes lists the outcomes in the order pages and the report show them.
+var Outcomes = []Outcome{Renewed, Revalidated, Flagged, ExpiredNotified, Unchanged, Unknown, Ambiguous, Malformed, Failed}
+
+// Label is the outcome in French, for pages and the report.
+func (o Outcome) Label() string {
+	switch o {
+	case Renewed:
+		return "Renouvelé"
+	case Revalidated:
+		return "Revalidé"
+	case Flagged:
+		return "Inscrit au SIGB, à valider"
+	case ExpiredNotified:
+		return "Expiré, invité à demander le renouvellement"
+	case Unchanged:
+		return "Inchangé"
+	case Unknown:
+		return "Inconnu dans Sésame"
+	case Ambiguous:
+		return "Ambigu"
+	case Malformed:
+		return "Ligne incorrecte"
+	case Failed:
+		return "Non appliqué (erreur)"
+	}
+	return string(o)
+}
+
+// Changes reports whether the outcome changes a patron, or mails one.
+func (o Outcome) Changes() bool {
+	return o == Renewed || o == Revalidated || o == Flagged || o == ExpiredNotified
+}
+
+// Line is one line's outcome.
+type Line struct {
+	Line       int
+	Card       string
+	Outcome    Outcome
+	Reason     string      // French
+	Patron     *PatronRef  // the patron matched, if any
+	Candidates []PatronRef // the patrons an ambiguous line could be
+}
+
+// PatronRef shows a patron a line matched, or could match.
+type PatronRef struct {
+	ID                     int64
+	Name                   string
+	Status                 sesame.Status
+	Library                string
+	BirthDate              sesame.Date
+	LibraryRegisteredOn    sesame.Date
+	NewLibraryRegisteredOn sesame.Date
+}
+
+// Summary counts the outcomes and keeps the lines worth showing.
+type Summary struct {
+	Total  int
+	Counts map[Outcome]int
+	Lines  []Line // every line but the unchanged ones, in file order, capped (LinesKept per outcome) with the counts still exact
+}
+
+// Progress is a staged import as the page shows it.
+type Progress struct {
+	ID        int64
+	Source    string
+	LibraryID int64
+	Total     int
+	Done      int
+	Started   bool
+	Finished  bool
+	Failed    string
+	// Summary: before Start, the preview; once finished, what was done.
+	Summary   Summary
+	CreatedAt time.Time
+}
+
+// LinesKept is how many lines of each outcome a Summary keeps to show; its
+// counts stay exact, and the report lists every line.
+const LinesKept = 1000
+
+// BatchSize is how many lines are matched together, and applied in one
+// transaction: small enough to hold SQLite's one writer briefly, large
+// enough that matching costs a few queries per batch, not per line.
+const BatchSize = 500
+
+func (sum *Summary) add(l Line) {
+	if sum.Counts == nil {
+		sum.Counts = map[Outcome]int{}
+	}
+	sum.Total++
+	sum.Counts[l.Outcome]++
+	if l.Outcome != Unchanged && sum.Counts[l.Outcome] <= LinesKept {
+		sum.Lines = append(sum.Lines, l)
+	}
+}
+
+// Changed is how many lines changed a patron or mailed one.
+func (sum Summary) Changed() int {
+	n := 0
+	for o, c := range sum.Counts {
+		if o.Changes() {
+			n += c
+		}
+	}
+	return n
+}
+
+// BatchError is a batch that failed: rolled back whole, nothing of it
+// applied; the lines before it were.
+type BatchError struct {
+	FirstLine, LastLine int // the batch's lines, in the file's numbering
+	Err                 error
+}
+
+func (e *BatchError) Error() string {
+	done := "aucune ligne n'a été appliquée"
+	if e.FirstLine > 2 {
+		done = fmt.Sprintf("les lignes jusqu'à la ligne %d ont été appliquées", e.FirstLine-1)
+	}
+	return fmt.Sprintf("Les lignes %d à %d n'ont pas été appliquées (%s) ; %s. Relancez l'import : les lignes déjà appliquées ne changeront rien.",
+		e.FirstLine, e.LastLine, sesame.ErrorMessage(e.Err), done)
+}
+
+func (e *BatchError) Unwrap() error { return e.Err }
+
+// env is what every line of an import is judged against, read once.
+type env struct {
+	today    sesame.Date
+	validity int
+	byCode   map[string]*sesame.Library // lower-cased codes
+	byID     map[int64]*sesame.Library
+}
+
+func (s *Service) env(ctx context.Context) (*env, error) {
+	n, err := s.Store.Network(ctx)
+	if err != nil {
+		return nil, err
+	}
+	libs, err := s.Store.Libraries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &env{today: sesame.DateOf(s.Now(), s.Location), validity: n.ValidityMonths,
+		byCode: map[string]*sesame.Library{}, byID: map[int64]*sesame.Library{}}
+	if e.validity <= 0 {
+		e.validity = sesame.DefaultValidityMonths
+	}
+	for i := range libs {
+		e.byCode[strings.ToLower(strings.TrimSpace(libs[i].Code))] = &libs[i]
+		e.byID[libs[i].ID] = &libs[i]
+	}
+	return e, nil
+}
+
+// maxField bounds a field of a line: a card number, an address or a name
+// is far shorter.
+const maxField = 200
+
+// clip is s cut to maxField bytes, on a rune boundary.
+func clip(s string) string {
+	if len(s) <= maxField {
+		return s
+	}
+	cut := maxField
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut]
+}
+
+// clean is in as it may be written: the source's name, said in the audit
+// and the report, valid UTF-8 without NUL and of reasonable length.
+func (in Input) clean() Input {
+	in.Source = storable(in.Source)
+	if strings.TrimSpace(in.Source) == "" {
+		in.Source = "sans nom"
+	}
+	return in
+}
+
+// checkInput refuses an import sc may not make: a library imports for
+// itself only; the network admin for any library, or for all (0).
+func (e *env) checkInput(sc store.Scope, in *Input) error {
+	*in = in.clean()
+	if !sc.Network && in.LibraryID != sc.LibraryID {
+		return sesame.Errorf(sesame.ENotFound, "Bibliothèque introuvable.")
+	}
+	if in.LibraryID != 0 && e.byID[in.LibraryID] == nil {
+		return sesame.Errorf(sesame.ENotFound, "Bibliothèque introuvable.")
+	}
+	return nil
+}
+
+// pending is a line of a batch on its way: its row, its library, and its
+// outcome once known.
+type pending struct {
+	row     sigb.Row
+	library int64
+	line    Line
+	done    bool // the outcome is known before matching (malformed)
+}
+
+// resolve reads a row: its library, and what makes it malformed.
+func (e *env) resolve(in Input, r sigb.Row) pending {
+	p := pending{row: r, line: Line{Line: r.Line, Card: strings.TrimSpace(r.Card)}}
+	malformed := func(why string) pending {
+		p.line.Outcome, p.line.Reason, p.done = Malformed, why, true
+		return p
+	}
+	if r.Problem != "" {
+		return malformed(r.Problem)
+	}
+	for _, f := range []string{r.Card, r.Email, r.LastName, r.FirstName, r.Library} {
+		// The API's JSON can carry what no column may hold (PostgreSQL
+		// refuses NUL and broken UTF-8): the line is refused, not the import.
+		if !utf8.ValidString(f) || strings.ContainsRune(f, 0) || len(f) > maxField {
+			p.line.Card = storable(p.line.Card)
+			return malformed("Caractères illisibles, ou champ de plus de 200 caractères.")
+		}
+	}
+	p.library = in.LibraryID
+	if p.library == 0 {
+		code := strings.TrimSpace(r.Library)
+		if code == "" {
+			return malformed("Bibliothèque non indiquée : un fichier de tout le réseau donne le code de la bibliothèque de chaque ligne.")
+		}
+		lib := e.byCode[strings.ToLower(code)]
+		if lib == nil {
+			return malformed("Code de bibliothèque inconnu : « " + code + " ».")
+		}
+		p.library = lib.ID
+	}
+	if r.RegisteredOn.IsZero() && r.ValidUntil.IsZero() {
+		return malformed("Ni date d'inscription ni date de fin d'abonnement.")
+	}
+	if p.line.Card == "" && strings.TrimSpace(r.Email) == "" && (strings.TrimSpace(r.LastName) == "" || r.BirthDate.IsZero()) {
+		return malformed("Ni numéro de carte, ni adresse e-mail, ni nom et date de naissance : impossible de retrouver l'abonné.")
+	}
+	return p
+}
+
+func keyOf(p pending) store.RenewalKey {
+	return store.RenewalKey{LibraryID: p.library, Card: p.row.Card, Email: p.row.Email, LastName: p.row.LastName,
+		FirstName: p.row.FirstName, BirthDate: p.row.BirthDate}
+}
+
+func (e *env) ref(p *sesame.Patron) PatronRef {
+	r := PatronRef{ID: p.ID, Name: p.FullName(), Status: p.Status, BirthDate: p.BirthDate, LibraryRegisteredOn: p.LibraryRegisteredOn}
+	if lib := e.byID[p.LibraryID]; lib != nil {
+		r.Library = lib.Name
+	}
+	return r
+}
+
+// judge sets the outcome of a matched or unmatched line, and returns the
+// patron it changes (nil when none): the rule is the domain's, on a copy
+// of the patron as read.
+func (e *env) judge(p *pending, m store.RenewalMatch) (*sesame.Patron, sesame.Renewal) {
+	switch {
+	case len(m.Candidates) > 1:
+		p.line.Outcome = Ambiguous
+		p.line.Reason = fmt.Sprintf("%d abonnés de la bibliothèque ont ces nom, prénom et date de naissance : rien n'est fait. Ajoutez le numéro de carte ou l'adresse e-mail.", len(m.Candidates))
+		for i := range m.Candidates {
+			p.line.Candidates = append(p.line.Candidates, e.ref(&m.Candidates[i]))
+		}
+		return nil, sesame.Renewal{}
+	case m.Patron == nil:
+		p.line.Outcome = Unknown
+		p.line.Reason = "Aucun abonné de la bibliothèque n'a ce numéro de carte, cette adresse e-mail, ou ces nom, prénom et date de naissance : rien n'est créé."
+		return nil, sesame.Renewal{}
+	}
+	changed := *m.Patron
+	r := changed.RenewFromSIGB(sesame.SIGBDates{RegisteredOn: p.row.RegisteredOn, ValidUntil: p.row.ValidUntil}, e.today, e.validity)
+	ref := e.ref(m.Patron)
+	ref.NewLibraryRegisteredOn = r.Date
+	p.line.Patron = &ref
+	p.line.Outcome, p.line.Reason = Outcome(r.Outcome), r.Reason
+	if !r.Changed() {
+		return nil, r
+	}
+	return &changed, r
+}
+
+// Preview says what the rows would do; it never writes.
+func (s *Service) Preview(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows) (Summary, error) {
+	e, err := s.env(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := e.checkInput(sc, &in); err != nil {
+		return Summary{}, err
+	}
+	var sum Summary
+	seen := map[int64]*sesame.Patron{}
+	err = eachBatch(rows, func(batch []sigb.Row) error {
+		lines, err := s.preview(ctx, e, in, batch, seen)
+		for _, l := range lines {
+			sum.add(l)
+		}
+		return err
+	})
+	return sum, err
+}
+
+// preview judges a batch against the patrons as they are, or as earlier
+// lines of the file left them in seen: a patron named twice in a file is
+// judged the second time as the first line leaves them, as Apply does.
+func (s *Service) preview(ctx context.Context, e *env, in Input, batch []sigb.Row, seen map[int64]*sesame.Patron) ([]Line, error) {
+	ps, keys, at := e.resolveBatch(in, batch)
+	matches, err := s.Store.MatchRenewals(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	for k, m := range matches {
+		if m.Patron != nil {
+			if p := seen[m.Patron.ID]; p != nil {
+				m.Patron = p
+			}
+		}
+		if changed, _ := e.judge(&ps[at[k]], m); changed != nil {
+			seen[changed.ID] = changed
+		}
+	}
+	out := make([]Line, len(ps))
+	for i := range ps {
+		out[i] = ps[i].line
+	}
+	return out, nil
+}
+
+// resolveBatch resolves each row, and lists the keys to match with, for
+// each key, the index of its row.
+func (e *env) resolveBatch(in Input, batch []sigb.Row) (ps []pending, keys []store.RenewalKey, at []int) {
+	ps = make([]pending, len(batch))
+	for i, r := range batch {
+		ps[i] = e.resolve(in, r)
+		if !ps[i].done {
+			keys = append(keys, keyOf(ps[i]))
+			at = append(at, i)
+		}
+	}
+	return ps, keys, at
+}
+
+// eachBatch reads rows by BatchSize and calls fn on each batch.
+func eachBatch(rows sigb.Rows, fn func([]sigb.Row) error) error {
+	batch := make([]sigb.Row, 0, BatchSize)
+	for {
+		r, err := rows.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return err
+		}
+		batch = append(batch, r)
+		if len(batch) == BatchSize {
+			if err := fn(batch); err != nil {
+				return err
+			}
+			batch = batch[:0]
+		}
+	}
+	if len(batch) > 0 {
+		return fn(batch)
+	}
+	return nil
+}
+
+// Apply applies the rows at once: for the API and `sesame import --apply`.
+// Each batch of BatchSize lines is one transaction; a batch that fails is
+// rolled back, the import stops, and the error (a *BatchError) says which
+// lines were applied. The Summary tells what the lines before it did.
+func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows, actor sesame.Actor) (Summary, error) {
+	e, err := s.env(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	if err := e.checkInput(sc, &in); err != nil {
+		return Summary{}, err
+	}
+	var sum Summary
+	err = eachBatch(rows, func(batch []sigb.Row) error {
+		var lines []Line
+		err := s.Store.Update(ctx, func(tx *store.Tx) error {
+			var err error
+			lines, err = s.applyBatch(ctx, tx, e, in, batch, actor)
+			return err
+		})
+		if err != nil {
+			return &BatchError{FirstLine: batch[0].Line, LastLine: batch[len(batch)-1].Line, Err: err}
+		}
+		for _, l := range lines {
+			sum.add(l)
+		}
+		return nil
+	})
+	return sum, err
+}
+
+// applyBatch judges and applies a batch in tx: the patrons are matched and
+// read in tx, so that what is applied is what the rule says of them now.
+func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input, batch []sigb.Row, actor sesame.Actor) ([]Line, error) {
+	ps, keys, at := e.resolveBatch(in, batch)
+	matches, err := tx.MatchRenewals(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	mailer := s.mailer()
+	current := map[int64]*sesame.Patron{}
+	for k, m := range matches {
+		if m.Patron != nil {
+			if p := current[m.Patron.ID]; p != nil {
+				m.Patron = p
+			}
+		}
+		p := &ps[at[k]]
+		changed, r := e.judge(p, m)
+		if changed == nil {
+			continue
+		}
+		detail := fmt.Sprintf("Import SIGB %s, ligne %d : %s", in.Source, p.row.Line, r.Reason)
+		dates := sesame.SIGBDates{RegisteredOn: p.row.RegisteredOn, ValidUntil: p.row.ValidUntil}
+		switch r.Outcome {
+		case sesame.RenewalRenewed, sesame.RenewalRevalidated:
+			saved, err := tx.UpdatePatron(ctx, store.LibraryScope(p.library), changed.ID, m.Patron.Version, actor,
+				func(q *sesame.Patron) (store.Change, error) {
+					again := q.RenewFromSIGB(dates, e.today, e.validity)
+					if again.Outcome != r.Outcome {
+						return store.Change{}, fmt.Errorf("line %d: the rule changed its mind (%s, then %s)", p.row.Line, r.Outcome, again.Outcome)
+					}
+					return store.Change{Action: sesame.ActionOf(again.Changes, sesame.ActionImport), Detail: detail,
+						Then: mailer.Decision(ctx, again.Changes)}, nil
+				})
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", p.row.Line, err)
+			}
+			current[saved.ID] = saved
+		case sesame.RenewalFlagged, sesame.RenewalExpiredNotified:
+			var then store.AfterWrite
+			if r.Outcome == sesame.RenewalExpiredNotified {
+				then = mailer.SIGBRenewal(ctx)
+			}
+			if err := tx.NoteSIGBRegistration(ctx, changed, actor, detail, then); err != nil {
+				return nil, fmt.Errorf("line %d: %w", p.row.Line, err)
+			}
+			current[changed.ID] = changed
+		}
+	}
+	out := make([]Line, len(ps))
+	for i := range ps {
+		out[i] = ps[i].line
+	}
+	return out, nil
+}
+
+func (s *Service) mailer() *lifecycle.Mailer {
+	return &lifecycle.Mailer{BaseURL: s.BaseURL, Logger: s.Logger, NetworkName: s.networkName}
+}
+
+func (s *Service) networkName(ctx context.Context) string {
+	if n, err := s.Store.Network(ctx); err == nil && n.Name != "" {
+		return n.Name
+	}
+	return "Sésame"
+}
