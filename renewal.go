@@ -38,15 +38,21 @@ type SIGBDates struct {
 	ValidUntil   Date
 }
 
-// LibraryDate is the library date the line stands for. When the library
-// system gives only the end of the subscription, the subscription began
-// validityMonths before it, as Decide counts the other way: the same line
-// then gives the same end date here as there.
+// LibraryDate is the library date the line stands for. The end of the
+// subscription stands for the start validityMonths before it, as Decide
+// counts the other way: the same line then gives the same end date here as
+// there. When the file gives both, the later wins: Koha's dateenrolled is
+// the first enrolment and stays put, while a renewal at the desk moves
+// dateexpiry.
 func (d SIGBDates) LibraryDate(validityMonths int) Date {
-	if !d.RegisteredOn.IsZero() || d.ValidUntil.IsZero() {
+	if d.ValidUntil.IsZero() {
 		return d.RegisteredOn
 	}
-	return d.ValidUntil.AddMonths(-validityMonths)
+	fromEnd := d.ValidUntil.AddMonths(-validityMonths)
+	if fromEnd.After(d.RegisteredOn) {
+		return fromEnd
+	}
+	return d.RegisteredOn
 }
 
 // Renewal is what RenewFromSIGB did to a patron.

@@ -99,15 +99,17 @@ func TestRenewFromSIGB(t *testing.T) {
 	}
 }
 
-// TestSIGBLibraryDate checks the library date of a line giving only its end.
+// TestSIGBLibraryDate checks the library date a line stands for.
 func TestSIGBLibraryDate(t *testing.T) {
 	tests := []struct {
 		name  string
 		dates SIGBDates
 		want  Date
 	}{
-		{"library date given", SIGBDates{RegisteredOn: testDate(2024, 1, 31), ValidUntil: testDate(2030, 1, 1)}, testDate(2024, 1, 31)},
+		{"library date only", SIGBDates{RegisteredOn: testDate(2024, 1, 31)}, testDate(2024, 1, 31)},
 		{"end only", SIGBDates{ValidUntil: testDate(2025, 2, 28)}, testDate(2024, 2, 28)},
+		{"both, renewed at the desk: the end moved, the first enrolment stayed", SIGBDates{RegisteredOn: testDate(2019, 3, 2), ValidUntil: testDate(2027, 11, 20)}, testDate(2026, 11, 20)},
+		{"both, the library date later than the end says", SIGBDates{RegisteredOn: testDate(2026, 6, 1), ValidUntil: testDate(2027, 1, 1)}, testDate(2026, 6, 1)},
 		{"none", SIGBDates{}, Date{}},
 	}
 	for _, tt := range tests {

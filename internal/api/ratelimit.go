@@ -80,10 +80,3 @@ func (l *limiter) evict(now time.Time) {
 		delete(l.buckets, id)
 	}
 }
-
-// size is the number of buckets kept, for the tests.
-func (l *limiter) size() int {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return len(l.buckets)
-}

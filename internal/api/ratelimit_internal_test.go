@@ -45,3 +45,10 @@ func TestLimiterRefillsAndStaysBounded(t *testing.T) {
 		t.Errorf("buckets: got %d, want at most %d", n, maxBuckets)
 	}
 }
+
+// size is the number of buckets kept.
+func (l *limiter) size() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return len(l.buckets)
+}

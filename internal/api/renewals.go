@@ -339,11 +339,8 @@ func (in jsonRow) row(n int) sigb.Row {
 	row.RegisteredOn = date("registered_on", in.RegisteredOn)
 	row.ValidUntil = date("valid_until", in.ValidUntil)
 	if len(problems) == 0 {
-		if row.Card == "" && row.Email == "" && (row.LastName == "" || row.FirstName == "" || row.BirthDate.IsZero()) {
-			problems = append(problems, "Ni n° de carte ni e-mail ni nom, prénom et date de naissance")
-		}
-		if row.RegisteredOn.IsZero() && row.ValidUntil.IsZero() {
-			problems = append(problems, "Ni date d'inscription ni date de fin d'abonnement")
+		if msg := row.Incomplete(); msg != "" {
+			problems = append(problems, msg)
 		}
 	}
 	row.Problem = strings.Join(problems, " ; ")

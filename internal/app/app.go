@@ -178,14 +178,7 @@ func (a *App) MetricsAddr() string {
 func (a *App) serveMetrics(ctx context.Context) error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.Metrics.Handler(a.Config.MetricsToken))
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
-	}
+	srv := a.httpServer(mux)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(a.metricsListener) }()
 	a.Logger.Info("métriques Prometheus", "addr", a.metricsListener.Addr().String(), "path", "/metrics")
@@ -265,14 +258,7 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		}
 		handler = mux
 	}
-	srv := &http.Server{
-		Handler:           limitBodies(handler),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      60 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
-	}
+	srv := a.httpServer(limitBodies(handler))
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	stopSIP2 := a.startSIP2()
@@ -316,14 +302,36 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 // limitBodies caps every request body at 1 MiB, except the uploads of the
 // SIGB's renewals, the import page's file and the API's rows, which may
 // reach api.MaxBody (50 MB) and check that cap themselves, with their own
-// message: a cap of 1 MiB here would cut them first.
+// message: a cap of 1 MiB here would cut them first. Those uploads also get
+// more time than the server's 30 s: 50 MB from a library's ADSL line takes
+// minutes.
 func limitBodies(next http.Handler) http.Handler {
 	small, large := http.MaxBytesHandler(next, 1<<20), http.MaxBytesHandler(next, api.MaxBody+1<<20) // room for a multipart envelope
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && (r.URL.Path == "/abonnes/import" || strings.HasPrefix(r.URL.Path, api.LibrariesPath)) {
+			rc := http.NewResponseController(w)
+			// Unsupported only by writers that have no deadline to extend.
+			_ = rc.SetReadDeadline(time.Now().Add(uploadTime))
+			_ = rc.SetWriteDeadline(time.Now().Add(uploadTime + time.Minute))
 			large.ServeHTTP(w, r)
 			return
 		}
 		small.ServeHTTP(w, r)
 	})
+}
+
+// uploadTime is how long a large upload may take to arrive.
+const uploadTime = 10 * time.Minute
+
+// httpServer serves h with the timeouts that keep a slow client from
+// holding a connection, logging through the app's logger.
+func (a *App) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn),
+	}
 }

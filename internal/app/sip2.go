@@ -9,6 +9,7 @@ import (
 	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/sip2"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // openSIP2 takes the SIP2 listener when SESAME_SIP2_ADDR is set, in TLS
@@ -37,7 +38,7 @@ func (a *App) openSIP2(hasher auth.Hasher) error {
 	a.sip2Listener = ln
 	gate := &access.Gate{Store: a.Store, Now: a.Now, Location: Paris(), Logger: a.Logger, Metrics: a.Metrics}
 	a.sip2 = sip2.New(sip2.Config{Store: a.Store, Gate: gate, Logger: a.Logger, Now: a.Now, Location: Paris(),
-		Auth: auth.Authenticator{Hasher: hasher, Throttles: sip2.Throttles{Store: a.Store}, Now: a.Now}})
+		Auth: auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: a.Store}, Now: a.Now}})
 	return nil
 }
 

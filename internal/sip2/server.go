@@ -243,21 +243,3 @@ func remoteHost(c net.Conn) string {
 	}
 	return host
 }
-
-// Throttles gives the store's login throttles to auth.Authenticator, as
-// the web server does: a patron's failures over SIP2 and on the web add up.
-type Throttles struct{ Store *store.Store }
-
-func (t Throttles) BlockedUntil(ctx context.Context, key string) (time.Time, error) {
-	th, err := t.Store.ThrottleOf(ctx, key)
-	return th.BlockedUntil, err
-}
-
-func (t Throttles) RecordFailure(ctx context.Context, key string, block func(failures int) time.Time) error {
-	_, err := t.Store.RecordFailure(ctx, key, block)
-	return err
-}
-
-func (t Throttles) ClearThrottle(ctx context.Context, key string) error {
-	return t.Store.ClearThrottle(ctx, key)
-}

@@ -138,7 +138,7 @@ func newEnvWith(t testing.TB, open opener, tlsConfig *tls.Config, params auth.Pa
 	}
 	gate := &access.Gate{Store: st, Now: clock, Location: loc}
 	cfg := sip2.Config{Store: st, Gate: gate, Now: clock, Location: loc,
-		Auth: auth.Authenticator{Hasher: hasher, Throttles: sip2.Throttles{Store: st}, Now: clock}, MaxConns: 64}
+		Auth: auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: st}, Now: clock}, MaxConns: 64}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -122,3 +122,22 @@ func (s *Store) RecordFailure(ctx context.Context, key string, block func(failur
 func (s *Store) ClearThrottle(ctx context.Context, key string) error {
 	return s.exec(ctx, "clear throttle", `DELETE FROM login_throttle WHERE key = $1`, key)
 }
+
+// LoginThrottles gives the store's login throttles to auth.Authenticator,
+// whichever door the login comes through (the web forms, SIP2): a
+// patron's failures add up across them.
+type LoginThrottles struct{ Store *Store }
+
+func (t LoginThrottles) BlockedUntil(ctx context.Context, key string) (time.Time, error) {
+	th, err := t.Store.ThrottleOf(ctx, key)
+	return th.BlockedUntil, err
+}
+
+func (t LoginThrottles) RecordFailure(ctx context.Context, key string, block func(failures int) time.Time) error {
+	_, err := t.Store.RecordFailure(ctx, key, block)
+	return err
+}
+
+func (t LoginThrottles) ClearThrottle(ctx context.Context, key string) error {
+	return t.Store.ClearThrottle(ctx, key)
+}

@@ -9,26 +9,9 @@ import (
 	"github.com/bdf29/sesame/internal/store"
 )
 
-// throttleStore gives the store's throttles to auth.Authenticator.
-type throttleStore struct{ st *store.Store }
-
-func (t throttleStore) BlockedUntil(ctx context.Context, key string) (time.Time, error) {
-	th, err := t.st.ThrottleOf(ctx, key)
-	return th.BlockedUntil, err
-}
-
-func (t throttleStore) RecordFailure(ctx context.Context, key string, block func(failures int) time.Time) error {
-	_, err := t.st.RecordFailure(ctx, key, block)
-	return err
-}
-
-func (t throttleStore) ClearThrottle(ctx context.Context, key string) error {
-	return t.st.ClearThrottle(ctx, key)
-}
-
 // authenticator is the one login check, over the server's clock, hasher and throttles.
 func (s *Server) authenticator() auth.Authenticator {
-	return auth.Authenticator{Hasher: s.cfg.Hasher, Throttles: throttleStore{s.store}, Now: s.cfg.Now}
+	return auth.Authenticator{Hasher: s.cfg.Hasher, Throttles: store.LoginThrottles{Store: s.store}, Now: s.cfg.Now}
 }
 
 // attempt is r's login to accountKey as the throttles see it: the device
