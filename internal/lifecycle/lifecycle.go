@@ -9,7 +9,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/bdf29/sesame"
 	"github.com/bdf29/sesame/internal/mail"
@@ -29,6 +32,77 @@ type Mailer struct {
 	// libraries keeps the libraries read, for a Mailer that writes many
 	// mails in one transaction (a batch of an import).
 	libraries map[int64]*sesame.Library
+	// grants keeps the grant names of the patrons of a batch, read at once
+	// by PrefetchGrants; a patron not in it is read alone.
+	grants map[int64]map[sesame.GrantState][]string
+	// holding keeps the mails in held until Flush renders and writes them
+	// together: the same mails, rendered on every core, and written in two
+	// statements for a batch instead of two each.
+	holding bool
+	held    []heldMail
+}
+
+// heldMail is a mail Enqueue was asked for while holding.
+type heldMail struct {
+	to, toName, name string
+	data             any
+}
+
+// Hold keeps the mails this Mailer writes until Flush, which the caller
+// calls in the same transaction before it commits.
+func (m *Mailer) Hold() { m.holding = true }
+
+// Flush renders the mails held since Hold, and writes them into the outbox
+// in tx, with their jobs, as Enqueue would have one by one. Rendering, the
+// larger part of a mail's cost, runs on every core: the templates are
+// only read.
+func (m *Mailer) Flush(ctx context.Context, tx *store.Tx) error {
+	held := m.held
+	m.held = nil
+	msgs := make([]mail.Message, len(held))
+	errs := make([]error, len(held))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(held)) {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(held); i = int(next.Add(1) - 1) {
+				msgs[i], errs[i] = notify.Render(held[i].name, held[i].data)
+			}
+		})
+	}
+	wg.Wait()
+	ready := msgs[:0]
+	for i, h := range held {
+		if errs[i] != nil {
+			return errs[i]
+		}
+		msg := msgs[i]
+		msg.To, msg.ToName = h.to, h.toName
+		if err := msg.Validate(); err != nil {
+			m.Logger.Error("courriel non envoyé", "subject", msg.Subject, "err", err)
+			continue
+		}
+		if msg.Secret != "" {
+			if err := mail.Enqueue(ctx, tx, msg); err != nil {
+				return err
+			}
+			continue
+		}
+		ready = append(ready, msg)
+	}
+	return mail.EnqueueAll(ctx, tx, ready)
+}
+
+// PrefetchGrants reads in tx, in one query, the grant names the mails of
+// the patrons ids will list. Their grants must not change before the mails
+// are written.
+func (m *Mailer) PrefetchGrants(ctx context.Context, tx *store.Tx, ids []int64) error {
+	names, err := tx.GrantNamesOf(ctx, ids)
+	if err != nil {
+		return err
+	}
+	m.grants = names
+	return nil
 }
 
 // library reads p's library in tx, once per Mailer.
@@ -77,9 +151,11 @@ func (m *Mailer) decision(ctx context.Context, tx *store.Tx, p *sesame.Patron, c
 	network, account := m.NetworkName(ctx), m.BaseURL+"/mon-compte"
 	switch c.Kind {
 	case sesame.ChangeValidated, sesame.ChangeRenewed:
-		names, err := tx.GrantNames(ctx, p.ID)
-		if err != nil {
-			return "", nil, err
+		names := m.grants[p.ID]
+		if names == nil {
+			if names, err = tx.GrantNames(ctx, p.ID); err != nil {
+				return "", nil, err
+			}
 		}
 		return "validation", notify.Validated{Name: GreetedName(p), Network: network, Library: lib.Name, ValidUntil: p.ValidUntil.String(),
 			Renewed: c.Kind == sesame.ChangeRenewed, Open: names[sesame.GrantValidated], Waiting: names[sesame.GrantPending], AccountURL: account}, nil
@@ -112,6 +188,10 @@ func (m *Mailer) SIGBRenewal(ctx context.Context) store.AfterWrite {
 // by mail.Message.Validate) is logged and dropped: it must not undo the
 // change it tells of.
 func (m *Mailer) Enqueue(ctx context.Context, tx *store.Tx, to, toName, name string, data any) error {
+	if m.holding {
+		m.held = append(m.held, heldMail{to: to, toName: toName, name: name, data: data})
+		return nil
+	}
 	msg, err := notify.Render(name, data)
 	if err != nil {
 		return err

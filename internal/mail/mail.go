@@ -118,6 +118,31 @@ func Enqueue(ctx context.Context, tx *store.Tx, m Message) error {
 	return tx.EnqueueJob(ctx, jobs.KindMail, strconv.FormatInt(id, 10), tx.Now())
 }
 
+// EnqueueAll is Enqueue for many messages, in two statements: the outbox
+// rows, then their jobs, one per message as Enqueue writes it. For a batch
+// of an import, whose mails carry no secret (those go through Enqueue).
+func EnqueueAll(ctx context.Context, tx *store.Tx, ms []Message) error {
+	rows := make([]store.Mail, len(ms))
+	for i, m := range ms {
+		if err := m.Validate(); err != nil {
+			return err
+		}
+		if m.Secret != "" {
+			return fmt.Errorf("mail %q carries a secret: enqueue it alone", m.Subject)
+		}
+		rows[i] = store.Mail{To: m.To, ToName: m.ToName, Subject: m.Subject, Text: m.Text, HTML: m.HTML}
+	}
+	ids, err := tx.AddMails(ctx, rows)
+	if err != nil {
+		return err
+	}
+	payloads := make([]string, len(ids))
+	for i, id := range ids {
+		payloads[i] = strconv.FormatInt(id, 10)
+	}
+	return tx.EnqueueJobs(ctx, jobs.KindMail, payloads, tx.Now())
+}
+
 // checkSecret refuses a secret the outbox could not keep apart: one that is
 // not a URL-safe token (escaped differently in the HTML part), too short,
 // missing from the text, without an end, or a message that already holds

@@ -509,6 +509,10 @@ func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb
 
 // applyBatch judges and applies a batch in tx: the patrons are matched and
 // read in tx, so that what is applied is what the rule says of them now.
+// The renewed patrons are saved together (store.Tx.SavePatrons), and the
+// mails written together at the end (lifecycle.Mailer.Hold): a few
+// statements per batch, not a few per line. A patron named again in the
+// batch is saved first, and judged the second time as saved.
 func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input, batch []sigb.Row, actor sesame.Actor) ([]Line, error) {
 	ps, keys, at := e.resolveBatch(in, batch)
 	matches, err := tx.MatchRenewals(ctx, keys)
@@ -516,9 +520,47 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 		return nil, err
 	}
 	mailer := s.mailer()
+	network := ""
+	mailer.NetworkName = func(ctx context.Context) string {
+		if network == "" {
+			network = s.networkName(ctx)
+		}
+		return network
+	}
+	mailer.Hold()
 	current := map[int64]*sesame.Patron{}
+	var saves []store.PatronSave
+	var saveLines []int
+	saving := map[int64]bool{}
+	save := func() error {
+		if len(saves) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(saves))
+		for i, sv := range saves {
+			ids[i] = sv.Before.ID
+		}
+		if err := mailer.PrefetchGrants(ctx, tx, ids); err != nil {
+			return err
+		}
+		saved, err := tx.SavePatrons(ctx, actor, saves)
+		if err != nil {
+			return fmt.Errorf("lines %d to %d: %w", saveLines[0], saveLines[len(saveLines)-1], err)
+		}
+		for _, p := range saved {
+			current[p.ID] = p
+		}
+		saves, saveLines = saves[:0], saveLines[:0]
+		clear(saving)
+		return nil
+	}
 	for k, m := range matches {
 		if m.Patron != nil {
+			if saving[m.Patron.ID] {
+				if err := save(); err != nil {
+					return nil, err
+				}
+			}
 			if p := current[m.Patron.ID]; p != nil {
 				m.Patron = p
 			}
@@ -529,22 +571,12 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 			continue
 		}
 		detail := fmt.Sprintf("Import SIGB %s, ligne %d : %s", in.Source, p.row.Line, r.Reason)
-		dates := sesame.SIGBDates{RegisteredOn: p.row.RegisteredOn, ValidUntil: p.row.ValidUntil}
 		switch r.Outcome {
 		case sesame.RenewalRenewed, sesame.RenewalRevalidated:
-			saved, err := tx.UpdatePatron(ctx, store.LibraryScope(p.library), changed.ID, m.Patron.Version, actor,
-				func(q *sesame.Patron) (store.Change, error) {
-					again := q.RenewFromSIGB(dates, e.today, e.validity)
-					if again.Outcome != r.Outcome {
-						return store.Change{}, fmt.Errorf("line %d: the rule changed its mind (%s, then %s)", p.row.Line, r.Outcome, again.Outcome)
-					}
-					return store.Change{Action: sesame.ActionOf(again.Changes, sesame.ActionImport), Detail: detail,
-						Then: mailer.Decision(ctx, again.Changes)}, nil
-				})
-			if err != nil {
-				return nil, fmt.Errorf("line %d: %w", p.row.Line, err)
-			}
-			current[saved.ID] = saved
+			saves = append(saves, store.PatronSave{Before: m.Patron, After: changed,
+				Action: sesame.ActionOf(r.Changes, sesame.ActionImport), Detail: detail, Then: mailer.Decision(ctx, r.Changes)})
+			saveLines = append(saveLines, p.row.Line)
+			saving[changed.ID] = true
 		case sesame.RenewalFlagged, sesame.RenewalExpiredNotified:
 			var then store.AfterWrite
 			if r.Outcome == sesame.RenewalExpiredNotified {
@@ -555,6 +587,12 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 			}
 			current[changed.ID] = changed
 		}
+	}
+	if err := save(); err != nil {
+		return nil, err
+	}
+	if err := mailer.Flush(ctx, tx); err != nil {
+		return nil, err
 	}
 	out := make([]Line, len(ps))
 	for i := range ps {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -505,6 +506,112 @@ func TestUnreadableFields(t *testing.T) {
 			checkSummary(t, "apply", sum, map[renewals.Outcome]int{renewals.Malformed: 2, renewals.Revalidated: 1})
 			if _, err := n.svc.Stage(ctx, sc, in, rowsOf(sigb.Row{Line: 1, Card: "F-1\x00", RegisteredOn: fileDate}), n.staff); err != nil {
 				t.Errorf("stage: %v", err)
+			}
+		})
+	}
+}
+
+// TestApplyMailsAndTwice: the mails of a batch, written together, are the
+// ones a save of each record writes: the decision mail lists the patron's
+// resources, opened and waiting, each mail has its job; and a patron named
+// on two lines of a batch is saved once per line, the second time as the
+// first left them, with its counters exact.
+func TestApplyMailsAndTwice(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			n := newNetwork(t, e.dsn(t))
+			sc, in := store.LibraryScope(n.fouesnant), renewals.Input{Source: "deux.csv", LibraryID: n.fouesnant}
+			sys := sesame.Actor{Label: "test"}
+			var res []int64
+			for _, name := range []string{"Cafeyn", "Tout apprendre"} {
+				id, err := n.st.CreateResource(ctx, sesame.Resource{Slug: strings.ToLower(strings.ReplaceAll(name, " ", "-")), Name: name,
+					Description: "d", URL: "https://example.org/"}, sys)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res = append(res, id)
+			}
+			if _, err := n.st.SetGrants(ctx, sc, n.revalidate[0], res[:1], sesame.GrantValidated, sys); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := n.st.SetGrants(ctx, sc, n.revalidate[0], res[1:], sesame.GrantPending, sys); err != nil {
+				t.Fatal(err)
+			}
+			before, err := n.st.StatusCounts(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p0, err := n.st.Patron(ctx, sc, n.revalidate[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			// F-1 twice: revalidated on line 2, renewed again on line 4
+			// with a later date; F-2 once.
+			sum, err := n.svc.Apply(ctx, sc, in, rowsOf(
+				sigb.Row{Line: 2, Card: "F-1", RegisteredOn: fileDate.AddMonths(-1)},
+				sigb.Row{Line: 3, Card: "F-2", RegisteredOn: fileDate},
+				sigb.Row{Line: 4, Card: "F-1", RegisteredOn: fileDate},
+			), n.staff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Counts[renewals.Revalidated] != 2 || sum.Counts[renewals.Renewed] != 1 {
+				t.Fatalf("summary: %v", sum.Counts)
+			}
+			p, err := n.st.Patron(ctx, sc, n.revalidate[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Status != sesame.StatusValidated || p.LibraryRegisteredOn != fileDate || p.Version != p0.Version+2 {
+				t.Errorf("F-1: %s from %s, version %d", p.Status, p.LibraryRegisteredOn, p.Version)
+			}
+			history, err := n.st.PatronHistory(ctx, sc, n.revalidate[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(history) < 2 || !strings.HasPrefix(history[0].Detail, "Import SIGB deux.csv, ligne 4 : ") ||
+				!strings.HasPrefix(history[1].Detail, "Import SIGB deux.csv, ligne 2 : ") {
+				t.Errorf("F-1's history: %+v", history)
+			}
+			after, err := n.st.StatusCounts(ctx, sc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if after[sesame.StatusToRevalidate] != before[sesame.StatusToRevalidate]-2 || after[sesame.StatusValidated] != before[sesame.StatusValidated]+2 {
+				t.Errorf("counters: before %v, after %v", before, after)
+			}
+			mails := n.outbox(t)
+			if len(mails) != 3 {
+				t.Fatalf("outbox: %d mails, want 3", len(mails))
+			}
+			var toF1 int
+			for _, m := range mails {
+				if m.To == "usager1@example.org" {
+					toF1++
+					if !strings.Contains(m.Text, "Cafeyn") || !strings.Contains(m.Text, "Tout apprendre") || !strings.Contains(m.Text, "Médiathèque de FOUESNANT") {
+						t.Errorf("F-1's mail does not list their resources and library:\n%s", m.Text)
+					}
+				}
+			}
+			if toF1 != 2 {
+				t.Errorf("F-1 got %d mails, want 2", toF1)
+			}
+			jobs, err := n.st.ClaimJobs(ctx, "test", 100, time.Minute)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := map[string]bool{}
+			for _, m := range mails {
+				ids[strconv.FormatInt(m.ID, 10)] = true
+			}
+			for _, j := range jobs {
+				if j.Kind == "mail" && ids[j.Payload] {
+					delete(ids, j.Payload)
+				}
+			}
+			if len(ids) != 0 {
+				t.Errorf("mails without a job: %v", ids)
 			}
 		})
 	}

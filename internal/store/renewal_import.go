@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -194,15 +193,16 @@ func patronsWhere(ctx context.Context, q queryer, d dialect, lib int64, m matchC
 		query = `SELECT ` + patronColumns + ` FROM unnest($2::text[]) AS k (v) CROSS JOIN LATERAL (SELECT * FROM patrons p WHERE p.library_id = $1 AND ` +
 			m.column + ` = ` + fmt.Sprintf(m.value, "k.v") + cardCondition(m) + ` OFFSET 0) p`
 	} else {
+		// Anonymous placeholders: see positional.
 		args = make([]any, 0, len(values)+1)
 		args = append(args, lib)
 		marks := make([]string, 0, len(values))
 		for _, v := range list {
 			args = append(args, v)
-			marks = append(marks, fmt.Sprintf(m.value, "$"+strconv.Itoa(len(args))))
+			marks = append(marks, fmt.Sprintf(m.value, "?"))
 		}
 		// #nosec G202 -- m is one of this file's constants; the values are bound.
-		query = `SELECT ` + patronColumns + ` FROM patrons p WHERE p.library_id = $1 AND ` + m.column + ` IN (` + strings.Join(marks, ", ") + `)` + cardCondition(m)
+		query = `SELECT ` + patronColumns + ` FROM patrons p WHERE p.library_id = ? AND ` + m.column + ` IN (` + strings.Join(marks, ", ") + `)` + cardCondition(m)
 	}
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {

@@ -92,7 +92,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 
 func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)", "mmap_size(4294967296)"} {
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)", "mmap_size(4294967296)", "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_time_format", "sqlite")

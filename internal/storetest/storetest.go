@@ -142,6 +142,7 @@ func Run(t *testing.T, open Opener) {
 		{"NoteSIGBRegistration", testNoteSIGBRegistration},
 		{"TxUpdatePatron", testTxUpdatePatron},
 		{"RenewalImportStaging", testRenewalImportStaging},
+		{"SavePatrons", testSavePatrons},
 		{"ImportMappings", testImportMappings},
 		{"SIP2Connector", testSIP2Connector},
 		{"PatronsBySIP2Identifier", testPatronsBySIP2Identifier},
