@@ -24,6 +24,12 @@ const (
 	AccessResourceNotGranted AccessReason = "ressource_non_activee"
 	// AccessResourceDisabled is a resource the network no longer offers.
 	AccessResourceDisabled AccessReason = "ressource_retiree"
+	// AccessResourceNotOffered is a resource the patron's library does not
+	// offer (Resource.Offer).
+	AccessResourceNotOffered AccessReason = "ressource_non_proposee"
+	// AccessWaitingList is a resource activated while every seat was taken:
+	// the patron waits for a place (GrantWaiting).
+	AccessWaitingList AccessReason = "liste_attente"
 )
 
 // AccountClosed reports whether the reason is the account's end, for which
@@ -44,6 +50,8 @@ func CanOpen(p *Patron, res *Resource, grant *Grant, today Date) AccessReason {
 	switch {
 	case res != nil && res.Disabled:
 		return AccessResourceDisabled
+	case !res.OfferedTo(p.LibraryID):
+		return AccessResourceNotOffered
 	case p.PastEndDate(today):
 		return AccessPastEndDate
 	case p.Status == StatusExpired || (p.Status == StatusValidated && !p.ValidOn(today)):
@@ -52,6 +60,8 @@ func CanOpen(p *Patron, res *Resource, grant *Grant, today Date) AccessReason {
 		return AccessAccountRefused
 	case p.Status != StatusValidated && !p.RenewingBeforeEnd(today):
 		return AccessAwaitingLibrary
+	case grant != nil && grant.State == GrantWaiting:
+		return AccessWaitingList
 	case grant == nil || grant.State != GrantValidated:
 		return AccessResourceNotGranted
 	}
@@ -63,6 +73,10 @@ func (r AccessReason) Message(p *Patron, res *Resource) string {
 	switch r {
 	case AccessResourceDisabled:
 		return "La ressource « " + res.Name + " » n'est plus proposée par le réseau."
+	case AccessResourceNotOffered:
+		return "La ressource « " + res.Name + " » n'est pas proposée par votre bibliothèque. Renseignez-vous auprès d'elle sur les ressources auxquelles elle est abonnée."
+	case AccessWaitingList:
+		return "Toutes les places de cette ressource sont prises : vous êtes en liste d'attente. Vous recevrez un courriel dès qu'une place se libère ; votre position est indiquée dans « Mon compte »."
 	case AccessExpired, AccessPastEndDate:
 		return "Votre compte a expiré. Demandez son renouvellement depuis « Mon compte » ; votre bibliothèque le validera."
 	case AccessAwaitingLibrary, AccessAccountRefused:
@@ -89,6 +103,10 @@ func (r AccessReason) StaffLabel() string {
 		return "ressource non activée pour l'usager"
 	case AccessResourceDisabled:
 		return "ressource retirée du réseau"
+	case AccessResourceNotOffered:
+		return "ressource non proposée par la bibliothèque de l'usager"
+	case AccessWaitingList:
+		return "usager en liste d'attente (toutes les places sont prises)"
 	}
 	return string(r)
 }

@@ -95,6 +95,10 @@ type SAMLSettings struct {
 	// Attributes lists the attributes released to this SP, by the names of
 	// SAMLAttributes; empty means SAMLDefaultAttributes.
 	Attributes []string `json:"attributes,omitempty"`
+	// Direct is « Connexion directe »: « Accéder » sends the patron to the
+	// vendor with an unsolicited Response (IdP-initiated), in one click,
+	// rather than to the resource's address, where the vendor would ask.
+	Direct bool `json:"direct,omitempty"`
 }
 
 // SIP2Settings describe a vendor that checks patrons through Sésame's SIP2

@@ -85,7 +85,39 @@ type Library struct {
 	// before the end of validity; nil follows the network (Reminders).
 	ReminderDays     []int
 	ReminderDayAfter *bool
+	// ValidityMonths is how long the library keeps its patrons' accounts
+	// open; 0 follows the network. Ask Network.ValidityFor, never this.
+	ValidityMonths int
 }
+
+// ValidityFor is how many months an account of library l stays open once
+// validated: the library's own length, else the network's. Every end date
+// (the Statut tab, a bulk validation, a renewal from the library system)
+// is computed with it. A nil l is the network's.
+func (n Network) ValidityFor(l *Library) int {
+	if l != nil && l.ValidityMonths > 0 {
+		return l.ValidityMonths
+	}
+	if n.ValidityMonths > 0 {
+		return n.ValidityMonths
+	}
+	return DefaultValidityMonths
+}
+
+// ParseLibraryValidityMonths reads a library's own validity as typed in its
+// form: empty follows the network (0). The range is Library.Validate's.
+func ParseLibraryValidityMonths(s string) (int, string) {
+	if s == "" {
+		return 0, ""
+	}
+	months, err := strconv.Atoi(s)
+	if err != nil || months < 1 {
+		return 0, libraryValidityComplaint
+	}
+	return months, ""
+}
+
+const libraryValidityComplaint = "Durée de validité des comptes : laissez vide pour suivre le réseau, ou indiquez un nombre entier de mois, de 1 à 36, par exemple 6."
 
 // NotifyMode is how a library hears, at its contact address, of the requests
 // waiting for it: a new registration, a renewal, more resources.
@@ -127,6 +159,8 @@ const (
 	FieldLibraryTown   = "ville"
 	FieldLibraryEmail  = "email"
 	FieldLibraryNotify = "notification"
+	// FieldLibraryValidity is the library's own validity, in months.
+	FieldLibraryValidity = "validite"
 
 	FieldResourceSlug        = "identifiant_court"
 	FieldResourceName        = "nom"
@@ -148,6 +182,9 @@ func (l *Library) Validate() error {
 	}
 	if l.ReminderDays != nil {
 		errs.Add(FieldReminderDays, ReminderSchedule{DaysBefore: l.ReminderDays}.Check())
+	}
+	if l.ValidityMonths < 0 || l.ValidityMonths > MaxValidityMonths {
+		errs.Add(FieldLibraryValidity, libraryValidityComplaint)
 	}
 	return errs.Err()
 }
@@ -196,6 +233,15 @@ type Resource struct {
 	Description string
 	URL         string // the vendor's page
 	Disabled    bool
+	// Offer is which libraries offer it (offer.go); all by default.
+	Offer ResourceOffer
+	// SeatCap is the network's cap on active users, 0 for none; LibraryCaps
+	// the libraries with seats of their own (licence.go, SeatPool).
+	SeatCap     int
+	LibraryCaps map[int64]int
+	// YearlyPrice is what the network pays a year, for the cost per active
+	// user of the statistics; 0 when not given.
+	YearlyPrice Cents
 }
 
 // Validate checks a resource before it is saved, with French messages keyed
@@ -206,6 +252,7 @@ func (r *Resource) Validate() error {
 	errs.Add(FieldResourceName, CheckRequiredText("Nom", r.Name, 100))
 	errs.Add(FieldResourceDescription, CheckOptionalText("Description", r.Description, 1000, true))
 	errs.Add(FieldResourceURL, checkVendorURL(r.URL))
+	errs.Add(FieldResourceLibraries, r.Offer.Check())
 	return errs.Err()
 }
 
@@ -254,6 +301,8 @@ func (g GrantState) Label() string {
 		return "Validé"
 	case GrantRefused:
 		return "Refusé"
+	case GrantWaiting:
+		return "Liste d'attente"
 	}
 	return string(g)
 }

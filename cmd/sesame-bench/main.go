@@ -7,6 +7,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -43,6 +44,9 @@ type scenario struct {
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "oidc" {
+		return runOIDC(ctx, args[1:], out)
+	}
 	fs := flag.NewFlagSet("sesame-bench", flag.ContinueOnError)
 	db := fs.String("db", "bench-1m.db", "SQLite file; seeded when empty, reused otherwise")
 	patrons := fs.Int("patrons", 1_000_000, "patrons to seed")
@@ -53,10 +57,16 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	only := fs.String("only", "", "run only the scenarios whose name contains this text (the baseline always runs)")
 	seedOnly := fs.Bool("seed-only", false, "seed the database, then stop")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured scenarios to this file")
+	logErrors := fs.Bool("log-errors", false, "log the server's errors to stderr")
+	listQuery := fs.Bool("list-query", false, "also measure the list's store queries alone, without HTTP and the page around them")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	var logTo io.Writer = io.Discard
+	if *logErrors {
+		logTo = os.Stderr
+	}
+	logger := slog.New(slog.NewTextHandler(logTo, &slog.HandlerOptions{Level: slog.LevelError}))
 	if store.IsPostgres(*db) { // instances leave migrations to "sesame migrate"; the benchmark is that step too
 		st, err := store.Open(ctx, *db, store.Options{})
 		if err != nil {
@@ -73,7 +83,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer a.Close()
-	start := time.Now()
+	start, startCPU := time.Now(), cpuTime()
 	seeded, err := demo.Seed(ctx, a.Store, app.Hasher(), demo.Options{Patrons: *patrons, Libraries: *libraries, Largest: *largest,
 		Today: sesame.DateOf(time.Now(), app.Paris()), Seed: 1})
 	if err != nil {
@@ -83,6 +93,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		took := time.Since(start)
 		fmt.Fprintf(out, "seeded %d patrons over %d libraries in %s (%.0f patrons/s) on %s\n",
 			*patrons, *libraries, took.Round(time.Second), float64(*patrons)/took.Seconds(), a.Store.Engine())
+		cpu := cpuTime() - startCPU
+		fmt.Fprintf(out, "seeding used %s of CPU in this process (%.0f patrons per CPU-second); memory then: %s\n",
+			cpu.Round(time.Second), float64(*patrons)/cpu.Seconds(), seedMemory())
 	}
 	if *seedOnly {
 		return nil
@@ -115,8 +128,17 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		{name: "hello (trivial handler)", paths: []string{"/"}, hello: true},
 		{name: "list, default sort (Nom ▲)", paths: []string{"/abonnes", "/abonnes?page=2", "/abonnes?page=3"}},
 		{name: "status filter", paths: []string{"/abonnes?statut=valide", "/abonnes?statut=a_valider", "/abonnes?statut=expire&page=2"}},
-		{name: "name search (substring, accents ignored)", paths: []string{"/abonnes?q=gueguen", "/abonnes?q=le+bihan", "/abonnes?q=nolwenn", "/abonnes?q=kerj"}},
+		// « le » and « an » match thousands in any real library.
+		{name: "name search (substring, accents ignored)", paths: []string{"/abonnes?q=gueguen", "/abonnes?q=le+bihan", "/abonnes?q=nolwenn", "/abonnes?q=kerj", "/abonnes?q=le", "/abonnes?q=an"}},
 		{name: "deep page (list, page 4,000 of 5,000)", paths: []string{"/abonnes?page=4000"}},
+		{name: "deep page, middle (list, page 2,500 of 5,000)", paths: []string{"/abonnes?page=2500"}},
+	}
+	// « Page suivante » from page 3,999 carries a cursor (« apres »): the
+	// page a librarian reaches by clicking, however deep.
+	if next, err := nextLink(base, cookies, "/abonnes?page=3999"); err == nil {
+		scenarios = append(scenarios, scenario{name: "deep page by « Page suivante » (page 4,000, cursor)", paths: []string{next}})
+	} else {
+		fmt.Fprintln(out, "no « Page suivante » link on page 3,999:", err)
 	}
 	fmt.Fprintf(out, "\nmachine: %s/%s, %d CPU, %s; %d clients, %s per scenario; largest library %d patrons\n\n",
 		runtime.GOOS, runtime.GOARCH, runtime.NumCPU(), runtime.Version(), *clients, *duration, *largest)
@@ -132,6 +154,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		defer pprof.StopCPUProfile()
 	}
 	fmt.Fprintf(out, "| scenario | requests/s | hello requests/s just before | server p50 | server p95 | client p50 | client p95 | errors |\n|---|---|---|---|---|---|---|---|\n")
+	var memory []memorySample
 	for _, sc := range scenarios {
 		if *only != "" && !sc.hello && !strings.Contains(sc.name, *only) {
 			continue
@@ -148,6 +171,13 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		server := timings.all()
 		fmt.Fprintf(out, "| %s | %.0f | %.0f | %s | %s | %s | %s | %d |\n", sc.name, res.rate, baseline.rate,
 			pct(server, 50), pct(server, 95), pct(res.latencies, 50), pct(res.latencies, 95), res.errors)
+		memory = append(memory, sampleMemory(sc.name))
+	}
+	writeMemory(out, memory)
+	if *listQuery {
+		if err := listQueryTable(ctx, out, a.Store, helloBase, scenarios, *only, *clients, *duration); err != nil {
+			return err
+		}
 	}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
@@ -262,6 +292,36 @@ func login(base, user, password string) ([]*http.Cookie, error) {
 	}
 	u, _ := url.Parse(base)
 	return jar.Cookies(u), nil
+}
+
+// nextLink returns the « Page suivante » link of the page at path.
+func nextLink(base string, cookies []*http.Cookie, path string) (string, error) {
+	req, err := http.NewRequest(http.MethodGet, base+path, nil)
+	if err != nil {
+		return "", err
+	}
+	for _, ck := range cookies {
+		req.AddCookie(ck)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return "", err
+	}
+	page := string(body)
+	end := strings.Index(page, `" rel="next"`)
+	if end < 0 {
+		return "", fmt.Errorf("%s: status %d, no rel=next link", path, res.StatusCode)
+	}
+	start := strings.LastIndex(page[:end], `href="`)
+	if start < 0 {
+		return "", fmt.Errorf("%s: no href before rel=next", path)
+	}
+	return html.UnescapeString(page[start+len(`href="`) : end]), nil
 }
 
 // residentMemory reads the process's resident set, now and at its peak, from

@@ -22,7 +22,7 @@ import (
 const connectorUsage = `usage:
   sesame connector add --resource SLUG --kind oidc --client-id ID [--client-secret SECRET|-] --redirect-uri URI [--redirect-uri URI …] [--release-email] [--id-token-alg ES256]
   sesame connector add --resource SLUG --kind cas --service URL_PREFIX [--release-email]
-  sesame connector add --resource SLUG --kind saml --metadata FILE [--attribute NAME …]
+  sesame connector add --resource SLUG --kind saml --metadata FILE [--attribute NAME …] [--direct]
   sesame connector add --resource SLUG --kind signed-link --preset NAME --secret SECRET|- --url TEMPLATE [--hash H --signed TEMPLATE --time-format F --time-zone Z]
   sesame connector add --resource SLUG --kind sip2 --sip-login LOGIN --sip-password PASSWORD|-
   sesame connector list
@@ -44,6 +44,7 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 	var c sesame.Connector
 	var resource, kind, metadataFile, sipPassword string
 	var redirects, attributes multiFlag
+	var direct bool
 	switch args[0] {
 	case "add":
 		fs.StringVar(&resource, "resource", "", "short name (slug) of the resource the connector opens")
@@ -56,6 +57,7 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 		fs.StringVar(&c.CAS.ServicePrefix, "service", "", "cas: the URL prefix of the vendor's service URLs")
 		fs.StringVar(&metadataFile, "metadata", "", "saml: the service provider's metadata XML file")
 		fs.Var(&attributes, "attribute", "saml: an attribute to release (repeat; default: names, library code, end of validity)")
+		fs.BoolVar(&direct, "direct", false, "saml: « Connexion directe »: « Accéder » sends an unsolicited Response (IdP-initiated)")
 		fs.StringVar(&c.Link.Preset, "preset", "", "signed-link: mediatheque-numerique, tout-apprendre or custom")
 		fs.StringVar(&c.Link.URL, "url", "", "signed-link: URL template, such as https://v.example/in?id={card}&h={hash}")
 		fs.StringVar(&c.Link.Hash, "hash", "", "signed-link, custom: md5, sha1, sha256 or hmac-sha256")
@@ -115,6 +117,7 @@ func connectorCommand(ctx context.Context, args []string, stdin io.Reader, stdou
 			return err
 		}
 		c.SAML.Attributes = attributes
+		c.SAML.Direct = direct
 	}
 	if k == sesame.ConnectorSignedLink {
 		c.Link.ApplyPreset()

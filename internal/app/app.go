@@ -148,6 +148,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		st.Close()
 		return nil, err
 	}
+	// A place of a full licence that frees goes to the next in line, who is mailed.
+	st.OnSeatGranted(w.SeatGranted)
 	a := &App{Config: cfg, Store: st, Web: w, Logger: opts.Logger, Now: opts.Now, demoMailbox: opts.DemoMailbox, mounts: opts.Mounts, Metrics: m}
 	if cfg.MetricsAddr != "" {
 		// Taken now, so that a busy port stops the start before anything runs.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame/internal/config"
+	"github.com/bdf29/sesame/internal/connhealth"
 	"github.com/bdf29/sesame/internal/jobs"
 	"github.com/bdf29/sesame/internal/mail"
 	"github.com/bdf29/sesame/internal/reminders"
@@ -53,6 +54,10 @@ func (a *App) jobTable(sender *mail.Sender) []jobKind {
 			Schedule: "au démarrage, puis chaque matin à 8 h (le même envoi que sesame reminders)"},
 		{Kind: jobs.KindRenewalImport, Handler: RenewalService(a.Store, a.Config, a.Now, a.Logger).Job(),
 			Schedule: "à chaque « Appliquer les renouvellements » d'un import SIGB"},
+		{Kind: jobs.KindConnectorHealth, Handler: ConnectorWatcher(a.Store, a.Config, a.Now, a.Logger).Job(), AtStart: true,
+			Schedule: "au démarrage, puis chaque matin à 7 h : alertes de connecteurs, une fois par épisode"},
+		{Kind: jobs.KindSeatSweep, Handler: jobs.SweepSeats(a.Now, Paris()), AtStart: true,
+			Schedule: "au démarrage, puis chaque nuit à 2 h : les places des comptes dont la date de fin est passée vont à la liste d'attente"},
 	}
 }
 
@@ -68,6 +73,12 @@ func ReminderSender(st *store.Store, cfg config.Config, now func() time.Time, lo
 // the job and `sesame import`.
 func RenewalService(st *store.Store, cfg config.Config, now func() time.Time, logger *slog.Logger) *renewals.Service {
 	return &renewals.Service{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: now, Logger: logger}
+}
+
+// ConnectorWatcher checks st's connectors and mails their warnings to the
+// network, with a link to cfg's address: for the daily job.
+func ConnectorWatcher(st *store.Store, cfg config.Config, now func() time.Time, logger *slog.Logger) *connhealth.Watcher {
+	return &connhealth.Watcher{Store: st, BaseURL: cfg.BaseURL, Location: Paris(), Now: now, Logger: logger}
 }
 
 // jobHandlers indexes the table by kind, for the runner.

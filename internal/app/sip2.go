@@ -38,7 +38,8 @@ func (a *App) openSIP2(hasher auth.Hasher) error {
 	a.sip2Listener = ln
 	gate := &access.Gate{Store: a.Store, Now: a.Now, Location: Paris(), Logger: a.Logger, Metrics: a.Metrics}
 	a.sip2 = sip2.New(sip2.Config{Store: a.Store, Gate: gate, Logger: a.Logger, Now: a.Now, Location: Paris(),
-		Auth: auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: a.Store}, Now: a.Now}})
+		Auth:   auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: a.Store}, Now: a.Now},
+		Random: hasher.Random}) // the key of the verified-password cache
 	return nil
 }
 

@@ -34,6 +34,9 @@ const loginTicketTTL = time.Hour
 // LoginPath is /cas/login's path, where the login form sends the patron back.
 const LoginPath = "/cas/login"
 
+// LogoutPath is /cas/logout's path.
+const LogoutPath = "/cas/logout"
+
 // Server holds what the protocol needs. Now and Random are injected.
 type Server struct {
 	Store     *store.Store
@@ -156,12 +159,13 @@ func (s *Server) Login(ctx context.Context, req LoginRequest) (LoginOutcome, err
 	if !p.ValidUntil.IsZero() {
 		attrs.ValidUntil = p.ValidUntil.ISO()
 	}
-	if c.CAS.ReleaseEmail {
+	if c.Releases(sesame.AttributeEmail) {
 		attrs.Email = p.Email
 	}
 	_, err = s.Store.IssueCASTicket(ctx, store.CASTicket{
 		Hash: HashTicket(ticket), Service: req.Service, PatronID: p.ID, ConnectorID: c.ID,
 		FromNewLogin: fresh, AuthAt: req.Session.StartedAt, ExpiresAt: s.Now().Add(s.ttl()), Attributes: attrs,
+		SessionHash: req.Session.Key,
 	}, c.ResourceID, newUser)
 	if err != nil {
 		return out, err
@@ -290,6 +294,16 @@ func (s *Server) Validate(ctx context.Context, req ValidateRequest) (Answer, err
 		at := t.Attributes
 		a.Attributes = &Attributes{AuthenticationDate: t.AuthAt, FromNewLogin: t.FromNewLogin,
 			FirstName: at.FirstName, LastName: at.LastName, Email: at.Email, LibraryCode: at.LibraryCode, ValidUntil: at.ValidUntil}
+	}
+	// The service now holds a session of its own for the patron: it joins
+	// the Sésame session's participants, told of the patron's logout with
+	// this ticket, spent now, as the SessionIndex (§2.3.3). Failing to
+	// remember it costs only the single logout: the answer stands, and the
+	// error goes to the log.
+	err = s.Store.AddSSOParticipant(ctx, store.SSOParticipant{SessionHash: t.SessionHash, ConnectorID: t.ConnectorID,
+		Kind: store.ParticipantCAS, Service: t.Service, SessionIndex: req.Ticket})
+	if err != nil {
+		return a, fmt.Errorf("cas validate: remember the service for single logout: %w", err)
 	}
 	return a, nil
 }

@@ -37,4 +37,12 @@ const (
 	// SIGB » (package renewals), batch by batch; its payload is the
 	// import's id. Started again, it goes on from the first row not applied.
 	KindRenewalImport = "import-sigb"
+	// KindConnectorHealth checks the vendor connectors each morning and
+	// mails the network admin a warning once per episode (package
+	// connhealth), then schedules itself for the next morning.
+	KindConnectorHealth = "etat-connecteurs"
+	// KindSeatSweep gives, each night, the licence seats of accounts past
+	// their end date to the next patrons on the waiting list (SweepSeats),
+	// then schedules itself for the next night.
+	KindSeatSweep = "places-liberees"
 )

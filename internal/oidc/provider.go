@@ -8,10 +8,15 @@
 // userinfo, token revocation, pairwise subjects. Requests, codes, tokens
 // and keys are in the database, shared by every instance.
 //
-// The flow: /oauth/authorize saves the request and sends the browser to
-// the login step (Provider.Resume), which the web layer serves: there the
-// patron's session is read, the access gate decides, and a code goes back
-// to the vendor, or a French page says why not.
+// The flow: a patron who comes to /oauth/authorize with a session (the
+// web layer says so with WithPatron) and whom the access gate lets through
+// goes straight back to the vendor with a code, the request saved already
+// granted, in one write. Otherwise /oauth/authorize saves the request and
+// sends the browser to the login step (Provider.Resume), which the web
+// layer serves: there the patron logs in if need be, the gate decides
+// again, and a code goes back to the vendor, or a French page says why not.
+// At the token endpoint, spending the code and saving the access token are
+// one write too.
 package oidc
 
 import (
@@ -137,7 +142,7 @@ func New(cfg Config) (*Provider, error) {
 		Revocation:    op.NewEndpoint(RevokePath),
 		JwksURI:       op.NewEndpoint(KeysPath),
 	}
-	srv := &server{op.NewLegacyServer(provider, endpoints)}
+	srv := &server{LegacyServer: op.NewLegacyServer(provider, endpoints), p: p}
 	// No credentials across origins: no protocol endpoint reads a cookie
 	// through CORS; the browser comes to /oauth/authorize by navigation.
 	corsOpts := &cors.Options{
@@ -205,7 +210,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	}
 	if patronID == 0 {
 		if silent {
-			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrLoginRequired(), p.op)
+			op.AuthRequestError(w, r, authRequest{r: req}, oidc.ErrLoginRequired(), p.op)
 			return nil
 		}
 		return ErrLoginNeeded
@@ -219,7 +224,7 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 		if silent {
 			// No page: the caller, who leaves the trace of a refusal, never hears of this one.
 			p.log.Info("accès OpenID Connect refusé", "patron", patronID, "client_id", req.ClientID, "reason", sesame.ErrorMessage(err))
-			op.AuthRequestError(w, r, authRequest{req}, oidc.ErrAccessDenied(), p.op)
+			op.AuthRequestError(w, r, authRequest{r: req}, oidc.ErrAccessDenied(), p.op)
 			return nil
 		}
 		res, rerr := p.store.Resource(ctx, c.ResourceID)
@@ -231,30 +236,11 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	if err != nil {
 		return err
 	}
-	pairwise, err := p.keys.secret(ctx, pairwiseKeySlot)
-	if err != nil {
-		return err
-	}
-	released, err := jsonString(releasedClaims(who, c.OIDC.ReleaseEmail, req.Scopes))
-	if err != nil {
-		return err
-	}
-	req.PatronID, req.Subject, req.Claims, req.AuthTime = patronID, pairwiseSubject(pairwise, patronID, req.ClientID), released, authTime
-	code, err := op.BuildAuthRequestCode(authRequest{req}, p.op.Crypto())
-	if err != nil {
-		return err
-	}
-	// One write lets the patron through, stores the code and counts the
-	// launch: the request can be granted once only.
-	err = p.store.GrantOIDCAuthRequest(ctx, req.ID, store.OIDCGrant{PatronID: patronID, Subject: req.Subject, Claims: released,
-		CodeHash: auth.HashToken(code), CodeExpiresAt: p.now().Add(codeTTL), AuthTime: authTime,
-		Launch: store.Launch{At: p.now(), PatronID: patronID, LibraryID: who.Patron.LibraryID, ResourceID: c.ResourceID, ConnectorID: c.ID}})
-	if err != nil {
-		return err
-	}
-	p.gate.Launched(c)
-	target, err := op.AuthResponseURL(req.RedirectURI, oidc.ResponseTypeCode, oidc.ResponseMode(req.ResponseMode),
-		&op.CodeResponseType{Code: code, State: req.State}, p.op.Encoder())
+	target, err := p.issue(ctx, req, c, who, authTime, func(g store.OIDCGrant) error {
+		// One write lets the patron through, stores the code and counts the
+		// launch: the request can be granted once only.
+		return p.store.GrantOIDCAuthRequest(ctx, req.ID, g)
+	})
 	if err != nil {
 		return err
 	}
@@ -263,4 +249,94 @@ func (p *Provider) Resume(w http.ResponseWriter, r *http.Request, patronID int64
 	// checked as exactly one of those the connector registered (checklist 31).
 	http.Redirect(w, r, target, http.StatusFound)
 	return nil
+}
+
+// issue gives the code of req to patronID, whom the gate let through as
+// who: the vendor's claims are fixed, save writes the grant, and the
+// launch is counted. It returns where to send the browser, the vendor's
+// redirect_uri with the code.
+func (p *Provider) issue(ctx context.Context, req *store.OIDCAuthRequest, c *sesame.Connector, who *access.Grantee, authTime time.Time,
+	save func(store.OIDCGrant) error) (string, error) {
+	pairwise, err := p.keys.secret(ctx, pairwiseKeySlot)
+	if err != nil {
+		return "", err
+	}
+	released, err := jsonString(releasedClaims(who, c.Releases(sesame.AttributeEmail), req.Scopes))
+	if err != nil {
+		return "", err
+	}
+	patronID := who.Patron.ID
+	req.PatronID, req.Subject, req.Claims, req.AuthTime = patronID, pairwiseSubject(pairwise, patronID, req.ClientID), released, authTime
+	code, err := op.BuildAuthRequestCode(authRequest{r: req}, p.op.Crypto())
+	if err != nil {
+		return "", err
+	}
+	now := p.now()
+	err = save(store.OIDCGrant{PatronID: patronID, Subject: req.Subject, Claims: released,
+		CodeHash: auth.HashToken(code), CodeExpiresAt: now.Add(codeTTL), AuthTime: authTime,
+		Launch: store.Launch{At: now, PatronID: patronID, LibraryID: who.Patron.LibraryID, ResourceID: c.ResourceID, ConnectorID: c.ID}})
+	if err != nil {
+		return "", err
+	}
+	p.gate.Launched(c)
+	return op.AuthResponseURL(req.RedirectURI, oidc.ResponseTypeCode, oidc.ResponseMode(req.ResponseMode),
+		&op.CodeResponseType{Code: code, State: req.State}, p.op.Encoder())
+}
+
+// WithPatron tells /oauth/authorize who is logged in, and when they typed
+// their password: a patron the gate lets through then goes back to the
+// vendor with a code at once, in one write, without the login step. Any
+// other case (nobody, a password too old for max_age, prompt=login, a
+// refusal) takes the login step, which says why.
+func WithPatron(ctx context.Context, patronID int64, authTime time.Time) context.Context {
+	return context.WithValue(ctx, patronKey, loggedIn{patronID, authTime})
+}
+
+type loggedIn struct {
+	patronID int64
+	authTime time.Time
+}
+
+// grantAtOnce answers /oauth/authorize with the code for a patron logged in
+// (WithPatron) whom the gate lets through. It reports false, having written
+// nothing, when the request must wait at the login step.
+func (p *Provider) grantAtOnce(ctx context.Context, r *op.ClientRequest[oidc.AuthRequest]) (*op.Redirect, bool) {
+	who, ok := ctx.Value(patronKey).(loggedIn)
+	cl, isClient := r.Client.(*client)
+	if !ok || who.patronID == 0 || !isClient || r.Data.IDTokenHint != "" || r.Data.RequestParam != "" ||
+		slices.Contains(r.Data.Prompt, oidc.PromptLogin) {
+		return nil, false
+	}
+	req, err := p.newRequest(r.Data, cl)
+	if err != nil || !freshEnough(req, who.authTime, p.now()) {
+		return nil, false
+	}
+	grantee, err := p.gate.Check(ctx, who.patronID, cl.c.ResourceID)
+	if err != nil {
+		return nil, false // the login step asks again, and says why
+	}
+	target, err := p.issue(ctx, req, cl.c, grantee, who.authTime, func(g store.OIDCGrant) error {
+		return p.store.CreateGrantedOIDCAuthRequest(ctx, *req, g)
+	})
+	if err != nil {
+		p.log.Warn("code OpenID Connect non délivré d'emblée", "client_id", req.ClientID, "err", err)
+		return nil, false
+	}
+	return op.NewRedirect(target), true
+}
+
+// newRequest is the request to store for a vendor's authorization request,
+// checked by the provider package and by server.Authorize.
+func (p *Provider) newRequest(req *oidc.AuthRequest, c *client) (*store.OIDCAuthRequest, error) {
+	id, err := auth.NewToken(p.random)
+	if err != nil {
+		return nil, err
+	}
+	now := p.now()
+	return &store.OIDCAuthRequest{
+		ID: id, ConnectorID: c.c.ID, ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
+		State: req.State, Nonce: req.Nonce, ResponseMode: string(req.ResponseMode), Prompt: req.Prompt,
+		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
+		CreatedAt: now, ExpiresAt: now.Add(loginTTL), MaxAge: maxAgeSeconds(req.MaxAge),
+	}, nil
 }

@@ -17,7 +17,11 @@ import (
 )
 
 // authRequest is a stored request as the provider package sees it.
-type authRequest struct{ r *store.OIDCAuthRequest }
+type authRequest struct {
+	r *store.OIDCAuthRequest
+	// tokenID is the access token already saved with the code's use.
+	tokenID string
+}
 
 func (a authRequest) GetID() string  { return a.r.ID }
 func (a authRequest) GetACR() string { return "" }

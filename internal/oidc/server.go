@@ -2,16 +2,23 @@ package oidc
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/bdf29/sesame/internal/auth"
+	"github.com/bdf29/sesame/internal/store"
 )
 
 // server is the provider package's LegacyServer with Sésame's policy on
 // top: where the package allows more (implicit flow, plain PKCE, a public
 // client without PKCE, other grants), these methods narrow it.
-type server struct{ *op.LegacyServer }
+type server struct {
+	*op.LegacyServer
+	p *Provider
+}
 
 // Discovery says what the provider really offers: the code flow, answered
 // in the query, pairwise subjects, S256 only.
@@ -57,36 +64,59 @@ func (s *server) Authorize(ctx context.Context, r *op.ClientRequest[oidc.AuthReq
 	case req.CodeChallenge == "" && r.Client.AuthMethod() == oidc.AuthMethodNone:
 		return nil, oidc.ErrInvalidRequest().WithDescription("PKCE with S256 is required of a public client")
 	}
+	if redirect, ok := s.p.grantAtOnce(ctx, r); ok {
+		return redirect, nil
+	}
 	return s.LegacyServer.Authorize(ctx, r)
 }
 
-// CodeExchange is the package's, with two differences: a code_challenge
+// CodeExchange is the package's, with three differences: a code_challenge
 // made at /oauth/authorize is checked whatever the client (the package
-// skips it for a client with a secret that sends no verifier), and the ID
-// token is signed with the algorithm the client registered.
+// skips it for a client with a secret that sends no verifier), the ID
+// token is signed with the algorithm the client registered, and the code is
+// spent and its access token saved in one write.
 func (s *server) CodeExchange(ctx context.Context, r *op.ClientRequest[oidc.AccessTokenRequest]) (*op.Response, error) {
-	provider := s.Provider()
-	authReq, err := op.AuthRequestByCode(ctx, provider.Storage(), r.Data.Code)
+	tokenID, err := auth.NewToken(s.p.random)
 	if err != nil {
 		return nil, err
 	}
-	if err := op.AuthorizeCodeChallenge(r.Data.CodeVerifier, authReq.GetCodeChallenge()); err != nil {
+	req, err := s.p.store.ExchangeOIDCCode(ctx, store.OIDCExchange{
+		CodeHash: auth.HashToken(r.Data.Code), TokenIDHash: auth.HashToken(tokenID), KeepUntil: s.p.now().Add(accessTokenTTL),
+		Check: func(req *store.OIDCAuthRequest) error { return checkExchange(r, req) },
+	})
+	var refused *oidc.Error
+	switch {
+	case errors.Is(err, store.ErrOIDCCodeReplayed):
+		s.p.log.Warn("code OpenID Connect rejoué : jetons révoqués")
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code").WithParent(err)
+	case errors.As(err, &refused):
 		return nil, err
-	}
-	if r.Client.GetID() != authReq.GetClientID() {
-		return nil, oidc.ErrInvalidGrant()
-	}
-	if r.Data.RedirectURI != authReq.GetRedirectURI() {
-		return nil, oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
+	case err != nil:
+		return nil, oidc.ErrInvalidGrant().WithDescription("invalid code").WithParent(err)
 	}
 	if c, ok := r.Client.(*client); ok {
 		ctx = withSigningAlg(ctx, c.signingAlg())
 	}
-	resp, err := op.CreateTokenResponse(ctx, authReq, r.Client, provider, true, r.Data.Code, "")
+	resp, err := op.CreateTokenResponse(ctx, authRequest{r: req, tokenID: tokenID}, r.Client, s.Provider(), true, r.Data.Code, "")
 	if err != nil {
 		return nil, err
 	}
 	return op.NewResponse(resp), nil
+}
+
+// checkExchange is what a code's request must match in the exchange:
+// the PKCE verifier, the client, the redirect_uri.
+func checkExchange(r *op.ClientRequest[oidc.AccessTokenRequest], req *store.OIDCAuthRequest) error {
+	if err := op.AuthorizeCodeChallenge(r.Data.CodeVerifier, authRequest{r: req}.GetCodeChallenge()); err != nil {
+		return err
+	}
+	if r.Client.GetID() != req.ClientID {
+		return oidc.ErrInvalidGrant()
+	}
+	if r.Data.RedirectURI != req.RedirectURI {
+		return oidc.ErrInvalidGrant().WithDescription("redirect_uri does not correspond")
+	}
+	return nil
 }
 
 // The grants Sésame does not offer: only a patron's browser, through the

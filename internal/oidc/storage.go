@@ -27,6 +27,7 @@ type ctxKey int
 const (
 	algKey ctxKey = iota
 	clientsKey
+	patronKey
 )
 
 // clients are the connectors one request already read: the provider
@@ -92,20 +93,14 @@ func (s storage) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _
 	if err != nil {
 		return nil, err
 	}
-	id, err := auth.NewToken(s.p.random)
+	r, err := s.p.newRequest(req, c)
 	if err != nil {
 		return nil, err
-	}
-	r := &store.OIDCAuthRequest{
-		ID: id, ConnectorID: c.c.ID, ClientID: req.ClientID, RedirectURI: req.RedirectURI, Scopes: req.Scopes,
-		State: req.State, Nonce: req.Nonce, ResponseMode: string(req.ResponseMode), Prompt: req.Prompt,
-		CodeChallenge: req.CodeChallenge, CodeChallengeMethod: string(req.CodeChallengeMethod),
-		ExpiresAt: s.p.now().Add(loginTTL), MaxAge: maxAgeSeconds(req.MaxAge),
 	}
 	if err := s.p.store.CreateOIDCAuthRequest(ctx, *r); err != nil {
 		return nil, err
 	}
-	return authRequest{r}, nil
+	return authRequest{r: r}, nil
 }
 
 func (s storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
@@ -113,7 +108,7 @@ func (s storage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest
 	if err != nil {
 		return nil, err
 	}
-	return authRequest{r}, nil
+	return authRequest{r: r}, nil
 }
 
 // AuthRequestByCode takes the code's request, once: a code used again
@@ -126,7 +121,7 @@ func (s storage) AuthRequestByCode(ctx context.Context, code string) (op.AuthReq
 	if err != nil {
 		return nil, err
 	}
-	return authRequest{r}, nil
+	return authRequest{r: r}, nil
 }
 
 func (s storage) SaveAuthCode(ctx context.Context, id, code string) error {
@@ -143,6 +138,9 @@ func (s storage) CreateAccessToken(ctx context.Context, req op.TokenRequest) (st
 	a, ok := req.(authRequest)
 	if !ok {
 		return "", time.Time{}, oidc.ErrUnsupportedGrantType()
+	}
+	if a.tokenID != "" { // saved with the code's use (server.CodeExchange)
+		return a.tokenID, time.Now().Add(accessTokenTTL), nil
 	}
 	id, err := auth.NewToken(s.p.random)
 	if err != nil {

@@ -234,10 +234,10 @@ func (e *BatchError) Unwrap() error { return e.Err }
 
 // env is what every line of an import is judged against, read once.
 type env struct {
-	today    sesame.Date
-	validity int
-	byCode   map[string]*sesame.Library // lower-cased codes
-	byID     map[int64]*sesame.Library
+	today   sesame.Date
+	network sesame.Network             // its ValidityFor a library gives the validity
+	byCode  map[string]*sesame.Library // lower-cased codes
+	byID    map[int64]*sesame.Library
 }
 
 func (s *Service) env(ctx context.Context) (*env, error) {
@@ -249,11 +249,8 @@ func (s *Service) env(ctx context.Context) (*env, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &env{today: sesame.DateOf(s.Now(), s.Location), validity: n.ValidityMonths,
+	e := &env{today: sesame.DateOf(s.Now(), s.Location), network: n,
 		byCode: map[string]*sesame.Library{}, byID: map[int64]*sesame.Library{}}
-	if e.validity <= 0 {
-		e.validity = sesame.DefaultValidityMonths
-	}
 	for i := range libs {
 		e.byCode[strings.ToLower(strings.TrimSpace(libs[i].Code))] = &libs[i]
 		e.byID[libs[i].ID] = &libs[i]
@@ -379,7 +376,7 @@ func (e *env) judge(p *pending, m store.RenewalMatch) (*sesame.Patron, sesame.Re
 		return nil, sesame.Renewal{}
 	}
 	changed := *m.Patron
-	r := changed.RenewFromSIGB(sesame.SIGBDates{RegisteredOn: p.row.RegisteredOn, ValidUntil: p.row.ValidUntil}, e.today, e.validity)
+	r := changed.RenewFromSIGB(sesame.SIGBDates{RegisteredOn: p.row.RegisteredOn, ValidUntil: p.row.ValidUntil}, e.today, e.network.ValidityFor(e.byID[changed.LibraryID]))
 	ref := e.ref(m.Patron)
 	ref.NewLibraryRegisteredOn = r.Date
 	p.line.Patron = &ref
@@ -401,12 +398,11 @@ func (s *Service) Preview(ctx context.Context, sc store.Scope, in Input, rows si
 	}
 	var sum Summary
 	seen := map[int64]*sesame.Patron{}
-	err = eachBatch(rows, func(batch []sigb.Row) error {
-		lines, err := s.preview(ctx, e, in, batch, seen)
-		for _, l := range lines {
+	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
+		for _, l := range e.preview(b, seen) {
 			sum.add(l)
 		}
-		return err
+		return nil
 	})
 	return sum, err
 }
@@ -414,27 +410,18 @@ func (s *Service) Preview(ctx context.Context, sc store.Scope, in Input, rows si
 // preview judges a batch against the patrons as they are, or as earlier
 // lines of the file left them in seen: a patron named twice in a file is
 // judged the second time as the first line leaves them, as Apply does.
-func (s *Service) preview(ctx context.Context, e *env, in Input, batch []sigb.Row, seen map[int64]*sesame.Patron) ([]Line, error) {
-	ps, keys, at := e.resolveBatch(in, batch)
-	matches, err := s.Store.MatchRenewals(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	for k, m := range matches {
+func (e *env) preview(b *matched, seen map[int64]*sesame.Patron) []Line {
+	for k, m := range b.matches {
 		if m.Patron != nil {
 			if p := seen[m.Patron.ID]; p != nil {
 				m.Patron = p
 			}
 		}
-		if changed, _ := e.judge(&ps[at[k]], m); changed != nil {
+		if changed, _ := e.judge(&b.ps[b.at[k]], m); changed != nil {
 			seen[changed.ID] = changed
 		}
 	}
-	out := make([]Line, len(ps))
-	for i := range ps {
-		out[i] = ps[i].line
-	}
-	return out, nil
+	return b.lines()
 }
 
 // resolveBatch resolves each row, and lists the keys to match with, for
@@ -479,7 +466,8 @@ func eachBatch(rows sigb.Rows, fn func([]sigb.Row) error) error {
 // Apply applies the rows at once: for the API and `sesame import --apply`.
 // Each batch of BatchSize lines is one transaction; a batch that fails is
 // rolled back, the import stops, and the error (a *BatchError) says which
-// lines were applied. The Summary tells what the lines before it did.
+// lines were applied. The Summary tells what the lines before it did. The
+// batches are matched ahead, while the one before is written (applyAhead).
 func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows, actor sesame.Actor) (Summary, error) {
 	e, err := s.env(ctx)
 	if err != nil {
@@ -489,15 +477,10 @@ func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb
 		return Summary{}, err
 	}
 	var sum Summary
-	err = eachBatch(rows, func(batch []sigb.Row) error {
-		var lines []Line
-		err := s.Store.Update(ctx, func(tx *store.Tx) error {
-			var err error
-			lines, err = s.applyBatch(ctx, tx, e, in, batch, actor)
-			return err
-		})
+	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
+		lines, err := s.applyAhead(ctx, e, in, b, actor)
 		if err != nil {
-			return &BatchError{FirstLine: batch[0].Line, LastLine: batch[len(batch)-1].Line, Err: err}
+			return &BatchError{FirstLine: b.batch[0].Line, LastLine: b.batch[len(b.batch)-1].Line, Err: err}
 		}
 		for _, l := range lines {
 			sum.add(l)
@@ -507,18 +490,48 @@ func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb
 	return sum, err
 }
 
+// applyAhead applies, in one transaction, a batch matched before it began
+// (eachMatched). What it changes is what the rule says of each patron as
+// read then, and each is written only at the version it was read at; a
+// patron changed since (by staff, or by the batch before, when a file
+// names a patron twice) makes the batch stale: it is rolled back whole and
+// applied again, matched this time inside its transaction (applyBatch).
+func (s *Service) applyAhead(ctx context.Context, e *env, in Input, b *matched, actor sesame.Actor) ([]Line, error) {
+	var lines []Line
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		lines, err = s.applyMatched(ctx, tx, e, in, b, actor)
+		return err
+	})
+	if sesame.ErrorCode(err) != sesame.EStale {
+		return lines, err
+	}
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		lines, err = s.applyBatch(ctx, tx, e, in, b.batch, actor)
+		return err
+	})
+	return lines, err
+}
+
 // applyBatch judges and applies a batch in tx: the patrons are matched and
 // read in tx, so that what is applied is what the rule says of them now.
-// The renewed patrons are saved together (store.Tx.SavePatrons), and the
-// mails written together at the end (lifecycle.Mailer.Hold): a few
-// statements per batch, not a few per line. A patron named again in the
-// batch is saved first, and judged the second time as saved.
 func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input, batch []sigb.Row, actor sesame.Actor) ([]Line, error) {
-	ps, keys, at := e.resolveBatch(in, batch)
-	matches, err := tx.MatchRenewals(ctx, keys)
+	b, err := e.match(ctx, in, batch, tx.MatchRenewals)
 	if err != nil {
 		return nil, err
 	}
+	return s.applyMatched(ctx, tx, e, in, b, actor)
+}
+
+// applyMatched judges and applies in tx a batch matched in tx, or ahead of
+// it: the patrons as read, each saved at the version it was read at. The
+// renewed patrons are saved together (store.Tx.SavePatrons), and the mails
+// written together at the end (lifecycle.Mailer.Hold): a few statements
+// per batch, not a few per line. A patron named again in the batch is
+// saved first, and judged the second time as saved.
+func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Input, b *matched, actor sesame.Actor) ([]Line, error) {
+	ps, at := b.ps, b.at
 	mailer := s.mailer()
 	network := ""
 	mailer.NetworkName = func(ctx context.Context) string {
@@ -554,7 +567,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 		clear(saving)
 		return nil
 	}
-	for k, m := range matches {
+	for k, m := range b.matches {
 		if m.Patron != nil {
 			if saving[m.Patron.ID] {
 				if err := save(); err != nil {
@@ -594,11 +607,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 	if err := mailer.Flush(ctx, tx); err != nil {
 		return nil, err
 	}
-	out := make([]Line, len(ps))
-	for i := range ps {
-		out[i] = ps[i].line
-	}
-	return out, nil
+	return b.lines(), nil
 }
 
 func (s *Service) mailer() *lifecycle.Mailer {

@@ -616,3 +616,82 @@ func TestApplyMailsAndTwice(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyAhead: a batch is matched before its transaction begins; a
+// patron changed in between (here refused by the librarian) is never
+// overwritten: the batch is judged again inside its transaction, against
+// the patron as they are now.
+func TestApplyAhead(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			n := newNetwork(t, e.dsn(t))
+			sc, in := store.LibraryScope(n.fouesnant), renewals.Input{Source: "course.csv", LibraryID: n.fouesnant}
+			lines, err := n.svc.MatchThenApply(ctx, in, []sigb.Row{
+				{Line: 2, Card: "F-1", RegisteredOn: fileDate},
+				{Line: 3, Card: "F-2", RegisteredOn: fileDate},
+			}, n.staff, func() {
+				_, err := n.st.UpdatePatron(ctx, sc, n.revalidate[0], 0, n.staff, func(p *sesame.Patron) (store.Change, error) {
+					p.Status, p.RefusalReason = sesame.StatusRefused, "Dossier incomplet."
+					return store.Change{Action: sesame.ActionRefusal, Detail: "refusé pendant l'import"}, nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(lines) != 2 || lines[0].Outcome != renewals.Unchanged || lines[1].Outcome != renewals.Revalidated {
+				t.Fatalf("got %+v, want F-1 unchanged (refused meanwhile), F-2 revalidated", lines)
+			}
+			if p := n.patron(t, n.revalidate[0]); p.Status != sesame.StatusRefused || p.RefusalReason != "Dossier incomplet." {
+				t.Errorf("F-1: got %s (%q), want still refused", p.Status, p.RefusalReason)
+			}
+			if p := n.patron(t, n.revalidate[1]); p.Status != sesame.StatusValidated || p.LibraryRegisteredOn != fileDate {
+				t.Errorf("F-2: got %s from %s, want validated from %s", p.Status, p.LibraryRegisteredOn, fileDate)
+			}
+			if got := len(n.outbox(t)); got != 1 {
+				t.Errorf("outbox: got %d mails, want F-2's only", got)
+			}
+		})
+	}
+}
+
+// TestApplyAcrossBatches: a patron named in two batches is matched for the
+// second before the first is written; the second batch finds them changed,
+// and judges them as the first batch left them, whatever the timing.
+func TestApplyAcrossBatches(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			n := newNetwork(t, e.dsn(t))
+			sc, in := store.LibraryScope(n.fouesnant), renewals.Input{Source: "long.csv", LibraryID: n.fouesnant}
+			p0 := n.patron(t, n.revalidate[0])
+			var rs []sigb.Row
+			for line := 2; line < 2+3*renewals.BatchSize; line++ {
+				rs = append(rs, sigb.Row{Line: line, Card: fmt.Sprintf("X-%d", line), RegisteredOn: fileDate})
+			}
+			rs[5] = sigb.Row{Line: rs[5].Line, Card: "F-1", RegisteredOn: fileDate.AddMonths(-1)}                         // first batch: revalidated
+			rs[renewals.BatchSize+5] = sigb.Row{Line: rs[renewals.BatchSize+5].Line, Card: "F-1", RegisteredOn: fileDate} // second: renewed
+			rs[2*renewals.BatchSize+5] = sigb.Row{Line: rs[2*renewals.BatchSize+5].Line, Card: "F-2", RegisteredOn: fileDate}
+			sum, err := n.svc.Apply(ctx, sc, in, rowsOf(rs...), n.staff)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if sum.Total != len(rs) || sum.Counts[renewals.Revalidated] != 2 || sum.Counts[renewals.Renewed] != 1 || sum.Counts[renewals.Unknown] != len(rs)-3 {
+				t.Fatalf("summary: %d lines, %v", sum.Total, sum.Counts)
+			}
+			if p := n.patron(t, n.revalidate[0]); p.Status != sesame.StatusValidated || p.LibraryRegisteredOn != fileDate || p.Version != p0.Version+2 {
+				t.Errorf("F-1: %s from %s, version %d, want validated from %s, version %d", p.Status, p.LibraryRegisteredOn, p.Version, fileDate, p0.Version+2)
+			}
+			if got := len(n.outbox(t)); got != 3 {
+				t.Errorf("outbox: got %d mails, want 3", got)
+			}
+			again, err := n.svc.Apply(ctx, sc, in, rowsOf(rs...), n.staff)
+			if err != nil || again.Changed() != 0 {
+				t.Errorf("again: %v, %v, want nothing changed", again.Counts, err)
+			}
+		})
+	}
+}

@@ -72,11 +72,8 @@ func (s *Service) Stage(ctx context.Context, sc store.Scope, in Input, rows sigb
 		return 0, err
 	}
 	seen := map[int64]*sesame.Patron{}
-	err = eachBatch(rows, func(batch []sigb.Row) error {
-		lines, err := s.preview(ctx, e, in, batch, seen)
-		if err != nil {
-			return err
-		}
+	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
+		batch, lines := b.batch, e.preview(b, seen)
 		stored, err := importLines(lines)
 		if err != nil {
 			return err

@@ -99,7 +99,8 @@ func (p *Provider) assertion(id *identity, req *crewjam.IdpAuthnRequest, setting
 		},
 		AuthnStatements: []crewjam.AuthnStatement{{
 			AuthnInstant: sessionStart,
-			// No single logout: the index only names this login.
+			// The index names this login: the vendor's LogoutRequest, or
+			// ours at the patron's logout, repeats it.
 			SessionIndex: assertionID,
 			AuthnContext: crewjam.AuthnContext{AuthnContextClassRef: &crewjam.AuthnContextClassRef{
 				Value: "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport",

@@ -11,6 +11,10 @@
 // is kept in the database under a random handle while the patron logs in,
 // on whichever instance; and the answer is made from what was kept
 // (Answer), at most once.
+//
+// « Connexion directe » sends a Response nobody asked for (Unsolicited,
+// IdP-initiated), and single logout (logout.go) tells the vendors a
+// session reached when the patron logs out, and hears theirs.
 package saml
 
 import (
@@ -19,6 +23,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"os"
@@ -38,6 +44,9 @@ const (
 	MetadataPath = "/saml/metadata"
 	SSOPath      = "/saml/sso"
 	ContinuePath = "/saml/continue"
+	// SLOPath is the single logout service: LogoutRequests of the vendors,
+	// and their LogoutResponses to ours, by the HTTP-Redirect binding.
+	SLOPath = "/saml/slo"
 )
 
 // RequestLife is how long a received request waits for its patron to log
@@ -52,6 +61,15 @@ type Provider struct {
 	BaseURL string // the public address, without a trailing slash
 	Now     func() time.Time
 	Random  io.Reader
+	Log     *slog.Logger // nil: crewjam's messages are dropped
+}
+
+// Session is the patron's Sésame session, as single sign-on and single
+// logout see it.
+type Session struct {
+	Hash     string // the hash of its token, which names it in the store
+	PatronID int64
+	Start    time.Time // when the patron typed their password: the AuthnInstant
 }
 
 // EntityID is the identity provider's name, which is also the address of
@@ -81,11 +99,21 @@ func (p *Provider) identityProvider(id *identity, sps crewjam.ServiceProviderPro
 	if err != nil {
 		return nil, fmt.Errorf("saml sso url: %w", err)
 	}
+	sloURL, err := url.Parse(p.BaseURL + SLOPath)
+	if err != nil {
+		return nil, fmt.Errorf("saml slo url: %w", err)
+	}
+	logger := log.New(io.Discard, "", 0)
+	if p.Log != nil {
+		logger = slog.NewLogLogger(p.Log.With("protocol", "saml").Handler(), slog.LevelWarn)
+	}
 	return &crewjam.IdentityProvider{
 		Key:                     id.key,
 		Certificate:             id.cert,
 		MetadataURL:             *metadataURL,
 		SSOURL:                  *ssoURL,
+		LogoutURL:               *sloURL,
+		Logger:                  logger,
 		ServiceProviderProvider: sps,
 		NameIDFormats:           []crewjam.NameIDFormat{crewjam.PersistentNameIDFormat},
 		Clock:                   dsig.NewFakeClockAt(p.Now()),
@@ -112,8 +140,9 @@ func (p *Provider) Metadata(ctx context.Context) ([]byte, error) {
 	// validUntil: the key does not change, so the document does not expire.
 	ed.ValidUntil = time.Time{}
 	ed.CacheDuration = metadataCacheDuration
-	// The identity provider decrypts nothing (no single logout), so it
-	// publishes its key for signing only.
+	// The identity provider decrypts nothing (a vendor's LogoutRequest
+	// names the patron in clear, by the pairwise NameID), so it publishes
+	// its key for signing only.
 	sso := &ed.IDPSSODescriptors[0]
 	var signing []crewjam.KeyDescriptor
 	for _, k := range sso.KeyDescriptors {
@@ -289,16 +318,16 @@ type Response struct {
 	RelayState   string
 }
 
-// Answer answers a pending request for the patron, at most once: the
-// assertion is made only if the Gate opens the connector's resource to the
-// patron (a refusal is the Gate's EForbidden error, and the request is
-// spent). sessionStart is when the patron logged in, the AuthnInstant.
-func (p *Provider) Answer(ctx context.Context, pd *Pending, patronID int64, sessionStart time.Time) (*Response, error) {
+// Answer answers a pending request for the patron of sess, at most once:
+// the assertion is made only if the Gate opens the connector's resource to
+// the patron (a refusal is the Gate's EForbidden error, and the request is
+// spent). The vendor joins the session's participants, for single logout.
+func (p *Provider) Answer(ctx context.Context, pd *Pending, sess Session) (*Response, error) {
 	r, err := p.Store.TakeSAMLRequest(ctx, auth.HashToken(pd.Handle))
 	if err != nil {
 		return nil, err
 	}
-	who, err := p.Gate.Open(ctx, patronID, pd.Connector.ResourceID, pd.Connector)
+	who, err := p.Gate.Open(ctx, sess.PatronID, pd.Connector.ResourceID, pd.Connector)
 	if err != nil {
 		return nil, err
 	}
@@ -306,7 +335,20 @@ func (p *Provider) Answer(ctx context.Context, pd *Pending, patronID int64, sess
 	if err != nil {
 		return nil, err
 	}
-	req.Assertion, err = p.assertion(id, req, pd.Connector.SAML, who, sessionStart)
+	return p.signedAnswer(ctx, id, req, pd.Connector, who, sess)
+}
+
+// signedAnswer puts the patron's assertion in req, remembers the vendor
+// among the session's participants, and signs.
+func (p *Provider) signedAnswer(ctx context.Context, id *identity, req *crewjam.IdpAuthnRequest, c *sesame.Connector, who *access.Grantee, sess Session) (*Response, error) {
+	var err error
+	req.Assertion, err = p.assertion(id, req, c.SAML, who, sess.Start)
+	if err != nil {
+		return nil, err
+	}
+	err = p.Store.AddSSOParticipant(ctx, store.SSOParticipant{SessionHash: sess.Hash, ConnectorID: c.ID, Kind: store.ParticipantSAML,
+		Service: req.ServiceProviderMetadata.EntityID, NameID: req.Assertion.Subject.NameID.Value,
+		SessionIndex: req.Assertion.AuthnStatements[0].SessionIndex})
 	if err != nil {
 		return nil, err
 	}

@@ -91,7 +91,25 @@ func (ss *session) lookup(ctx context.Context, identifier, password string) verd
 		key, hash, usable, patronID = auth.AccountKey("usager:"+matches[0].Email), matches[0].PasswordHash, true, matches[0].ID
 	}
 	at := auth.Attempt{Account: key, Address: ss.addr}
-	ok, wait, rehash, err := cfg.Auth.VerifyPassword(ctx, at, password, hash, usable)
+	now := cfg.Now()
+	var (
+		ok, rehash bool
+		wait       time.Duration
+	)
+	if usable && ss.srv.verified.known(patronID, password, hash, now) {
+		// Verified by argon2id a moment ago (verified.go): the throttles
+		// still hold, and a hit neither clears nor counts anything.
+		wait, err = cfg.Auth.Throttled(ctx, at)
+		ok = err == nil && wait == 0
+	} else {
+		ok, wait, rehash, err = cfg.Auth.VerifyPassword(ctx, at, password, hash, usable)
+		switch {
+		case ok && !rehash:
+			ss.srv.verified.remember(patronID, password, hash, now)
+		case !ok && usable:
+			ss.srv.verified.forget(patronID)
+		}
+	}
 	switch {
 	case err != nil:
 		cfg.Logger.Error("SIP2 : mot de passe de l'usager", "err", err)
@@ -119,5 +137,19 @@ func (ss *session) lookup(ctx context.Context, identifier, password string) verd
 		cfg.Logger.Error("SIP2 : accès à la ressource", "err", err)
 		return verdict{message: msgUnavailable}
 	}
-	return verdict{ok: true, name: who.Patron.FirstName + " " + who.Patron.LastName, until: who.Patron.ValidUntil}
+	// What the vendor learns is what the connector releases (release.go),
+	// as « Ce que les fournisseurs savent de moi » shows it.
+	v := verdict{ok: true}
+	var names []string
+	if c.Releases(sesame.AttributeFirstName) {
+		names = append(names, who.Patron.FirstName)
+	}
+	if c.Releases(sesame.AttributeLastName) {
+		names = append(names, who.Patron.LastName)
+	}
+	v.name = strings.Join(names, " ")
+	if c.Releases(sesame.AttributeValidUntil) {
+		v.until = who.Patron.ValidUntil
+	}
+	return v
 }

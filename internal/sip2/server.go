@@ -53,12 +53,20 @@ type Config struct {
 	MaxConns int
 	// IdleTimeout closes a connection that sends nothing for that long.
 	IdleTimeout time.Duration
+	// Random draws the key of the verified-password cache (verified.go);
+	// without it, every password is checked by argon2id.
+	Random io.Reader
+	// VerifiedTTL and VerifiedSize bound that cache: how long a verified
+	// password is recognised, and for how many patrons at most.
+	VerifiedTTL  time.Duration
+	VerifiedSize int
 }
 
 // Server serves SIP2 on listeners until Close.
 type Server struct {
-	cfg   Config
-	slots chan struct{}
+	cfg      Config
+	slots    chan struct{}
+	verified *verifiedCache // nil without cfg.Random
 
 	mu     sync.Mutex
 	conns  map[net.Conn]struct{}
@@ -84,7 +92,21 @@ func New(cfg Config) *Server {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), conns: map[net.Conn]struct{}{}}
+	if cfg.VerifiedTTL <= 0 {
+		cfg.VerifiedTTL = DefaultVerifiedTTL
+	}
+	if cfg.VerifiedSize <= 0 {
+		cfg.VerifiedSize = DefaultVerifiedSize
+	}
+	s := &Server{cfg: cfg, slots: make(chan struct{}, cfg.MaxConns), conns: map[net.Conn]struct{}{}}
+	if cfg.Random != nil {
+		var err error
+		if s.verified, err = newVerifiedCache(cfg.Random, cfg.VerifiedTTL, cfg.VerifiedSize); err != nil {
+			// Slower, never wrong: every password goes to argon2id.
+			cfg.Logger.Error("SIP2 : cache des mots de passe vérifiés", "err", err)
+		}
+	}
+	return s
 }
 
 // Serve accepts connections on ln, one goroutine each, until Close; it

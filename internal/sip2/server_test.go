@@ -14,6 +14,8 @@ import (
 	"net"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -138,7 +140,7 @@ func newEnvWith(t testing.TB, open opener, tlsConfig *tls.Config, params auth.Pa
 	}
 	gate := &access.Gate{Store: st, Now: clock, Location: loc}
 	cfg := sip2.Config{Store: st, Gate: gate, Now: clock, Location: loc,
-		Auth: auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: st}, Now: clock}, MaxConns: 64}
+		Auth: auth.Authenticator{Hasher: hasher, Throttles: store.LoginThrottles{Store: st}, Now: clock}, MaxConns: 64, Random: rand.Reader}
 	if tweak != nil {
 		tweak(&cfg)
 	}
@@ -553,5 +555,104 @@ func testUnsupported(t *testing.T, e *env) {
 	}
 	if !closed(t, c) {
 		t.Error("the connection stays open after repeated unsupported messages")
+	}
+}
+
+// countingThrottles counts what the authenticator writes to the throttles:
+// an argon2id success clears them, a hit of the verified cache does not.
+type countingThrottles struct {
+	auth.ThrottleStore
+	clears, failures atomic.Int64
+}
+
+func (c *countingThrottles) ClearThrottle(ctx context.Context, key string) error {
+	c.clears.Add(1)
+	return c.ThrottleStore.ClearThrottle(ctx, key)
+}
+
+func (c *countingThrottles) RecordFailure(ctx context.Context, key string, block func(int) time.Time) error {
+	c.failures.Add(1)
+	return c.ThrottleStore.RecordFailure(ctx, key, block)
+}
+
+// TestSIP2VerifiedCache: a password argon2id verified is recognised for
+// five minutes by the server's clock; a wrong one after it is refused and
+// counted; a new password invalidates the old; a throttled account is
+// refused even with the cached password.
+func TestSIP2VerifiedCache(t *testing.T) {
+	for _, eng := range engines {
+		t.Run(eng.name, func(t *testing.T) {
+			ctx := context.Background()
+			var (
+				mu      sync.Mutex
+				elapsed time.Duration
+			)
+			advance := func(d time.Duration) { mu.Lock(); elapsed += d; mu.Unlock() }
+			counts := &countingThrottles{}
+			e := newEnvWith(t, eng.open, nil, cheap, func(cfg *sip2.Config) {
+				base := cfg.Now
+				cfg.Now = func() time.Time { mu.Lock(); defer mu.Unlock(); return base().Add(elapsed) }
+				counts.ThrottleStore = cfg.Auth.Throttles
+				cfg.Auth.Throttles = counts
+			})
+			c := e.loggedIn(t, false)
+			newPassword := "alice-nouveau-mot-de-passe"
+			steps := []struct {
+				name             string
+				before           func(t *testing.T)
+				password         string
+				want             string // BL
+				argon, failed    bool   // the check went to argon2id (clears the throttles), counted a failure
+				screenContaining string
+			}{
+				{name: "first check: argon2id", password: alicePassword, want: "Y", argon: true},
+				{name: "same password: cached", password: alicePassword, want: "Y"},
+				{name: "wrong password after a good one", password: otherPassword, want: "N", failed: true, screenContaining: "incorrect"},
+				{name: "after a failure: argon2id again", password: alicePassword, want: "Y", argon: true},
+				{name: "cached again", password: alicePassword, want: "Y"},
+				{name: "four minutes later: still cached", before: func(*testing.T) { advance(4 * time.Minute) }, password: alicePassword, want: "Y"},
+				{name: "past the TTL: argon2id", before: func(*testing.T) { advance(time.Minute) }, password: alicePassword, want: "Y", argon: true},
+				{name: "password changed: the old one is refused", before: func(t *testing.T) {
+					h, err := (auth.Hasher{Params: cheap, Random: rand.Reader}).Hash(newPassword)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := e.st.SetPatronPassword(ctx, e.patrons["Alice"], h); err != nil {
+						t.Fatal(err)
+					}
+				}, password: alicePassword, want: "N", failed: true},
+				{name: "the new password: argon2id", password: newPassword, want: "Y", argon: true},
+				{name: "the new password: cached", password: newPassword, want: "Y"},
+				{name: "throttled account: refused though cached", before: func(t *testing.T) {
+					until := time.Now().Add(24 * time.Hour) // whatever the test clock, far ahead
+					block := func(int) time.Time { return until }
+					if err := counts.ThrottleStore.RecordFailure(ctx, auth.AccountKey("usager:alice@example.org"), block); err != nil {
+						t.Fatal(err)
+					}
+				}, password: newPassword, want: "N", screenContaining: "Trop de tentatives"},
+			}
+			for _, st := range steps {
+				if st.before != nil {
+					st.before(t)
+				}
+				clears, failures := counts.clears.Load(), counts.failures.Load()
+				r, err := c.PatronInformation("bdf29", "CARTE-ALICE", st.password)
+				if err != nil {
+					t.Fatalf("%s: %v", st.name, err)
+				}
+				if got := r.Fields["BL"]; got != st.want {
+					t.Errorf("%s: BL got %q, want %q (AF %q)", st.name, got, st.want, r.Fields["AF"])
+				}
+				if got := counts.clears.Load() > clears; got != st.argon {
+					t.Errorf("%s: went to argon2id got %v, want %v", st.name, got, st.argon)
+				}
+				if got := counts.failures.Load() > failures; got != st.failed {
+					t.Errorf("%s: failure counted got %v, want %v", st.name, got, st.failed)
+				}
+				if !strings.Contains(r.Fields["AF"], st.screenContaining) {
+					t.Errorf("%s: AF got %q, want it to contain %q", st.name, r.Fields["AF"], st.screenContaining)
+				}
+			}
+		})
 	}
 }

@@ -65,48 +65,6 @@ func writeHistory(ctx context.Context, tx *sql.Tx, p *sesame.Patron, history []P
 	return nil
 }
 
-// bulkHistory writes the past events of a batch whose IDs are set. On
-// PostgreSQL it sends them as one array per column, as bulkInsertArrays
-// does the patrons.
-func (s *Store) bulkHistory(ctx context.Context, tx *sql.Tx, batch []NewPatron, actor sesame.Actor) error {
-	if s.dialect != postgresDialect {
-		for i := range batch {
-			if err := writeHistory(ctx, tx, &batch[i].Patron, batch[i].History, actor); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var at []time.Time
-	var lib, pat []int64
-	var action, detail, counted []string // counted: "" when NULL
-	for i := range batch {
-		p := &batch[i].Patron
-		for _, e := range batch[i].History {
-			when := dbTime(e.At)
-			c := ""
-			if t, ok := countsAt(e.Action, p, when).(time.Time); ok {
-				c = t.Format(time.RFC3339Nano)
-			}
-			at, counted = append(at, when), append(counted, c)
-			lib, pat = append(lib, p.LibraryID), append(pat, p.ID)
-			action, detail = append(action, string(e.Action)), append(detail, e.Detail)
-		}
-	}
-	if len(at) == 0 {
-		return nil
-	}
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail, counts_at)
-		SELECT a, $1, l, p, c, d, CAST(NULLIF(n, '') AS timestamptz)
-		FROM unnest($2::timestamptz[], $3::bigint[], $4::bigint[], $5::text[], $6::text[], $7::text[]) AS u (a, l, p, c, d, n)`,
-		actor.Label, at, lib, pat, action, detail, counted)
-	if err != nil {
-		return fmt.Errorf("audit the batch's history: %w", err)
-	}
-	return nil
-}
-
 func audit(ctx context.Context, q queryer, at time.Time, actor sesame.Actor, libraryID, patronID int64, action sesame.AuditAction, detail string) error {
 	return auditEvent(ctx, q, at, actor, libraryID, patronID, nil, action, detail)
 }

@@ -10,7 +10,7 @@ import (
 // The « À traiter » queue is sesame.Patron.AwaitsStaff in SQL: the accounts
 // À valider or À revalider, and the Validé accounts with a resource request
 // still « En attente ». The counters of patron_counts know the first; the
-// second is counted from the grants, which are few to be pending.
+// second is counted from the grants (validatedWithRequests).
 
 // awaitingClause is the condition, on patrons p, of the queue; it appends
 // its arguments to args.
@@ -43,14 +43,21 @@ func (s *Store) AwaitingCount(ctx context.Context, sc Scope, counts StatusCountM
 }
 
 // validatedWithRequests counts the Validé patrons within scope with a
-// resource request « En attente ».
+// resource request « En attente ». Most pending requests belong to accounts
+// still À valider (they come with the registration), so within a library
+// the count walks the library's Validé patrons, bounded by its size; for
+// the network it walks the pending requests, fewer than the Validé patrons.
 func (s *Store) validatedWithRequests(ctx context.Context, sc Scope) (int, error) {
 	args := []any{string(sesame.GrantPending), string(sesame.StatusValidated)}
+	query := `SELECT COUNT(DISTINCT g.patron_id) FROM grants g JOIN patrons p ON p.id = g.patron_id
+		WHERE g.state = $1 AND p.status = $2`
+	if !sc.Network {
+		args = append(args, sc.LibraryID)
+		query = `SELECT COUNT(*) FROM patrons p WHERE p.library_id = $3 AND p.status = $2
+			AND EXISTS (SELECT 1 FROM grants g WHERE g.patron_id = p.id AND g.state = $1)`
+	}
 	var n int
-	err := s.readStmts.QueryRowContext(ctx, `
-		SELECT COUNT(DISTINCT g.patron_id) FROM grants g JOIN patrons p ON p.id = g.patron_id
-		WHERE g.state = $1 AND p.status = $2`+sc.clause("p.library_id", &args), args...).Scan(&n)
-	if err != nil {
+	if err := s.readStmts.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count pending requests: %w", err)
 	}
 	return n, nil

@@ -18,7 +18,10 @@ type CASTicket struct {
 	User         string // the patron's pseudonym at the connector's resource
 	FromNewLogin bool   // issued right after the patron typed their password for it
 	AuthAt       time.Time
-	ExpiresAt    time.Time
+	// SessionHash is the patron session the ticket was issued in: once
+	// validated, the service joins its participants for single logout.
+	SessionHash string
+	ExpiresAt   time.Time
 	// What a CAS 3.0 validation tells of the patron, as the access Gate saw
 	// them when it let them in: kept with the ticket, the validation is one
 	// statement. Email is "" unless the connector releases it.
@@ -53,11 +56,11 @@ func (s *Store) IssueCASTicket(ctx context.Context, t CASTicket, resourceID int6
 		}
 		_, err = tx.ExecContext(ctx, `
 			INSERT INTO cas_tickets (ticket_hash, service, patron_id, connector_id, user_id, from_new_login, auth_at, expires_at,
-				first_name, last_name, email, library_code, valid_until)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				first_name, last_name, email, library_code, valid_until, session_hash)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
 			t.Hash, t.Service, t.PatronID, t.ConnectorID, t.User, t.FromNewLogin,
 			dbTime(t.AuthAt), dbTime(t.ExpiresAt),
-			a.FirstName, a.LastName, a.Email, a.LibraryCode, a.ValidUntil)
+			a.FirstName, a.LastName, a.Email, a.LibraryCode, a.ValidUntil, t.SessionHash)
 		if err != nil {
 			return dbError(err, "Ticket CAS", "Ce ticket CAS existe déjà.")
 		}
@@ -75,9 +78,10 @@ func (s *Store) RedeemCASTicket(ctx context.Context, hash string) (*CASTicket, e
 	err := s.writeStmts.QueryRowContext(ctx, `
 		DELETE FROM cas_tickets WHERE ticket_hash = $1
 		RETURNING service, patron_id, connector_id, user_id, from_new_login, auth_at, expires_at,
-			first_name, last_name, email, library_code, valid_until`, hash).
+			first_name, last_name, email, library_code, valid_until, session_hash`, hash).
 		Scan(&t.Service, &t.PatronID, &t.ConnectorID, &t.User, &t.FromNewLogin, &t.AuthAt, &t.ExpiresAt,
-			&t.Attributes.FirstName, &t.Attributes.LastName, &t.Attributes.Email, &t.Attributes.LibraryCode, &t.Attributes.ValidUntil)
+			&t.Attributes.FirstName, &t.Attributes.LastName, &t.Attributes.Email, &t.Attributes.LibraryCode, &t.Attributes.ValidUntil,
+			&t.SessionHash)
 	if err != nil {
 		return nil, dbError(err, "Ticket CAS", "")
 	}

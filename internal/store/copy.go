@@ -149,6 +149,7 @@ var copyExceptions = []copyException{
 	{table: "oidc_auth_requests", why: shortLived},
 	{table: "oidc_tokens", why: shortLived},
 	{table: "saml_requests", why: shortLived},
+	{table: "sso_participants", why: shortLived},
 	{table: "staff_pending_logins", why: "staff logins waiting for their code last minutes"},
 	{table: "server_keys", why: "the key of device cookies is drawn anew: each browser is recognised again from its next login"},
 	{table: "schema_migrations", rebuilt: true, why: "Copy migrates the target itself"},
@@ -241,6 +242,9 @@ var copyTables = []copyTable{
 	{name: "network", key: []string{"id"}},
 	{name: "libraries", key: []string{"id"}, identity: true},
 	{name: "resources", key: []string{"id"}, identity: true},
+	// Which libraries offer a resource, and those with seats of their own.
+	{name: "resource_offers", key: []string{"resource_id", "library_id"}},
+	{name: "library_seat_caps", key: []string{"resource_id", "library_id"}},
 	{name: "staff", key: []string{"id"}, identity: true},
 	{name: "staff_recovery_codes", key: []string{"staff_id", "code_hash"}},
 	{name: "patrons", key: []string{"id"}, identity: true},
@@ -256,6 +260,9 @@ var copyTables = []copyTable{
 	{name: "launches", key: []string{"id"}, identity: true},
 	// The last failures of each connector, as the Connecteurs page lists them.
 	{name: "connector_failures", key: []string{"id"}, identity: true},
+	// The warnings mailed to the network admin: copied, so that none is
+	// mailed twice after the move.
+	{name: "connector_alerts", key: []string{"connector_id", "kind"}},
 	// The API keys (hashed): copied, so that the library system's nightly
 	// job keeps its key after the move.
 	{name: "api_keys", key: []string{"id"}, identity: true},
@@ -587,13 +594,16 @@ func placeholders(from, n int) string {
 // writePage writes a page in one transaction and returns the number of rows
 // written, leaving out those whose key the target already holds.
 func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any) (int, error) {
+	if s.dialect == postgresDialect {
+		return s.copyRowsPostgres(ctx, t, page)
+	}
 	written := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
 		if s.dialect == postgresDialect {
 			written, err = insertManyRows(ctx, tx, t, page)
 		} else {
-			written, err = s.insertEachRow(ctx, tx, t, page)
+			written, err = s.insertRowsSQLite(ctx, tx, t, page)
 		}
 		return err
 	})
@@ -638,26 +648,35 @@ func insertManyRows(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) 
 	return written, nil
 }
 
-// insertEachRow inserts a page into SQLite one row at a time, through one
-// prepared statement: in process, a row costs no round trip, and SQLite binds
-// a statement's parameters in a time that grows with the square of their
-// number. The patrons inserted are added to the trigram index as well.
-func (s *Store) insertEachRow(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) (int, error) {
-	stmt, err := tx.PrepareContext(ctx, t.insertSQL(1))
+// insertRowsSQLite inserts a page into SQLite a row at a time through one
+// prepared statement (rowInserter), skipping those whose key is already
+// there. The patrons inserted, and only they, are added to the trigram
+// index as well.
+func (s *Store) insertRowsSQLite(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) (int, error) {
+	names := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		names[i] = c.name
+	}
+	// #nosec G201 -- table and column names come from copyTables.
+	ins, err := newRowInserter(ctx, tx, fmt.Sprintf(`INSERT INTO %s (%s)`, t.name, strings.Join(names, ", ")),
+		fmt.Sprintf(` ON CONFLICT (%s) DO NOTHING`, strings.Join(t.key, ", ")), len(t.columns))
 	if err != nil {
 		return 0, err
 	}
-	defer stmt.Close()
-	var inserted [][]any
+	defer ins.close()
+	args := make([]any, 0, len(page)*len(t.columns))
 	for _, row := range page {
-		res, err := stmt.ExecContext(ctx, row...)
-		if err != nil {
-			return len(inserted), err
+		args = append(args, row...)
+	}
+	var inserted [][]any
+	err = ins.each(ctx, args, func(i int, res sql.Result) error {
+		if n, err := res.RowsAffected(); err == nil && n > 0 {
+			inserted = append(inserted, page[i])
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue // already copied
-		}
-		inserted = append(inserted, row)
+		return nil
+	})
+	if err != nil {
+		return len(inserted), err
 	}
 	if t.name == "patrons" {
 		if err := s.indexCopiedPatrons(ctx, tx, t, inserted); err != nil {
@@ -675,10 +694,17 @@ func (s *Store) indexCopiedPatrons(ctx context.Context, tx *sql.Tx, t copyTable,
 	idCol, libCol, textCol := t.column("id"), t.column("library_id"), t.column("search_text")
 	key := func(row []any) int64 { return searchKey(row[libCol].(int64), row[idCol].(int64)) }
 	sort.Slice(patrons, func(i, j int) bool { return key(patrons[i]) < key(patrons[j]) })
+	args := make([]any, 0, 2*len(patrons))
 	for _, p := range patrons {
-		if err := s.indexSearch(ctx, tx, p[libCol].(int64), p[idCol].(int64), p[textCol].(string)); err != nil {
-			return err
-		}
+		args = append(args, key(p), p[textCol].(string))
+	}
+	ins, err := newRowInserter(ctx, tx, `INSERT INTO patron_search (rowid, search_text)`, ``, 2)
+	if err != nil {
+		return fmt.Errorf("index search: %w", err)
+	}
+	defer ins.close()
+	if _, err := ins.exec(ctx, args); err != nil {
+		return fmt.Errorf("index search: %w", err)
 	}
 	return nil
 }

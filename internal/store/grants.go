@@ -14,18 +14,25 @@ import (
 type GrantView struct {
 	Resource sesame.Resource
 	State    sesame.GrantState // "" when the patron never asked for it
+	// Position is the patron's place in the waiting list (from 1), when
+	// State is sesame.GrantWaiting.
+	Position int
 }
 
-// PatronGrants lists every resource of the network with the patron's grant,
-// for a patron within scope.
+// PatronGrants lists every resource the patron's library offers
+// (sesame.Resource.OfferedTo) with the patron's grant, for a patron within
+// scope: a resource their library does not offer is never shown to them,
+// nor to staff on their record.
 func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]GrantView, error) {
-	if _, err := findPatron(ctx, s.readStmts, sc, patronID); err != nil {
+	p, err := findPatron(ctx, s.readStmts, sc, patronID)
+	if err != nil {
 		return nil, err
 	}
 	rows, err := s.readStmts.QueryContext(ctx, `
 		SELECT `+resourceColumns+`, COALESCE(g.state, '')
 		FROM resources r LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1
-		ORDER BY r.name, r.id`, patronID)
+		WHERE `+offeredClause(2)+`
+		ORDER BY r.name, r.id`, patronID, p.LibraryID)
 	if err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
 	}
@@ -34,8 +41,7 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 	for rows.Next() {
 		var v GrantView
 		var state string
-		if err := rows.Scan(&v.Resource.ID, &v.Resource.Slug, &v.Resource.Name, &v.Resource.Description,
-			&v.Resource.URL, &v.Resource.Disabled, &state); err != nil {
+		if err := scanResource(rows, &v.Resource, &state); err != nil {
 			return nil, fmt.Errorf("scan grant: %w", err)
 		}
 		v.State = sesame.GrantState(state)
@@ -43,6 +49,14 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list grants: %w", err)
+	}
+	rows.Close()
+	for i := range views {
+		if views[i].State == sesame.GrantWaiting {
+			if views[i].Position, err = s.WaitingPosition(ctx, patronID, views[i].Resource.ID); err != nil {
+				return nil, err
+			}
+		}
 	}
 	SortFrench(views, func(v GrantView) string { return v.Resource.Name })
 	return views, nil
@@ -52,7 +66,10 @@ func (s *Store) PatronGrants(ctx context.Context, sc Scope, patronID int64) ([]G
 // patron within scope whose record actor may change (EditableBy). It
 // reports the names of the resources whose state changed. GrantWithdrawn
 // as state takes back validated resources (withdrawGrant); the others are
-// left as they are.
+// left as they are. A resource the patron's library does not offer is
+// refused (sesame.ErrNotOffered), unless refused or withdrawn; one
+// validated while its pool is full joins the waiting list
+// (sesame.GrantWaiting), and a seat freed goes to the next in line.
 func (s *Store) SetGrants(ctx context.Context, sc Scope, patronID int64, resourceIDs []int64, state sesame.GrantState, actor sesame.Actor) ([]string, error) {
 	return s.SetGrantsThen(ctx, sc, patronID, resourceIDs, state, actor, nil)
 }
@@ -82,32 +99,74 @@ func (s *Store) SetGrantsThen(ctx context.Context, sc Scope, patronID int64, res
 		if err != nil {
 			return err
 		}
-		now := s.Now()
+		now, today := s.Now(), s.today()
+		var queued []string
 		for _, rid := range resourceIDs {
 			var name, old string
+			var offered bool
 			err := tx.QueryRowContext(ctx, `
-				SELECT r.name, COALESCE(g.state, '') FROM resources r
-				LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1 WHERE r.id = $2`, patronID, rid).Scan(&name, &old)
+				SELECT r.name, COALESCE(g.state, ''), `+offeredClause(3)+` FROM resources r
+				LEFT JOIN grants g ON g.resource_id = r.id AND g.patron_id = $1 WHERE r.id = $2`, patronID, rid, p.LibraryID).Scan(&name, &old, &offered)
 			if err != nil {
 				return dbError(err, "Ressource", "")
 			}
-			if old == string(state) || (state == GrantWithdrawn && old != string(sesame.GrantValidated)) {
+			if !offered && (state == sesame.GrantValidated || state == sesame.GrantPending) {
+				return sesame.ErrNotOffered(name)
+			}
+			to := state
+			if state == sesame.GrantValidated && old != string(sesame.GrantValidated) {
+				if to, err = s.admit(ctx, tx, p, rid, today); err != nil {
+					return err
+				}
+			}
+			if old == string(to) || (state == GrantWithdrawn && old != string(sesame.GrantValidated)) {
 				continue
 			}
-			if state == GrantWithdrawn {
+			switch {
+			case state == GrantWithdrawn:
 				err = withdrawGrant(ctx, tx, patronID, rid)
-			} else {
+			case to == sesame.GrantWaiting:
+				_, err = tx.ExecContext(ctx, `
+					INSERT INTO grants (patron_id, resource_id, state, updated_at, queued_at) VALUES ($1, $2, $3, $4, $4)
+					ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+						queued_at = excluded.queued_at`,
+					patronID, rid, string(to), now)
+				queued = append(queued, name)
+			default:
 				_, err = tx.ExecContext(ctx, `
 					INSERT INTO grants (patron_id, resource_id, state, updated_at) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at`,
-					patronID, rid, string(state), now)
+					ON CONFLICT (patron_id, resource_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at,
+						queued_at = NULL`,
+					patronID, rid, string(to), now)
 			}
 			if err != nil {
 				return fmt.Errorf("set grant: %w", err)
 			}
-			changed = append(changed, name)
-			if c, ok := sesame.GrantTransition(name, sesame.GrantState(old), state); ok {
+			if to != sesame.GrantWaiting {
+				changed = append(changed, name)
+			}
+			if c, ok := sesame.GrantTransition(name, sesame.GrantState(old), to); ok {
 				decisions = append(decisions, c)
+			}
+			if old == string(sesame.GrantValidated) {
+				// A seat freed: the next in line takes it.
+				pool, err := s.lockPool(ctx, tx, rid, p.LibraryID)
+				if err != nil {
+					return err
+				}
+				if _, err := s.settle(ctx, tx, pool, today); err != nil {
+					return err
+				}
+			}
+		}
+		if len(queued) > 0 {
+			// The waiting list is told in the trail, apart: nothing was granted.
+			if err := audit(ctx, tx, now, actor, p.LibraryID, patronID, sesame.ActionResources,
+				"Toutes les places sont prises ; placées en liste d'attente : "+strings.Join(queued, ", ")+"."); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE patrons SET version = version + 1, updated_at = $1 WHERE id = $2`, now, patronID); err != nil {
+				return fmt.Errorf("touch patron: %w", err)
 			}
 		}
 		if len(changed) == 0 {

@@ -70,16 +70,18 @@ func (s *Store) SaveNetwork(ctx context.Context, n sesame.Network, actor sesame.
 	return err
 }
 
-const libraryColumns = `id, code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after`
+const libraryColumns = `id, code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after, validity_months`
 
 func scanLibrary(row interface{ Scan(...any) error }, l *sesame.Library) error {
 	var notify string
 	var reminderDays sql.NullString
 	var dayAfter sql.NullBool
-	if err := row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled, &notify, &reminderDays, &dayAfter); err != nil {
+	var validity sql.NullInt64
+	if err := row.Scan(&l.ID, &l.Code, &l.Name, &l.Town, &l.ContactEmail, &l.Disabled, &notify, &reminderDays, &dayAfter, &validity); err != nil {
 		return err
 	}
 	l.Notify = sesame.NotifyMode(notify)
+	l.ValidityMonths = int(validity.Int64)
 	return setLibraryReminders(l, reminderDays, dayAfter)
 }
 
@@ -119,6 +121,15 @@ func libraryReminders(l sesame.Library) (days, dayAfter any) {
 		dayAfter = *l.ReminderDayAfter
 	}
 	return days, dayAfter
+}
+
+// libraryValidity is the library's own validity as stored: NULL where it
+// follows the network.
+func libraryValidity(l sesame.Library) any {
+	if l.ValidityMonths > 0 {
+		return l.ValidityMonths
+	}
+	return nil
 }
 
 // notifyMode is the mode to store: one mail per request unless the library chose otherwise.
@@ -167,9 +178,9 @@ func (s *Store) CreateLibrary(ctx context.Context, l sesame.Library, actor sesam
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		days, dayAfter := libraryReminders(l)
-		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO libraries (code, name, town, contact_email, disabled, notify, reminder_days, reminder_day_after, validity_months)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter, libraryValidity(l)).Scan(&id)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
@@ -183,8 +194,8 @@ func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesam
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		days, dayAfter := libraryReminders(l)
 		res, err := tx.ExecContext(ctx, `UPDATE libraries SET code = $1, name = $2, town = $3, contact_email = $4, disabled = $5, notify = $6,
-			reminder_days = $7, reminder_day_after = $8 WHERE id = $9`,
-			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter, l.ID)
+			reminder_days = $7, reminder_day_after = $8, validity_months = $9 WHERE id = $10`,
+			l.Code, l.Name, l.Town, l.ContactEmail, l.Disabled, notifyMode(l), days, dayAfter, libraryValidity(l), l.ID)
 		if err != nil {
 			return dbError(err, "Bibliothèque", libraryConflict)
 		}
@@ -195,10 +206,19 @@ func (s *Store) UpdateLibrary(ctx context.Context, l sesame.Library, actor sesam
 	})
 }
 
-const resourceColumns = `r.id, r.slug, r.name, r.description, r.url, r.disabled`
+const resourceColumns = `r.id, r.slug, r.name, r.description, r.url, r.disabled, r.offered_to_all, r.seat_cap, r.yearly_price_cents, r.has_library_caps`
 
-func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource) error {
-	return row.Scan(&r.ID, &r.Slug, &r.Name, &r.Description, &r.URL, &r.Disabled)
+func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource, more ...any) error {
+	var all, caps bool
+	var price int64
+	if err := row.Scan(append([]any{&r.ID, &r.Slug, &r.Name, &r.Description, &r.URL, &r.Disabled, &all, &r.SeatCap, &price, &caps}, more...)...); err != nil {
+		return err
+	}
+	r.Offer.Restricted, r.YearlyPrice = !all, sesame.Cents(price)
+	if caps {
+		r.LibraryCaps = map[int64]int{} // filled by addResourceTerms
+	}
+	return nil
 }
 
 // Resources lists every resource by name, in French order.
@@ -219,6 +239,9 @@ func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
+	if err := addResourceTerms(ctx, s.readStmts, list); err != nil {
+		return nil, err
+	}
 	SortFrench(list, func(r sesame.Resource) string { return r.Name })
 	return list, nil
 }
@@ -229,7 +252,7 @@ func (s *Store) Resource(ctx context.Context, id int64) (*sesame.Resource, error
 	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
-	return &r, nil
+	return s.withTerms(ctx, &r)
 }
 
 const resourceConflict = "Une ressource porte déjà cet identifiant court."
@@ -238,10 +261,15 @@ const resourceConflict = "Une ressource porte déjà cet identifiant court."
 func (s *Store) CreateResource(ctx context.Context, r sesame.Resource, actor sesame.Actor) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		err := tx.QueryRowContext(ctx, `INSERT INTO resources (slug, name, description, url, disabled) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-			r.Slug, r.Name, r.Description, r.URL, r.Disabled).Scan(&id)
+		err := tx.QueryRowContext(ctx, `INSERT INTO resources (slug, name, description, url, disabled, offered_to_all, seat_cap, yearly_price_cents)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			r.Slug, r.Name, r.Description, r.URL, r.Disabled, !r.Offer.Restricted, r.SeatCap, int64(r.YearlyPrice)).Scan(&id)
 		if err != nil {
 			return dbError(err, "Ressource", resourceConflict)
+		}
+		r.ID = id
+		if err := saveResourceTerms(ctx, tx, &r); err != nil {
+			return err
 		}
 		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionResource, "Ressource créée : "+r.Slug+".")
 	})
@@ -251,13 +279,21 @@ func (s *Store) CreateResource(ctx context.Context, r sesame.Resource, actor ses
 // UpdateResource saves a resource.
 func (s *Store) UpdateResource(ctx context.Context, r sesame.Resource, actor sesame.Actor) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE resources SET slug = $1, name = $2, description = $3, url = $4, disabled = $5 WHERE id = $6`,
-			r.Slug, r.Name, r.Description, r.URL, r.Disabled, r.ID)
+		res, err := tx.ExecContext(ctx, `UPDATE resources SET slug = $1, name = $2, description = $3, url = $4, disabled = $5,
+			offered_to_all = $6, seat_cap = $7, yearly_price_cents = $8 WHERE id = $9`,
+			r.Slug, r.Name, r.Description, r.URL, r.Disabled, !r.Offer.Restricted, r.SeatCap, int64(r.YearlyPrice), r.ID)
 		if err != nil {
 			return dbError(err, "Ressource", resourceConflict)
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return sesame.Errorf(sesame.ENotFound, "Ressource introuvable.")
+		}
+		if err := saveResourceTerms(ctx, tx, &r); err != nil {
+			return err
+		}
+		// A cap raised or lifted frees places: the waiting lists move on.
+		if _, err := s.settleResource(ctx, tx, r.ID); err != nil {
+			return err
 		}
 		return audit(ctx, tx, s.Now(), actor, 0, 0, sesame.ActionResource, "Ressource modifiée : "+r.Slug+".")
 	})
@@ -269,7 +305,7 @@ func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resour
 	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
-	return &r, nil
+	return s.withTerms(ctx, &r)
 }
 
 // Library returns one library, read in tx.

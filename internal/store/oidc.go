@@ -119,6 +119,85 @@ func (s *Store) GrantOIDCAuthRequest(ctx context.Context, id string, g OIDCGrant
 	})
 }
 
+// CreateGrantedOIDCAuthRequest saves a request whose patron is let through
+// at once, with its code and the launch, in one write: the way of a patron
+// who comes to /oauth/authorize with a session. r holds the request as the
+// vendor sent it; g what the gate let through.
+func (s *Store) CreateGrantedOIDCAuthRequest(ctx context.Context, r OIDCAuthRequest, g OIDCGrant) error {
+	insert, launch := s.writeStmt(ctx, insertGrantedRequest), s.writeStmt(ctx, insertLaunch)
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := stmtIn(ctx, tx, insert, insertGrantedRequest).ExecContext(ctx,
+			r.ID, r.ConnectorID, r.ClientID, r.RedirectURI, strings.Join(r.Scopes, " "), r.State, r.Nonce, r.ResponseMode,
+			strings.Join(r.Prompt, " "), r.CodeChallenge, r.CodeChallengeMethod, s.Now(), dbTime(g.CodeExpiresAt), r.MaxAge,
+			g.PatronID, g.Subject, g.Claims, g.CodeHash, nullTime(g.AuthTime))
+		if err != nil {
+			return fmt.Errorf("create granted oidc auth request: %w", err)
+		}
+		return recordLaunchStmt(ctx, stmtIn(ctx, tx, launch, insertLaunch), g.Launch)
+	})
+}
+
+const insertGrantedRequest = `
+	INSERT INTO oidc_auth_requests (id, connector_id, client_id, redirect_uri, scopes, state, nonce, response_mode, prompt,
+		code_challenge, code_challenge_method, created_at, expires_at, max_age, patron_id, subject, claims, code_hash, auth_time)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`
+
+// writeStmt is query prepared once on SQLite's one writer connection, for
+// stmtIn; nil on PostgreSQL, whose driver keeps each connection's
+// statements itself. Ask it before the transaction begins: preparing needs
+// the one connection that the transaction then holds.
+func (s *Store) writeStmt(ctx context.Context, query string) *sql.Stmt {
+	if s.dialect != sqliteDialect {
+		return nil
+	}
+	st, err := s.writeStmts.get(ctx, query)
+	if err != nil {
+		return nil
+	}
+	return st
+}
+
+// stmtIn is query in tx, through st when it was prepared.
+func stmtIn(ctx context.Context, tx *sql.Tx, st *sql.Stmt, query string) execer {
+	if st == nil {
+		return txExecer{tx, query}
+	}
+	return tx.StmtContext(ctx, st)
+}
+
+// execer is a statement, prepared or not.
+type execer interface {
+	ExecContext(ctx context.Context, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, args ...any) *sql.Row
+}
+
+type txExecer struct {
+	tx    *sql.Tx
+	query string
+}
+
+func (t txExecer) ExecContext(ctx context.Context, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.query, args...)
+}
+
+func (t txExecer) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(ctx, t.query, args...)
+}
+
+const insertLaunch = `INSERT INTO launches (at, patron_id, library_id, resource_id, connector_id) VALUES ($1, $2, $3, $4, $5)`
+
+// recordLaunchStmt is recordLaunch through a prepared statement.
+func recordLaunchStmt(ctx context.Context, st execer, l Launch) error {
+	var connector any
+	if l.ConnectorID != 0 {
+		connector = l.ConnectorID
+	}
+	if _, err := st.ExecContext(ctx, dbTime(l.At), l.PatronID, l.LibraryID, l.ResourceID, connector); err != nil {
+		return fmt.Errorf("record launch: %w", err)
+	}
+	return nil
+}
+
 // SaveOIDCCode gives a code to a request already granted and still without one.
 func (s *Store) SaveOIDCCode(ctx context.Context, id, codeHash string, expiresAt time.Time) error {
 	res, err := s.writePool.ExecContext(ctx, `
@@ -155,22 +234,10 @@ func (s *Store) UseOIDCCode(ctx context.Context, codeHash string, keepUntil time
 		if sesame.ErrorCode(err) != sesame.ENotFound {
 			return err
 		}
-		var id string
-		err = tx.QueryRowContext(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash).Scan(&id)
-		if err != nil {
-			return dbError(err, "Code", "")
-		}
-		// RFC 6749 §4.1.2: a code used twice was stolen, by one side or the
-		// other; what the first use produced is no longer trusted, nor what
-		// it may still produce (CreateOIDCToken checks the mark).
-		if _, err := tx.ExecContext(ctx, `UPDATE oidc_auth_requests SET replayed_at = $1 WHERE id = $2`, now, id); err != nil {
-			return fmt.Errorf("mark a replayed code: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE auth_request_id = $1`, id); err != nil {
-			return fmt.Errorf("revoke tokens of a replayed code: %w", err)
-		}
-		replayed = true
-		return nil
+		// What the first use may still produce is refused too:
+		// CreateOIDCToken checks the mark revokeReplayed leaves.
+		replayed, err = revokeReplayed(ctx, tx, codeHash, now)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -179,6 +246,90 @@ func (s *Store) UseOIDCCode(ctx context.Context, codeHash string, keepUntil time
 		return nil, ErrOIDCCodeReplayed
 	}
 	return r, nil
+}
+
+// OIDCExchange is a code exchanged for an access token.
+type OIDCExchange struct {
+	CodeHash string
+	// TokenIDHash is the new access token's; it expires at KeepUntil, and
+	// the request is kept until then, for a replay to find it.
+	TokenIDHash string
+	KeepUntil   time.Time
+	// Check is asked of the request once its code is spent: its error
+	// refuses the token, and the code stays spent.
+	Check func(*OIDCAuthRequest) error
+}
+
+// ExchangeOIDCCode spends a code and saves its access token, in one write.
+// A code used again revokes the tokens of its first use and returns
+// ErrOIDCCodeReplayed; an unknown or expired code is not found. The token is
+// written in the transaction that spends the code: a replay at that moment
+// waits for it, then revokes it.
+func (s *Store) ExchangeOIDCCode(ctx context.Context, e OIDCExchange) (*OIDCAuthRequest, error) {
+	now := s.Now()
+	var r *OIDCAuthRequest
+	var refused error
+	replayed := false
+	spend, insert := s.writeStmt(ctx, spendCode), s.writeStmt(ctx, insertToken)
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		r, err = scanOIDCRequest(stmtIn(ctx, tx, spend, spendCode).QueryRowContext(ctx, now, dbTime(e.KeepUntil), e.CodeHash))
+		if err == nil {
+			if e.Check != nil {
+				if refused = e.Check(r); refused != nil {
+					return nil // the code is spent all the same
+				}
+			}
+			_, err = stmtIn(ctx, tx, insert, insertToken).ExecContext(ctx,
+				e.TokenIDHash, r.ID, r.PatronID, r.ConnectorID, r.ClientID, r.Subject, strings.Join(r.Scopes, " "), r.Claims,
+				now, dbTime(e.KeepUntil))
+			if err != nil {
+				return fmt.Errorf("create oidc token: %w", err)
+			}
+			return nil
+		}
+		if sesame.ErrorCode(err) != sesame.ENotFound {
+			return err
+		}
+		replayed, err = revokeReplayed(ctx, tx, e.CodeHash, now)
+		return err
+	})
+	switch {
+	case err != nil:
+		return nil, err
+	case replayed:
+		return nil, ErrOIDCCodeReplayed
+	case refused != nil:
+		return nil, refused
+	}
+	return r, nil
+}
+
+const (
+	spendCode = `UPDATE oidc_auth_requests SET code_used_at = $1, expires_at = $2
+		WHERE code_hash = $3 AND code_used_at IS NULL AND expires_at > $1
+		RETURNING ` + oidcRequestColumns
+	insertToken = `INSERT INTO oidc_tokens (id_hash, auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
+)
+
+// revokeReplayed marks the request of a code already used as replayed and
+// revokes its tokens (RFC 6749 §4.1.2: a code used twice was stolen, by one
+// side or the other; what the first use produced is no longer trusted). A
+// code never seen is not found.
+func revokeReplayed(ctx context.Context, tx *sql.Tx, codeHash string, now time.Time) (bool, error) {
+	var id string
+	err := tx.QueryRowContext(ctx, `SELECT id FROM oidc_auth_requests WHERE code_hash = $1 AND code_used_at IS NOT NULL`, codeHash).Scan(&id)
+	if err != nil {
+		return false, dbError(err, "Code", "")
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE oidc_auth_requests SET replayed_at = $1 WHERE id = $2`, now, id); err != nil {
+		return false, fmt.Errorf("mark a replayed code: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM oidc_tokens WHERE auth_request_id = $1`, id); err != nil {
+		return false, fmt.Errorf("revoke tokens of a replayed code: %w", err)
+	}
+	return true, nil
 }
 
 // OIDCToken is an access token, known by the hash of the id it carries.

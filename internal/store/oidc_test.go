@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -211,5 +212,102 @@ func TestOIDCPatronEndAndPurge(t *testing.T) {
 	}
 	if len(got) != 2 || got["new"] != "clé privée nouvelle" || got["pairwise-x"] != "secret des sujets" {
 		t.Errorf("keys after the purge: got %v, want the new signing key and the first pairwise secret, opened", got)
+	}
+}
+
+// A request granted at /oauth/authorize is one write: the request, its
+// code and its launch. Its code is then exchanged in one write too: spent,
+// and its token saved; a refused check spends the code without a token; a
+// replay revokes the token; racing exchanges give one token.
+func TestOIDCGrantedAtOnceAndExchanged(t *testing.T) {
+	ctx := context.Background()
+	f := newOIDCFixture(t)
+	granted := func(id, codeHash string) {
+		t.Helper()
+		err := f.st.CreateGrantedOIDCAuthRequest(ctx, store.OIDCAuthRequest{ID: id, ConnectorID: f.connector, ClientID: "vendor-a",
+			RedirectURI: "https://vendor.example/cb", Scopes: []string{"openid", "profile"}, State: "s", Nonce: "n",
+			CodeChallenge: "c", CodeChallengeMethod: "S256"},
+			store.OIDCGrant{PatronID: f.patron, Subject: "sub", Claims: `{"library":"QUIMPER"}`, CodeHash: codeHash,
+				CodeExpiresAt: f.clock().Add(time.Minute), AuthTime: f.clock().Add(-time.Hour), Launch: f.launch()})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	exchange := func(codeHash, tokenHash string, check func(*store.OIDCAuthRequest) error) (*store.OIDCAuthRequest, error) {
+		return f.st.ExchangeOIDCCode(ctx, store.OIDCExchange{CodeHash: codeHash, TokenIDHash: tokenHash,
+			KeepUntil: f.clock().Add(10 * time.Minute), Check: check})
+	}
+	granted("req-1", "code-1")
+	if l, err := f.st.PatronLaunches(ctx, f.patron); err != nil || len(l) != 1 {
+		t.Errorf("launches after one grant: %d (%v), want 1", len(l), err)
+	}
+	if r, err := f.st.OIDCAuthRequest(ctx, "req-1"); err != nil || r.PatronID != f.patron {
+		t.Errorf("a request granted at once: got %+v (%v), want its patron (the login step grants no more)", r, err)
+	}
+	r, err := exchange("code-1", "tok-1", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.PatronID != f.patron || r.Subject != "sub" || r.CodeChallenge != "c" || len(r.Scopes) != 2 || !r.CodeUsed ||
+		!r.AuthTime.Equal(f.clock().Add(-time.Hour)) {
+		t.Errorf("request of the code: got %+v", r)
+	}
+	tok, err := f.st.OIDCToken(ctx, "tok-1")
+	if err != nil || tok.Subject != "sub" || tok.Claims != `{"library":"QUIMPER"}` || tok.AuthRequestID != "req-1" {
+		t.Errorf("token saved with the exchange: got %+v (%v)", tok, err)
+	}
+	if _, err := exchange("code-1", "tok-2", nil); !errors.Is(err, store.ErrOIDCCodeReplayed) {
+		t.Errorf("code used again: got %v, want ErrOIDCCodeReplayed", err)
+	}
+	for _, h := range []string{"tok-1", "tok-2"} {
+		if _, err := f.st.OIDCToken(ctx, h); sesame.ErrorCode(err) != sesame.ENotFound {
+			t.Errorf("token %s after a replay: got %v, want none", h, err)
+		}
+	}
+
+	granted("req-2", "code-2")
+	wrong := errors.New("wrong verifier")
+	if _, err := exchange("code-2", "tok-3", func(*store.OIDCAuthRequest) error { return wrong }); !errors.Is(err, wrong) {
+		t.Errorf("check refused: got %v, want its error", err)
+	}
+	if _, err := f.st.OIDCToken(ctx, "tok-3"); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("token of a refused exchange: got %v, want none", err)
+	}
+	if _, err := exchange("code-2", "tok-4", nil); !errors.Is(err, store.ErrOIDCCodeReplayed) {
+		t.Errorf("code of a refused exchange, used again: got %v, want ErrOIDCCodeReplayed", err)
+	}
+	if _, err := exchange("inconnu", "tok-5", nil); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("unknown code: got %v, want ENotFound", err)
+	}
+
+	granted("req-3", "code-3")
+	var wg sync.WaitGroup
+	results := make([]error, 8)
+	for i := range results {
+		wg.Go(func() { _, results[i] = exchange("code-3", fmt.Sprintf("race-%d", i), nil) })
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range results {
+		switch {
+		case err == nil:
+			won++
+		case !errors.Is(err, store.ErrOIDCCodeReplayed):
+			t.Errorf("got %v, want success or ErrOIDCCodeReplayed", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d exchanges got the code, want 1", won)
+	}
+	for i := range results {
+		if _, err := f.st.OIDCToken(ctx, fmt.Sprintf("race-%d", i)); err == nil {
+			t.Errorf("token race-%d kept after the code was replayed", i)
+		}
+	}
+
+	granted("req-4", "code-4")
+	f.advance(61 * time.Second)
+	if _, err := exchange("code-4", "tok-6", nil); sesame.ErrorCode(err) != sesame.ENotFound {
+		t.Errorf("code older than a minute: got %v, want ENotFound", err)
 	}
 }

@@ -38,8 +38,16 @@ func (s *Store) DeleteOwnAccount(ctx context.Context, patronID int64) error {
 // values (names, e-mail, card number) and the patron's own actor label go
 // with the account. Call it in the transaction that read p.
 func (s *Store) removePatron(ctx context.Context, tx *sql.Tx, p *sesame.Patron) error {
+	held, err := s.heldSeats(ctx, tx, p)
+	if err != nil {
+		return err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM patrons WHERE id = $1`, p.ID); err != nil {
 		return fmt.Errorf("delete patron: %w", err)
+	}
+	// The seats the patron held go to the next in line (licences.go).
+	if err := s.settlePatron(ctx, tx, p, nil, held); err != nil {
+		return err
 	}
 	if _, err := tx.ExecContext(ctx, `
 		UPDATE audit_events SET detail = 'Détail effacé avec le compte.',

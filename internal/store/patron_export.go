@@ -24,6 +24,9 @@ const (
 	// SubsetPendingResource keeps the accounts with a resource request
 	// « En attente ».
 	SubsetPendingResource Subset = "ressource-en-attente"
+	// SubsetWaitingList keeps the accounts waiting for a seat of a full
+	// licence (sesame.GrantWaiting).
+	SubsetWaitingList Subset = "liste-attente"
 )
 
 // EndingSoonDays is how far ahead SubsetEndingSoon looks.
@@ -32,7 +35,7 @@ const EndingSoonDays = 30
 // ParseSubset reads a subset from a form; ok is false for anything else.
 func ParseSubset(s string) (Subset, bool) {
 	switch v := Subset(s); v {
-	case SubsetEndingSoon, SubsetPastEndDate, SubsetPendingResource:
+	case SubsetEndingSoon, SubsetPastEndDate, SubsetPendingResource, SubsetWaitingList:
 		return v, true
 	}
 	return "", false
@@ -55,6 +58,9 @@ func (sub Subset) clause(today sesame.Date, args *[]any) string {
 		*args = append(*args, string(sesame.GrantPending))
 		// Pending requests are few: they are read from grants_by_state.
 		return fmt.Sprintf(" AND p.id IN (SELECT g.patron_id FROM grants g WHERE g.state = $%d)", len(*args))
+	case SubsetWaitingList:
+		*args = append(*args, string(sesame.GrantWaiting))
+		return fmt.Sprintf(" AND p.id IN (SELECT g.patron_id FROM grants g WHERE g.state = $%d)", len(*args))
 	}
 	return ""
 }
@@ -67,6 +73,13 @@ func (f PatronFilter) counted() bool { return !f.Awaiting && f.Subset == "" && l
 // f, with their arguments, for the list, its exports and its bulk actions
 // alike: they all act on exactly what the list shows.
 func (s *Store) patronQuery(sc Scope, f PatronFilter) (from, where string, args []any, q search) {
+	return s.patronQueryLike(sc, f, s.dialect == postgresDialect)
+}
+
+// patronQueryLike is patronQuery, with every search word checked by LIKE
+// on the rows when likeAll is set: a search read in the list's order
+// (ListPatrons, searchInOrder) rather than through SQLite's trigram table.
+func (s *Store) patronQueryLike(sc Scope, f PatronFilter, likeAll bool) (from, where string, args []any, q search) {
 	q = parseSearch(f.Query)
 	from = "patrons p"
 	where = "WHERE 1 = 1" + sc.clause("p.library_id", &args)
@@ -87,7 +100,7 @@ func (s *Store) patronQuery(sc Scope, f PatronFilter) (from, where string, args 
 		where += " AND p.id IN (" + strings.Join(marks, ", ") + ")"
 	}
 	likeWords := q.short
-	if s.dialect == postgresDialect {
+	if likeAll {
 		// PostgreSQL's trigram index serves LIKE '%word%' directly.
 		likeWords = q.words
 		q.match = ""
@@ -182,4 +195,20 @@ func (s *Store) MatchingPatronIDs(ctx context.Context, sc Scope, f PatronFilter,
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// PatronPseudonym is the pseudonym the patron already has at a resource
+// (ResourcePseudonym), "" when none was made yet: what « Ce que les
+// fournisseurs savent de moi » shows, without making one.
+func (s *Store) PatronPseudonym(ctx context.Context, patronID, resourceID int64) (string, error) {
+	var user string
+	err := s.readStmts.QueryRowContext(ctx, `SELECT user_id FROM cas_users WHERE patron_id = $1 AND resource_id = $2`,
+		patronID, resourceID).Scan(&user)
+	if err == sql.ErrNoRows {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read pseudonym: %w", err)
+	}
+	return user, nil
 }

@@ -32,9 +32,10 @@ func (s *Store) RequestGrants(ctx context.Context, sc Scope, patronID int64, res
 		now := s.Now()
 		for _, rid := range resourceIDs {
 			var name string
-			var disabled bool
-			err := tx.QueryRowContext(ctx, `SELECT name, disabled FROM resources WHERE id = $1`, rid).Scan(&name, &disabled)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && disabled) {
+			var disabled, offered bool
+			err := tx.QueryRowContext(ctx, `SELECT r.name, r.disabled, `+offeredClause(2)+` FROM resources r WHERE r.id = $1`, rid, p.LibraryID).
+				Scan(&name, &disabled, &offered)
+			if errors.Is(err, sql.ErrNoRows) || (err == nil && (disabled || !offered)) {
 				return sesame.FieldErrors{"ressource": "Cette ressource n'est pas proposée : choisissez-en une dans la liste."}.Err()
 			}
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -222,6 +223,10 @@ func (s *Store) updatePatronTx(ctx context.Context, tx *sql.Tx, sc Scope, id int
 			return err
 		}
 		before := *p
+		held, err := s.heldSeats(ctx, tx, p)
+		if err != nil {
+			return err
+		}
 		change, err := fn(p)
 		if err != nil {
 			return err
@@ -286,6 +291,10 @@ func (s *Store) updatePatronTx(ctx context.Context, tx *sql.Tx, sc Scope, id int
 				return err
 			}
 		}
+		// Licence caps (licences.go): a seat taken or freed by this save.
+		if err := s.settlePatron(ctx, tx, &before, p, held); err != nil {
+			return err
+		}
 		saved = p
 		return nil
 	}()
@@ -340,6 +349,14 @@ type PatronFilter struct {
 	Desc   bool
 	Limit  int
 	Offset int
+	// After and Before, when set, are a patron's id: the page is the one
+	// right after (Before: right before) that patron in the list's order,
+	// found by seeking the index whatever the depth (keyset pagination).
+	// Offset is then ignored.
+	After, Before int64
+	// CountUpTo, when set, stops counting a search's matches past it:
+	// PatronPage.More then says that more match than Total.
+	CountUpTo int
 }
 
 // PatronRow is one line of the list: the patron and the names of their validated resources.
@@ -353,6 +370,9 @@ type PatronRow struct {
 type PatronPage struct {
 	Rows  []PatronRow
 	Total int
+	// More says that the count stopped at Total (PatronFilter.CountUpTo):
+	// more patrons match, and the page must say « plus de ».
+	More bool
 }
 
 // within is the scope f reads in sc: the network narrowed to f.LibraryID
@@ -365,6 +385,11 @@ func (f PatronFilter) within(sc Scope) (Scope, PatronFilter) {
 	}
 	return sc, f
 }
+
+// SearchCountUpTo is where the list stops counting a search's matches: past
+// it the page says « plus de 1 000 » (PatronPage.More), the same bound as a
+// bulk action's, rather than count every « le » of a library.
+const SearchCountUpTo = 1000
 
 // ListPatrons returns one page of the patrons within scope matching f.
 func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
@@ -383,27 +408,57 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	case search.match != "" && len(search.short) == 0 && f.Status == "" && f.counted() && !sc.Network:
 		// The trigram index alone decides: count there, without reading the patrons.
 		cargs := []any{}
-		page.Total, err = s.count(ctx, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs)
+		page.Total, page.More, err = s.countUpTo(ctx, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs, f.CountUpTo)
 	default:
-		page.Total, err = s.count(ctx, from+" "+where, args)
+		page.Total, page.More, err = s.countUpTo(ctx, from+" "+where, args, f.CountUpTo)
 	}
 	if err != nil {
 		return page, err
 	}
 
-	order := orderBy(f.Sort, f.Desc)
 	limit := f.Limit
 	if limit <= 0 || limit > 100 {
 		limit = 10
 	}
-	args = append(args, limit, f.Offset)
-	query := fmt.Sprintf(`SELECT %s FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d`, patronColumns, from, where, order, len(args)-1, len(args))
-	if search.empty() {
-		// The page's ids come from the index alone; only its rows are read,
-		// so skipping to a later page skips index entries, not rows.
-		query = fmt.Sprintf(`SELECT %s FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
-			patronColumns, from, where, order, len(args)-1, len(args), order)
+	offset, desc, reversed := f.Offset, f.Desc, false
+	var cursor int64
+	switch {
+	case f.After != 0:
+		cursor, offset = f.After, 0
+	case f.Before != 0:
+		// The page before a patron is the page after it in the reverse order.
+		cursor, offset, desc, reversed = f.Before, 0, !desc, true
+	case !page.More && offset > 0 && offset+limit/2 > page.Total/2:
+		// A page past the middle is counted from the end: a link to the
+		// last pages skips at most half the list.
+		rest := page.Total - offset
+		if rest <= 0 {
+			return page, nil
+		}
+		offset, desc, reversed = max(rest-limit, 0), !desc, true
+		limit = min(limit, rest)
 	}
+	if !search.empty() && s.dialect == sqliteDialect && search.match != "" &&
+		searchInOrder(page.More) {
+		// Matches are many: read the list in its order, every word checked
+		// on the index's entries, and stop at the page's last match.
+		from, where, args, search = s.patronQueryLike(sc, f, true)
+	}
+	if cursor != 0 {
+		where += keysetClause(f.Sort, desc, cursor, &args)
+	}
+	order := orderBy(f.Sort, desc)
+	args = append(args, limit, offset, string(sesame.GrantValidated), string(sesame.GrantPending), grantSeparator)
+	n := len(args)
+	// The page's ids come from the index alone (or the trigram table); only
+	// its rows are read, with their resources gathered in the same
+	// statement (one round trip), so skipping to a later page skips index
+	// entries, not rows.
+	query := fmt.Sprintf(`SELECT %s, COALESCE((SELECT string_agg(g.state || ':' || r.name, $%d ORDER BY r.name)
+		FROM grants g JOIN resources r ON r.id = g.resource_id
+		WHERE g.patron_id = p.id AND g.state IN ($%d, $%d)), '')
+		FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
+		patronColumns, n, n-2, n-1, from, where, order, n-4, n-3, order)
 	rows, err := s.readStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
@@ -411,18 +466,72 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	defer rows.Close()
 	for rows.Next() {
 		var r PatronRow
-		if err := scanPatron(rows, &r.Patron); err != nil {
+		var grants string
+		if err := scanPatron(scanAlso{rows, []any{&grants}}, &r.Patron); err != nil {
 			return page, fmt.Errorf("scan patron: %w", err)
 		}
+		r.Resources, r.Pending = splitGrants(grants)
 		page.Rows = append(page.Rows, r)
 	}
 	if err := rows.Err(); err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
 	}
-	if err := s.addValidatedResources(ctx, page.Rows); err != nil {
-		return page, err
+	if reversed {
+		slices.Reverse(page.Rows)
+	}
+	// One collator for the page: each row's resources in French order.
+	fc := newFrenchCollator()
+	byName := func(name string) string { return name }
+	for i := range page.Rows {
+		sortFrenchWith(fc, page.Rows[i].Resources, byName)
+		sortFrenchWith(fc, page.Rows[i].Pending, byName)
 	}
 	return page, nil
+}
+
+// splitGrants reads the column of a patron's grants that ListPatrons and
+// EachPatron gather: « state:name » joined by grantSeparator.
+func splitGrants(grants string) (validated, pending []string) {
+	if grants == "" {
+		return nil, nil
+	}
+	for _, g := range strings.Split(grants, grantSeparator) {
+		state, name, _ := strings.Cut(g, ":")
+		switch sesame.GrantState(state) {
+		case sesame.GrantValidated:
+			validated = append(validated, name)
+		case sesame.GrantPending:
+			pending = append(pending, name)
+		}
+	}
+	return validated, pending
+}
+
+// searchInOrder tells whether a search's page is read in the list's order,
+// each entry checked until the page's last match, rather than through the
+// trigram index, which reads and sorts every match: only when the count
+// stopped (more), for then matches are many and the page's last one comes
+// soon. Under the bound the trigram index reads at most SearchCountUpTo
+// matches, whereas a scan in order could read half the library before a
+// surname's first match: names cluster in name order.
+func searchInOrder(more bool) bool { return more }
+
+// countUpTo counts the rows of fromWhere, stopping past upTo when it is
+// set: more then says that the count is a floor.
+func (s *Store) countUpTo(ctx context.Context, fromWhere string, args []any, upTo int) (n int, more bool, err error) {
+	if upTo <= 0 {
+		n, err = s.count(ctx, fromWhere, args)
+		return n, false, err
+	}
+	args = append(args, upTo+1)
+	query := fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT $%d) counted`, fromWhere, len(args))
+	if err := s.readStmts.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+		return 0, false, fmt.Errorf("count patrons: %w", err)
+	}
+	if n > upTo {
+		return upTo, true, nil
+	}
+	return n, false, nil
 }
 
 func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, error) {
@@ -433,27 +542,54 @@ func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, e
 	return n, nil
 }
 
+// sortKeys are the columns of the list's order, the last one unique.
+func sortKeys(sort string) []string {
+	switch sort {
+	case SortFirstName:
+		return []string{"sort_first", "sort_last", "id"}
+	case SortStatus:
+		return []string{"status", "sort_last", "sort_first", "id"}
+	case SortRegistered:
+		return []string{"registered_on", "id"}
+	case SortWaiting:
+		return []string{"updated_at", "id"}
+	}
+	return []string{"sort_last", "sort_first", "id"}
+}
+
 // orderBy is the list's ORDER BY. The network admin's list is sorted across
 // every library, as a library's own: the patrons_network_by_* indexes serve it.
 func orderBy(sort string, desc bool) string {
-	dir := "ASC"
+	dir := " ASC"
 	if desc {
-		dir = "DESC"
+		dir = " DESC"
 	}
-	var order string
-	switch sort {
-	case SortFirstName:
-		order = fmt.Sprintf("p.sort_first %[1]s, p.sort_last %[1]s, p.id %[1]s", dir)
-	case SortStatus:
-		order = fmt.Sprintf("p.status %[1]s, p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
-	case SortRegistered:
-		order = fmt.Sprintf("p.registered_on %[1]s, p.id %[1]s", dir)
-	case SortWaiting:
-		order = fmt.Sprintf("p.updated_at %[1]s, p.id %[1]s", dir)
-	default:
-		order = fmt.Sprintf("p.sort_last %[1]s, p.sort_first %[1]s, p.id %[1]s", dir)
+	keys := sortKeys(sort)
+	cols := make([]string, len(keys))
+	for i, k := range keys {
+		cols[i] = "p." + k + dir
 	}
-	return order
+	return strings.Join(cols, ", ")
+}
+
+// keysetClause keeps the patrons after the patron cursor in the order
+// (sort, desc): the page is found by seeking the index to the cursor's
+// key, read from its row by id, so that page 4,000 costs what page 1 does.
+// A cursor that no longer exists matches nothing.
+func keysetClause(sort string, desc bool, cursor int64, args *[]any) string {
+	*args = append(*args, cursor)
+	n := len(*args)
+	keys := sortKeys(sort)
+	cols, vals := make([]string, len(keys)), make([]string, len(keys))
+	for i, k := range keys {
+		cols[i] = "p." + k
+		vals[i] = fmt.Sprintf("(SELECT c.%s FROM patrons c WHERE c.id = $%d)", k, n)
+	}
+	op := ">"
+	if desc {
+		op = "<"
+	}
+	return fmt.Sprintf(" AND (%s) %s (%s)", strings.Join(cols, ", "), op, strings.Join(vals, ", "))
 }
 
 // searchKey is a patron's rowid in patron_search: the library in the high
@@ -504,53 +640,6 @@ func (s search) clause(sc Scope, args *[]any) string {
 		c += fmt.Sprintf(" AND patron_search.rowid BETWEEN $%d AND $%d", len(*args)-1, len(*args))
 	}
 	return c
-}
-
-// addValidatedResources fills each row's validated resources, in one query for the page.
-func (s *Store) addValidatedResources(ctx context.Context, rows []PatronRow) error {
-	if len(rows) == 0 {
-		return nil
-	}
-	index := map[int64]int{}
-	ids := make([]any, 0, len(rows)+1)
-	marks := make([]string, 0, len(rows))
-	for i, r := range rows {
-		index[r.ID] = i
-		ids = append(ids, r.ID)
-		marks = append(marks, fmt.Sprintf("$%d", len(ids)))
-	}
-	ids = append(ids, string(sesame.GrantValidated), string(sesame.GrantPending))
-	grants, err := s.readStmts.QueryContext(ctx, fmt.Sprintf(`
-		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
-		WHERE g.patron_id IN (%s) AND g.state IN ($%d, $%d) ORDER BY r.name`, strings.Join(marks, ", "), len(ids)-1, len(ids)), ids...)
-	if err != nil {
-		return fmt.Errorf("list validated resources: %w", err)
-	}
-	defer grants.Close()
-	for grants.Next() {
-		var pid int64
-		var state, name string
-		if err := grants.Scan(&pid, &state, &name); err != nil {
-			return fmt.Errorf("scan resource: %w", err)
-		}
-		r := &rows[index[pid]]
-		if sesame.GrantState(state) == sesame.GrantPending {
-			r.Pending = append(r.Pending, name)
-		} else {
-			r.Resources = append(r.Resources, name)
-		}
-	}
-	if err := grants.Err(); err != nil {
-		return fmt.Errorf("list validated resources: %w", err)
-	}
-	// One collator for the page: each row's resources in French order.
-	fc := newFrenchCollator()
-	byName := func(name string) string { return name }
-	for i := range rows {
-		sortFrenchWith(fc, rows[i].Resources, byName)
-		sortFrenchWith(fc, rows[i].Pending, byName)
-	}
-	return nil
 }
 
 // countFromCounters answers "how many" from patron_counts, which the

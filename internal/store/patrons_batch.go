@@ -102,6 +102,10 @@ func (t *Tx) SavePatrons(ctx context.Context, actor sesame.Actor, batch []Patron
 			}
 		}
 	}
+	// Licence caps (licences.go): a renewal may take a seat.
+	if err := t.settleSaved(ctx, batch, saved); err != nil {
+		return nil, err
+	}
 	return saved, nil
 }
 

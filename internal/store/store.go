@@ -43,6 +43,7 @@ type Store struct {
 	secrets    *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
 
 	networkCache networkCache
+	seats        seatHooks // licences.go
 }
 
 // dialect names the engine, for the few statements that differ between them.
@@ -90,9 +91,22 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 	return openSQLite(ctx, dsn, opts)
 }
 
+// SQLite's memory per database: bytes mapped, and KiB of page cache per connection.
+const (
+	sqliteMmapSize = 128 << 20
+	sqliteCacheKiB = 8 << 10
+)
+
 func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
 	pragmas := url.Values{}
-	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)", "cache_size(-32768)", "mmap_size(4294967296)", "temp_store(MEMORY)"} {
+	// Memory: reads go through mmap up to sqliteMmapSize, which counts in
+	// the process's resident set (file-backed, shared with the kernel's page
+	// cache); past it, pages are copied into each connection's cache, at
+	// most sqliteCacheKiB each, nine connections (8 readers, 1 writer).
+	// 128 MiB mapped + 9 × 8 MiB of caches + the Go heap keeps the process
+	// under 256 MiB at 1M patrons (docs/benchmarks.md, "Memory").
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
+		fmt.Sprintf("cache_size(-%d)", sqliteCacheKiB), fmt.Sprintf("mmap_size(%d)", sqliteMmapSize), "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_time_format", "sqlite")

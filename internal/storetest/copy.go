@@ -250,10 +250,10 @@ func testCopy(t *testing.T, open Opener) {
 	for _, tc := range report.Tables {
 		tables = append(tables, tc.Table)
 	}
-	if got, want := strings.Join(tables, " "), "network libraries resources staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests reminders_sent audit_events connectors launches connector_failures api_keys renewal_imports renewal_import_rows renewal_import_lines import_mappings stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
+	if got, want := strings.Join(tables, " "), "network libraries resources resource_offers library_seat_caps staff staff_recovery_codes patrons patron_counts grants parental_consents digest_requests reminders_sent audit_events connectors launches connector_failures connector_alerts api_keys renewal_imports renewal_import_rows renewal_import_lines import_mappings stats_months stats_library_months stats_network_months stats_years stats_library_years stats_year_patrons stats_account_months stats_fold cas_users oidc_keys saml_identity mail_outbox jobs"; got != want {
 		t.Errorf("tables: got %s, want %s", got, want)
 	}
-	if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations consent_requests sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests staff_pending_logins server_keys"; got != want {
+	if got, want := strings.Join(report.NotCopied, " "), "sessions patron_sessions login_throttle password_resets registrations consent_requests sso_tokens cas_tickets cas_logins oidc_auth_requests oidc_tokens saml_requests sso_participants staff_pending_logins server_keys"; got != want {
 		t.Errorf("not copied: got %q, want %q", got, want)
 	}
 	if last := calls[len(calls)-1]; last != fmt.Sprintf("jobs %d/%d", want["jobs"], want["jobs"]) {

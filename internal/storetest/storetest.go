@@ -82,6 +82,8 @@ func Run(t *testing.T, open Opener) {
 		{"AwaitingQueue", testAwaitingQueue},
 		{"PatronSubsets", testPatronSubsets},
 		{"PaginationOrder", testPaginationOrder},
+		{"KeysetPages", testKeysetPages},
+		{"SearchCountBounded", testSearchCountBounded},
 		{"OptimisticVersion", testOptimisticVersion},
 		{"ConcurrentUpdates", testConcurrentUpdates},
 		{"GrantsAndHistory", testGrantsAndHistory},
@@ -94,6 +96,7 @@ func Run(t *testing.T, open Opener) {
 		{"SSOTokenSingleUse", testSSOTokenSingleUse},
 		{"CASTicketsRedeemOnce", testCASTicketsRedeemOnce},
 		{"PurgeTakesExpiredCASTickets", testPurgeTakesExpiredCASTickets},
+		{"SSOParticipants", testSSOParticipants},
 		{"LibraryNotifySetting", testLibraryNotifySetting},
 		{"TakeDigestRequestsOnce", testTakeDigestRequestsOnce},
 		{"ScheduleJobOnce", testScheduleJobOnce},
@@ -146,6 +149,9 @@ func Run(t *testing.T, open Opener) {
 		{"ImportMappings", testImportMappings},
 		{"SIP2Connector", testSIP2Connector},
 		{"PatronsBySIP2Identifier", testPatronsBySIP2Identifier},
+		{"ResourceOffers", testResourceOffers},
+		{"SeatCapWaitingList", testSeatCapWaitingList},
+		{"SeatCapSweep", testSeatCapSweep},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open) })

@@ -187,6 +187,7 @@ func connectorFromForm(kind sesame.ConnectorKind, v url.Values, resources []sesa
 			c.SAML.Metadata = metadata
 		}
 		c.SAML.Attributes = append(c.SAML.Attributes, strings.Fields(v.Get("attributes"))...)
+		c.SAML.Direct = v.Get("direct") == "1"
 	case sesame.ConnectorSIP2:
 		// kept is then the saved password's hash; a typed password is
 		// checked here and hashed by saveConnector once the form passes.
@@ -353,6 +354,7 @@ func connectorValues(c *sesame.Connector) url.Values {
 	case sesame.ConnectorSAML:
 		v.Set("metadata", c.SAML.Metadata)
 		v.Set("attributes", strings.Join(c.SAML.Attributes, " "))
+		v.Set("direct", checked(c.SAML.Direct))
 	case sesame.ConnectorSIP2:
 		v.Set("sip_login", c.SIP2.Login)
 	case sesame.ConnectorSignedLink:

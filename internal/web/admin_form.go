@@ -28,12 +28,18 @@ type adminForms[T any] struct {
 	id        func(*T) int64
 	saved     func(*T) string
 	page      func(adminFormPage) any // what the form's template reads
+	// pageWith, when set instead of page, also reads what the page shows
+	// beside the form (the network's settings a field follows).
+	pageWith func(context.Context, adminFormPage) any
 	// read takes the object from what was sent; old is nil for a new
 	// one, and what the form leaves unsent is kept from it.
 	read                         func(sent url.Values, old *T) (*T, error)
 	create                       func(context.Context, T, sesame.Actor) (int64, error)
 	update                       func(context.Context, T, sesame.Actor) error
 	conflictField, conflictLabel string // where a taken code or identifier is told
+	// withLibraries gives the form the network's libraries (a resource's
+	// « Bibliothèques abonnées »).
+	withLibraries bool
 }
 
 // adminFormPage is the form that creates an object (ID 0) or edits one.
@@ -41,6 +47,8 @@ type adminFormPage struct {
 	ID    int64
 	Saved string // its code or name as saved, for the title of an edit
 	Form  form
+	// Libraries are the network's libraries, when the form lists them.
+	Libraries []sesame.Library
 }
 
 func (k adminForms[T]) render(s *Server, w http.ResponseWriter, r *http.Request, status int, old *T, f form) {
@@ -49,7 +57,23 @@ func (k adminForms[T]) render(s *Server, w http.ResponseWriter, r *http.Request,
 		page.ID, page.Saved = k.id(old), k.saved(old)
 		title = k.titleWord + " " + page.Saved
 	}
-	s.render(w, r, status, k.template, layout{Title: formTitle(title, f), Section: "admin", Content: k.page(page)})
+	if k.withLibraries {
+		libs, err := s.store.Libraries(r.Context())
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		page.Libraries = libs
+	}
+	s.render(w, r, status, k.template, layout{Title: formTitle(title, f), Section: "admin", Content: k.content(r.Context(), page)})
+}
+
+// content is what the form's template reads.
+func (k adminForms[T]) content(ctx context.Context, page adminFormPage) any {
+	if k.pageWith != nil {
+		return k.pageWith(ctx, page)
+	}
+	return k.page(page)
 }
 
 // listed answers GET of the list.
@@ -117,6 +141,8 @@ func (k adminForms[T]) save(s *Server, w http.ResponseWriter, r *http.Request, o
 			return
 		case sesame.EConflict:
 			errs.Add(k.conflictField, k.conflictLabel+adminLowerFirst(sesame.ErrorMessage(err)))
+		case sesame.EInvalid:
+			addFieldErrors(errs, err)
 		default:
 			s.fail(w, r, err)
 			return

@@ -19,6 +19,8 @@ type adminHomePage struct {
 	Staff     int
 	Patrons   int
 	Statuses  []adminStatusCount
+	// ConnectorWarnings are the connectors flagged (« État des connecteurs »).
+	ConnectorWarnings []connectorHealthRow
 }
 
 type adminStatusCount struct {
@@ -49,6 +51,16 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := adminHomePage{Libraries: len(libs), Resources: len(res), Staff: len(staff)}
+	health, err := s.connectorHealthRows(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, h := range health {
+		if len(h.Warnings) > 0 {
+			p.ConnectorWarnings = append(p.ConnectorWarnings, h)
+		}
+	}
 	for _, st := range sesame.Statuses {
 		p.Statuses = append(p.Statuses, adminStatusCount{Status: st, Count: counts[st]})
 		p.Patrons += counts[st]

@@ -1,7 +1,9 @@
 package web
 
 import (
+	"context"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/bdf29/sesame"
@@ -18,6 +20,8 @@ const (
 	// The library's own reminders: empty follows the network's.
 	fieldLibReminders        = sesame.FieldReminderDays
 	fieldLibReminderDayAfter = sesame.FieldReminderDayAfter
+	// The library's own validity in months: empty follows the network's.
+	fieldLibValidity = sesame.FieldLibraryValidity
 )
 
 type adminLibraryList struct {
@@ -26,7 +30,12 @@ type adminLibraryList struct {
 
 // adminLibraryPage is the form that creates a library (ID 0) or edits one;
 // Saved is its code.
-type adminLibraryPage struct{ adminFormPage }
+type adminLibraryPage struct {
+	adminFormPage
+	// NetworkValidity is the network's validity in months, which an empty
+	// « Durée de validité des comptes » follows.
+	NetworkValidity int
+}
 
 // NotifyModes are the choices of the "Demandes des usagers" radio group.
 func (adminLibraryPage) NotifyModes() []sesame.NotifyMode { return sesame.NotifyModes }
@@ -50,12 +59,22 @@ func libraryValues(l *sesame.Library) url.Values {
 		fieldLibEmail: {l.ContactEmail}, fieldLibDisabled: {adminBool(l.Disabled)}, fieldLibNotify: {string(l.Notify)},
 		fieldLibReminders:        {libraryReminderDaysText(l)},
 		fieldLibReminderDayAfter: {libraryReminderDayAfterText(l)},
+		fieldLibValidity:         {libraryValidityText(l)},
 	}
 }
 
-// libraryRemindersFrom reads the library's own reminders from the form,
-// with the messages of what could not be read: an empty field, or « comme
-// le réseau », follows the network (nil).
+// libraryValidityText is the library's own validity as the form shows it,
+// "" when it follows the network.
+func libraryValidityText(l *sesame.Library) string {
+	if l.ValidityMonths == 0 {
+		return ""
+	}
+	return strconv.Itoa(l.ValidityMonths)
+}
+
+// libraryRemindersFrom reads the library's own reminders and validity from
+// the form, with the messages of what could not be read: an empty field, or
+// « comme le réseau », follows the network (nil, 0).
 func libraryRemindersFrom(v url.Values, l *sesame.Library) sesame.FieldErrors {
 	errs := sesame.FieldErrors{}
 	if text := adminText(v, fieldLibReminders); text != "" {
@@ -66,6 +85,9 @@ func libraryRemindersFrom(v url.Values, l *sesame.Library) sesame.FieldErrors {
 	dayAfter, msg := sesame.ParseReminderDayAfter(v.Get(fieldLibReminderDayAfter))
 	errs.Add(fieldLibReminderDayAfter, msg)
 	l.ReminderDayAfter = dayAfter
+	months, msg := sesame.ParseLibraryValidityMonths(adminText(v, fieldLibValidity))
+	errs.Add(fieldLibValidity, msg)
+	l.ValidityMonths = months
 	return errs
 }
 
@@ -100,7 +122,12 @@ func (s *Server) libraryForms() adminForms[sesame.Library] {
 		blank:     func() url.Values { return url.Values{fieldLibNotify: {string(sesame.NotifyEachRequest)}} },
 		values:    libraryValues,
 		titleWord: "Bibliothèque", id: func(l *sesame.Library) int64 { return l.ID }, saved: func(l *sesame.Library) string { return l.Code },
-		page: func(p adminFormPage) any { return adminLibraryPage{p} },
+		pageWith: func(ctx context.Context, p adminFormPage) any {
+			// The hint names the network's validity; Network has its
+			// defaults when it cannot be read.
+			n, _ := s.store.Network(ctx)
+			return adminLibraryPage{adminFormPage: p, NetworkValidity: n.ValidityFor(nil)}
+		},
 		read: func(sent url.Values, old *sesame.Library) (*sesame.Library, error) {
 			l := libraryFrom(sent)
 			if old != nil {

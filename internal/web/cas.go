@@ -83,27 +83,48 @@ func (s *Server) casLogin(w http.ResponseWriter, r *http.Request) {
 }
 
 // casLogout is /cas/logout: the patron's session ends, as at
-// « Se déconnecter », then back to the service if it is registered.
+// « Se déconnecter » (single logout included), then back to the service if
+// it is registered, or to this page again, which then says the patron is
+// logged out.
 func (s *Server) casLogout(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	var patronID int64
 	if p := patronFrom(ctx); p != nil {
 		patronID = p.ID
-		// As « Se déconnecter »: what other protocols gave the patron ends too.
-		if err := s.endPatronSSO(r, p.ID); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-	}
-	if c, err := r.Cookie(s.patronCookieName()); err == nil {
-		if err := s.store.DeletePatronSession(ctx, auth.HashToken(c.Value)); err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		s.clearNamedCookie(w, s.patronCookieName())
 	}
 	target, err := s.casServer().Logout(ctx, patronID, r.URL.Query().Get("service"))
 	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sess := s.samlSession(r)
+	vendors, err := s.samlIdP().HasVendors(ctx, sess)
+	if err != nil {
+		s.log.Error("saml : déconnexion unique", "err", err)
+	}
+	if vendors {
+		back := target
+		if back == "" {
+			back = cas.LogoutPath
+		}
+		responded := false
+		err := s.endPatronSession(w, r, func() error {
+			responded = true
+			if err := s.samlIdP().StartLogout(w, r, sess, back); err != nil {
+				s.log.Error("saml : déconnexion unique", "err", err)
+				http.Redirect(w, r, back, http.StatusFound)
+			}
+			return nil
+		})
+		switch {
+		case err != nil && !responded:
+			s.fail(w, r, err)
+		case err != nil:
+			s.log.Error("déconnexion", "err", err)
+		}
+		return
+	}
+	if err := s.endPatronSession(w, r, nil); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -53,17 +53,25 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	var link *sesame.Connector
+	// A signed link is built here; a SAML connector with « Connexion
+	// directe » posts an unsolicited answer (samlDirect).
+	var link, direct *sesame.Connector
 	for _, c := range connectors {
-		if c.Kind == sesame.ConnectorSignedLink {
+		switch {
+		case c.Kind == sesame.ConnectorSignedLink && link == nil:
 			link = c
-			break
+		case c.Kind == sesame.ConnectorSAML && c.SAML.Direct && direct == nil:
+			direct = c
 		}
 	}
-	who, err := s.gate.Open(ctx, p.ID, res.ID, link)
+	via := link
+	if via == nil {
+		via = direct
+	}
+	who, err := s.gate.Open(ctx, p.ID, res.ID, via)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
-		if link != nil {
-			s.gate.Failed(ctx, link, p.ID, sesame.FailureAccessRefused, err)
+		if via != nil {
+			s.gate.Failed(ctx, via, p.ID, sesame.FailureAccessRefused, err)
 		} else {
 			s.log.Info("accès refusé", "patron", p.ID, "resource", res.Slug, "reason", sesame.ErrorMessage(err))
 		}
@@ -73,6 +81,10 @@ func (s *Server) launch(w http.ResponseWriter, r *http.Request) {
 	}
 	if err != nil {
 		s.fail(w, r, err)
+		return
+	}
+	if link == nil && direct != nil {
+		s.samlDirect(w, r, res, direct, who)
 		return
 	}
 	target := res.URL

@@ -207,13 +207,19 @@ func (s *Server) bulkJob(ctx context.Context, action string, sent url.Values) (b
 }
 
 // activatable lists the resources the bulk form offers to activate: those
-// the network still offers, as the record's « Activer » does.
+// the network still offers, as the record's « Activer » does, and, for a
+// library's staff, that their library offers (sesame.Resource.OfferedTo).
+// The network admin's selection may span libraries: a patron whose library
+// does not offer the resource is skipped, with the reason.
 func (s *Server) activatable(ctx context.Context) ([]sesame.Resource, error) {
 	all, err := s.store.Resources(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return slices.DeleteFunc(all, func(r sesame.Resource) bool { return r.Disabled }), nil
+	st := staffFrom(ctx)
+	return slices.DeleteFunc(all, func(r sesame.Resource) bool {
+		return r.Disabled || (st != nil && st.Role == sesame.RoleLibrary && !r.OfferedTo(st.LibraryID))
+	}), nil
 }
 
 // bulkTally counts what an action did: changed, already so, and skipped,

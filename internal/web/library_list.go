@@ -16,21 +16,28 @@ import (
 var pageSizes = []int{10, 25, 50, 100}
 
 type listPage struct {
-	Heading   string
-	Path      string
-	Todo      bool
-	Query     string
-	Status    string
-	Sort      string
-	Desc      bool
-	PageSize  int
-	Page      int
-	Pages     int
-	Total     int
-	Rows      []listRow
-	Headers   []sortHeader
-	PageSizes []int
-	Libraries map[int64]string // library codes, for the network admin's list
+	Heading  string
+	Path     string
+	Todo     bool
+	Query    string
+	Status   string
+	Sort     string
+	Desc     bool
+	PageSize int
+	Page     int
+	Pages    int // 0 when More: the count stopped
+	Total    int
+	// More says that the search's count stopped at Total
+	// (store.SearchCountUpTo): more patrons match, and the page says so.
+	More bool
+	// After and Before are the cursor of a page reached by « Page
+	// suivante » or « Page précédente »: the patron the page starts after
+	// (or ends before). A bare ?page=N has neither.
+	After, Before int64
+	Rows          []listRow
+	Headers       []sortHeader
+	PageSizes     []int
+	Libraries     map[int64]string // library codes, for the network admin's list
 	// Library narrows the network admin's list to one library, chosen
 	// among LibraryChoices (French order); 0 for the whole network.
 	Library        int64
@@ -121,6 +128,59 @@ func (p listPage) RowsHTML() template.HTML {
 		b.WriteString("</td>\n</tr>\n")
 	}
 	return template.HTML(b.String()) // #nosec G203 -- every value written into b went through esc
+}
+
+// TotalText is how many patrons the list shows: « 1 234 abonnés », or
+// « plus de 1 000 abonnés » when a search's count stopped there.
+func (p listPage) TotalText() string {
+	if p.More {
+		return "plus de " + frenchThousands(p.Total) + " abonnés"
+	}
+	return plural(p.Total, "abonné", "abonnés")
+}
+
+// PageText is where the list stands: « page 3 sur 12 », or « page 3 »
+// alone when the count stopped and the last page is not known.
+func (p listPage) PageText() string {
+	if p.More {
+		return fmt.Sprintf("page %d", p.Page)
+	}
+	return fmt.Sprintf("page %d sur %d", p.Page, p.Pages)
+}
+
+// Paged tells whether the list needs its page links.
+func (p listPage) Paged() bool { return p.Pages > 1 || p.More }
+
+// frenchThousands writes n with a narrow no-break space between thousands, as French does.
+func frenchThousands(n int) string {
+	s := strconv.Itoa(n)
+	var b strings.Builder
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteRune('\u202f')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// pageURL is the address of page n reached from this one: it carries the
+// cursor key (« apres » or « avant ») and the patron id, so that the next
+// or previous page is found by seeking the index, however deep the page.
+// Page 1 needs no cursor.
+func (p listPage) pageURL(n int, key string, id int64) string {
+	if n == 1 {
+		return p.URL("page", "")
+	}
+	u := p.URL("page", strconv.Itoa(n))
+	if id == 0 {
+		return u
+	}
+	sep := "?"
+	if strings.Contains(u, "?") {
+		sep = "&"
+	}
+	return u + sep + key + "=" + strconv.FormatInt(id, 10)
 }
 
 // SearchFocus tells whether the search box takes the focus as the list
@@ -243,6 +303,13 @@ func readList(q url.Values, st *sesame.Staff, todo bool) listPage {
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 0 && n < 1_000_000 {
 		p.Page = n
 	}
+	// A cursor is only meaningful past page 1; a bad one is ignored and the
+	// page is then counted by its number.
+	if id, err := strconv.ParseInt(q.Get("apres"), 10, 64); err == nil && id > 0 && p.Page > 1 {
+		p.After = id
+	} else if id, err := strconv.ParseInt(q.Get("avant"), 10, 64); err == nil && id > 0 && p.Page > 1 {
+		p.Before = id
+	}
 	if sub, ok := store.ParseSubset(q.Get("filtre")); ok {
 		p.Subset = string(sub)
 	}
@@ -284,28 +351,39 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bu
 	}
 	filter := p.filter(s.today())
 	filter.Limit, filter.Offset, filter.Counts = p.PageSize, (p.Page-1)*p.PageSize, counts
+	filter.After, filter.Before, filter.CountUpTo = p.After, p.Before, store.SearchCountUpTo
 	result, err := s.store.ListPatrons(r.Context(), scopeOf(st), filter)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	p.Total = result.Total
-	p.Pages = (p.Total + p.PageSize - 1) / p.PageSize
-	// A page past the last (an old bookmark, a list that shrank) shows the
-	// last page, rather than « no patron » under a count that says otherwise.
-	if p.Page > p.Pages && p.Pages > 0 {
-		p.Page = p.Pages
-		filter.Offset = (p.Page - 1) * p.PageSize
+	p.Total, p.More = result.Total, result.More
+	if !p.More {
+		p.Pages = (p.Total + p.PageSize - 1) / p.PageSize
+	}
+	if len(result.Rows) == 0 && (p.After != 0 || p.Before != 0) {
+		// The cursor's patron is gone: the page is read by its number.
+		p.After, p.Before, filter.After, filter.Before = 0, 0, 0, 0
 		if result, err = s.store.ListPatrons(r.Context(), scopeOf(st), filter); err != nil {
 			s.fail(w, r, err)
 			return
 		}
 	}
-	if p.Page > 1 {
-		p.PrevURL = p.URL("page", strconv.Itoa(p.Page-1))
+	// A page past the last (an old bookmark, a list that shrank) shows the
+	// last page, rather than « no patron » under a count that says otherwise.
+	if p.Page > p.Pages && p.Pages > 0 {
+		p.Page = p.Pages
+		filter.Offset, filter.After, filter.Before = (p.Page-1)*p.PageSize, 0, 0
+		if result, err = s.store.ListPatrons(r.Context(), scopeOf(st), filter); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
-	if p.Page < p.Pages {
-		p.NextURL = p.URL("page", strconv.Itoa(p.Page+1))
+	if p.Page > 1 && len(result.Rows) > 0 {
+		p.PrevURL = p.pageURL(p.Page-1, "avant", result.Rows[0].ID)
+	}
+	if (p.Page < p.Pages || p.More && len(result.Rows) == p.PageSize) && len(result.Rows) > 0 {
+		p.NextURL = p.pageURL(p.Page+1, "apres", result.Rows[len(result.Rows)-1].ID)
 	}
 	if st.Role == sesame.RoleAdmin {
 		libs, err := s.store.Libraries(r.Context())
@@ -343,7 +421,7 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bu
 	}
 	if p.Query != "" {
 		// The title, announced first, says what the search found.
-		title = fmt.Sprintf("Recherche « %s » : %s – %s", p.Query, plural(p.Total, "abonné", "abonnés"), title)
+		title = fmt.Sprintf("Recherche « %s » : %s – %s", p.Query, p.TotalText(), title)
 	}
 	resources, err := s.activatable(r.Context())
 	if err != nil {
@@ -371,6 +449,7 @@ func (listPage) SubsetChoices() []subsetChoice {
 		{string(store.SubsetEndingSoon), fmt.Sprintf("Fin de validité dans les %d jours", store.EndingSoonDays)},
 		{string(store.SubsetPastEndDate), "Date de fin dépassée"},
 		{string(store.SubsetPendingResource), "Ressource en attente"},
+		{string(store.SubsetWaitingList), "Ressource en liste d'attente"},
 	}
 }
 

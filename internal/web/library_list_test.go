@@ -164,3 +164,60 @@ func TestListSearchTakesTheFocus(t *testing.T) {
 		})
 	}
 }
+
+// TestListPagesFollowLinks: « Page suivante » and « Page précédente » carry
+// a cursor (the patron the page starts after, or ends before), and walking
+// them gives the same pages, numbered the same, as ?page=N.
+func TestListPagesFollowLinks(t *testing.T) {
+	w := newWorld(t)
+	for i := range 24 {
+		w.addPatron(sesame.Patron{LibraryID: w.libA, LastName: fmt.Sprintf("GOFF-%02d", i), FirstName: "Maëlle",
+			Email: fmt.Sprintf("maelle%d@example.org", i), Status: sesame.StatusValidated,
+			LibraryRegisteredOn: sesame.MustDate(2026, 1, 10), ValidUntil: sesame.MustDate(2027, 1, 10)}, sesame.GrantValidated)
+	}
+	c := w.login("fouesnant")
+	link := func(res response, rel string) string {
+		n := find(res.doc, func(n *html.Node) bool { return n.Data == "a" && attr(n, "rel") == rel })
+		if n == nil {
+			return ""
+		}
+		return attr(n, "href")
+	}
+	wantPages := map[int]string{}
+	for n := 1; n <= 3; n++ {
+		res := c.get(fmt.Sprintf("/abonnes?page=%d", n))
+		wantPages[n] = strings.Join(patronNames(res), ",")
+	}
+	res := c.get("/abonnes")
+	for n := 2; n <= 3; n++ {
+		next := link(res, "next")
+		if !strings.Contains(next, "apres=") || !strings.Contains(next, fmt.Sprintf("page=%d", n)) {
+			t.Fatalf("« Page suivante » to page %d: %q, want page=%d and a cursor « apres »", n, next, n)
+		}
+		res = c.get(next)
+		if got := strings.Join(patronNames(res), ","); got != wantPages[n] {
+			t.Errorf("page %d by « Page suivante »: rows %q, want %q", n, got, wantPages[n])
+		}
+		if got, want := text(find(res.doc, func(n *html.Node) bool { return attr(n, "class") == "total" })), fmt.Sprintf("25 abonnés — page %d sur 3", n); got != want {
+			t.Errorf("count: %q, want %q", got, want)
+		}
+	}
+	if next := link(res, "next"); next != "" {
+		t.Errorf("last page offers « Page suivante »: %q", next)
+	}
+	for n := 2; n >= 1; n-- {
+		prev := link(res, "prev")
+		if n > 1 && !strings.Contains(prev, "avant=") {
+			t.Errorf("« Page précédente » to page %d: %q, want a cursor « avant »", n, prev)
+		}
+		res = c.get(prev)
+		if got := strings.Join(patronNames(res), ","); got != wantPages[n] {
+			t.Errorf("page %d by « Page précédente »: rows %q, want %q", n, got, wantPages[n])
+		}
+	}
+	// A cursor whose patron is gone falls back to the page's number.
+	res = c.get("/abonnes?page=2&apres=999999")
+	if got := strings.Join(patronNames(res), ","); got != wantPages[2] {
+		t.Errorf("page 2 with a stale cursor: rows %q, want %q", got, wantPages[2])
+	}
+}

@@ -51,6 +51,9 @@ type recordPage struct {
 	// asked when the account waits for it (sesame.Patron.AwaitsParentalConsent):
 	// the form then offers no validation, which Decide would refuse.
 	ConsentAwaited string
+	// ValidityMonths is how long the library keeps an account open
+	// (sesame.Network.ValidityFor), which the Statut tab's hint tells.
+	ValidityMonths int
 }
 
 type typedValue struct{ Label, Value string }
@@ -69,10 +72,11 @@ func (p recordPage) ResourceRows() []store.GrantView {
 }
 
 // Activatable reports whether g's line offers the « Activer » box: a
-// resource not validated and not disabled, which patronResourcesSave
-// accepts.
+// resource not validated, not already on the waiting list and not
+// disabled, which patronResourcesSave accepts. The resources the patron's
+// library does not offer are not in Grants at all (store.PatronGrants).
 func (p recordPage) Activatable(g store.GrantView) bool {
-	return g.State != sesame.GrantValidated && !g.Resource.Disabled
+	return g.State != sesame.GrantValidated && g.State != sesame.GrantWaiting && !g.Resource.Disabled
 }
 
 // ToActivate lists the resources the Activer form offers (Activatable).
@@ -127,7 +131,11 @@ func (s *Server) loadRecord(r *http.Request, tab string) (*recordPage, error) {
 	if err != nil {
 		return nil, err
 	}
-	page := &recordPage{Tab: tab, Patron: p, Library: lib, Admin: st.Role == sesame.RoleAdmin}
+	n, err := s.store.Network(ctx)
+	if err != nil {
+		return nil, err
+	}
+	page := &recordPage{Tab: tab, Patron: p, Library: lib, Admin: st.Role == sesame.RoleAdmin, ValidityMonths: n.ValidityFor(lib)}
 	editing, editErr := p.EditableBy(actorOf(st))
 	page.CanEdit, page.Correction = editErr == nil, editing == sesame.EditExpiredCorrection
 	if editErr != nil {
@@ -399,14 +407,16 @@ func (s *Server) patronStatusSave(w http.ResponseWriter, r *http.Request) {
 }
 
 // statusDecision returns how the Statut tab applies what was sent: the
-// decision, taken today under the network's validity (sesame.Patron.Decide).
+// decision, taken today under the validity of the patron's library
+// (sesame.Network.ValidityFor, sesame.Patron.Decide).
 func (s *Server) statusDecision(ctx context.Context) func(p *sesame.Patron, sent url.Values) error {
 	today := s.today()
-	months := sesame.DefaultValidityMonths
-	if n, err := s.store.Network(ctx); err == nil {
-		months = n.ValidityMonths
-	}
+	validity := s.validityOf(ctx)
 	return func(p *sesame.Patron, sent url.Values) error {
+		months, err := validity(p.LibraryID)
+		if err != nil {
+			return err
+		}
 		d := sesame.Decision{Status: sesame.Status(sent.Get(sesame.FieldStatus)), RefusalReason: sent.Get(sesame.FieldRefusalReason)}
 		if raw := strings.TrimSpace(sent.Get(sesame.FieldLibraryRegisteredOn)); raw != "" {
 			date, err := sesame.ParseDate(raw)
@@ -416,6 +426,28 @@ func (s *Server) statusDecision(ctx context.Context) func(p *sesame.Patron, sent
 			d.LibraryRegisteredOn = date
 		}
 		return p.Decide(d, today, months)
+	}
+}
+
+// validityOf reads the network and its libraries once, and returns the
+// validity in months of each library's accounts (sesame.Network.ValidityFor),
+// or why it could not be read.
+func (s *Server) validityOf(ctx context.Context) func(libraryID int64) (int, error) {
+	n, err := s.store.Network(ctx)
+	var libs []sesame.Library
+	if err == nil {
+		libs, err = s.store.Libraries(ctx)
+	}
+	return func(libraryID int64) (int, error) {
+		if err != nil {
+			return 0, fmt.Errorf("validity of library %d: %w", libraryID, err)
+		}
+		for i := range libs {
+			if libs[i].ID == libraryID {
+				return n.ValidityFor(&libs[i]), nil
+			}
+		}
+		return n.ValidityFor(nil), nil
 	}
 }
 
@@ -501,6 +533,10 @@ func (s *Server) patronResourcesSave(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	if state == sesame.GrantValidated && len(changed) < len(resourceIDs) {
+		// Some went to the waiting list of a full licence (store.SetGrants).
+		notice = "listeattente"
 	}
 	redirect(w, r, recordURL(id, "ressources"), notice)
 }

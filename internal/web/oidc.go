@@ -34,6 +34,11 @@ func (s *Server) oidcAuthorize(w http.ResponseWriter, r *http.Request) {
 		s.oidcProtocol(w, r)
 		return
 	}
+	if p := patronFrom(r.Context()); p != nil {
+		// A patron logged in whom the gate lets through goes back to the
+		// vendor at once; any other case takes the login step (oidcLogin).
+		r = r.WithContext(oidc.WithPatron(r.Context(), p.ID, s.patronSessionStart(r)))
+	}
 	caught := &errorCatcher{ResponseWriter: w}
 	s.oidc.ServeHTTP(caught, r)
 	if caught.status != 0 {

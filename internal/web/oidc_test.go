@@ -730,3 +730,38 @@ func TestOIDCSilentRefusal(t *testing.T) {
 		t.Errorf("prompt=none without the resource: back with %v, want access_denied, the state and no code", q)
 	}
 }
+
+// A patron who comes to /oauth/authorize with a session, and whom the gate
+// lets through, goes straight back to the vendor with a code: no login
+// step, one write. A refused patron, or a vendor that asks for a password
+// typed now, still gets the login step.
+func TestOIDCSessionGoesStraightBack(t *testing.T) {
+	w := newWorld(t)
+	v := w.oidcVendor(w.res[0], sesame.OIDCSettings{ClientID: "vendor-a"}, "secret-du-fournisseur-1234")
+	browser := w.patronLogin(w.patronB)
+	a := newOIDCAttempt()
+	q := atVendor(t, browser.get(v.authPath(a)))
+	if q.Get("state") != a.state || q.Get("code") == "" {
+		t.Fatalf("back at the vendor with %v, want a code and state %q", q, a.state)
+	}
+	tok, err := v.conf.Exchange(v.ctx, q.Get("code"), oauth2.VerifierOption(a.verifier))
+	if err != nil {
+		t.Fatalf("token exchange: %v", err)
+	}
+	raw, _ := tok.Extra("id_token").(string)
+	idToken, err := v.verifier.Verify(v.ctx, raw)
+	if err != nil || idToken.Nonce != a.nonce {
+		t.Fatalf("ID token: %v, nonce %v", err, idToken)
+	}
+	if launches := w.launches(w.patronB); len(launches) != 1 || launches[0].ConnectorID != v.connectorID {
+		t.Errorf("launches: got %+v, want one through connector %d", launches, v.connectorID)
+	}
+	if _, err := v.conf.Exchange(v.ctx, q.Get("code"), oauth2.VerifierOption(a.verifier)); err == nil {
+		t.Error("the code was exchanged twice")
+	}
+
+	res := browser.get(v.authPath(newOIDCAttempt(), oauth2.SetAuthURLParam("prompt", "login")))
+	if loc := res.header.Get("Location"); res.status != http.StatusFound || !strings.HasPrefix(loc, "/oauth/login?") {
+		t.Errorf("prompt=login with a session: got %d to %q, want the login step", res.status, loc)
+	}
+}

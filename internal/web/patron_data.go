@@ -26,6 +26,36 @@ type myData struct {
 	Acces []myDataLaunch `json:"acces_aux_ressources"`
 	// AccordParental is the consent given at a registration before 15, or null.
 	AccordParental *myDataConsent `json:"accord_parental"`
+	// Fournisseurs is « Ce que les fournisseurs savent de moi » (patron_vendors.go).
+	Fournisseurs []myDataVendor `json:"ce_que_les_fournisseurs_savent"`
+}
+
+// myDataVendor is one resource opened: what its vendor received through
+// each way it was opened, and when.
+type myDataVendor struct {
+	Ressource     string            `json:"ressource"`
+	Voies         []myDataWay       `json:"voies"`
+	DerniersAcces []myDataLaunchWay `json:"derniers_acces"`
+}
+
+// myDataWay is a connector, or the resource's page (Protocole "").
+type myDataWay struct {
+	Protocole          string          `json:"protocole"`
+	ConnecteurSupprime bool            `json:"connecteur_supprime,omitempty"`
+	Transmis           []myDataRelease `json:"informations_transmises"`
+}
+
+type myDataLaunchWay struct {
+	Date string `json:"date"`
+	ISO  string `json:"iso"`
+	Voie string `json:"voie"`
+}
+
+type myDataRelease struct {
+	Information string `json:"information"`
+	Cle         string `json:"cle"`
+	Valeur      string `json:"valeur"`
+	Condition   string `json:"condition,omitempty"`
 }
 
 type myDataConsent struct {
@@ -117,6 +147,11 @@ func (s *Server) myDataDownload(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	vendors, err := s.vendorsKnown(ctx, p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	stamp := func(t time.Time) string { return t.In(s.cfg.Location).Format(time.RFC3339) }
 	var consent *myDataConsent
 	switch c, err := s.store.ParentalConsentOf(ctx, sc, p.ID); {
@@ -139,6 +174,21 @@ func (s *Server) myDataDownload(w http.ResponseWriter, r *http.Request) {
 		Historique:     []myDataEvent{},
 		Acces:          []myDataLaunch{},
 		AccordParental: consent,
+		Fournisseurs:   []myDataVendor{},
+	}
+	for _, v := range vendors {
+		dv := myDataVendor{Ressource: v.Resource, Voies: []myDataWay{}, DerniersAcces: []myDataLaunchWay{}}
+		for _, way := range v.Ways {
+			dw := myDataWay{Protocole: way.Protocol, ConnecteurSupprime: way.Gone, Transmis: []myDataRelease{}}
+			for _, a := range way.Released {
+				dw.Transmis = append(dw.Transmis, myDataRelease{Information: a.Label, Cle: string(a.Attribute), Valeur: a.Value, Condition: a.Note})
+			}
+			dv.Voies = append(dv.Voies, dw)
+		}
+		for _, l := range v.Launches {
+			dv.DerniersAcces = append(dv.DerniersAcces, myDataLaunchWay{Date: l.At.In(s.cfg.Location).Format("02/01/2006 15:04"), ISO: stamp(l.At), Voie: l.Way})
+		}
+		data.Fournisseurs = append(data.Fournisseurs, dv)
 	}
 	for _, g := range grants {
 		if g.State == "" {

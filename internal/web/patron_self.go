@@ -82,6 +82,8 @@ func (p accountPage) StateWord(g store.GrantView) string {
 		return "Validée"
 	case sesame.GrantRefused:
 		return "Refusée"
+	case sesame.GrantWaiting:
+		return "En liste d'attente, position " + strconv.Itoa(g.Position)
 	}
 	return ""
 }
@@ -111,6 +113,8 @@ func (p accountPage) StateText(g store.GrantView) string {
 		}
 	case sesame.GrantRefused:
 		return "Votre bibliothèque a refusé cette ressource."
+	case sesame.GrantWaiting:
+		return "Votre bibliothèque l'a activée, mais toutes les places de la licence sont prises. Elle s'ouvrira d'elle-même dès qu'une place se libère, dans l'ordre des demandes, et vous recevrez un courriel."
 	}
 	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -95,6 +96,22 @@ func (s *Server) registrationChoices(ctx context.Context) ([]libraryOption, []se
 	return opts, res, nil
 }
 
+// OfferNote tells, beside a resource that only some libraries offer,
+// which ones: the patron's library may not be among them.
+func (p registrationPage) OfferNote(r sesame.Resource) string {
+	if !r.Offer.Restricted {
+		return ""
+	}
+	var names []string
+	for _, l := range p.Libraries {
+		id, _ := strconv.ParseInt(l.ID, 10, 64)
+		if r.Offer.Includes(id) {
+			names = append(names, l.Label)
+		}
+	}
+	return " (proposée seulement par : " + strings.Join(names, ", ") + ")"
+}
+
 func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, status int, page registrationPage) {
 	title := "Inscription envoyée"
 	if page.Sent == "" {
@@ -111,7 +128,9 @@ func (s *Server) registrationForm(w http.ResponseWriter, r *http.Request) {
 	}
 	values := url.Values{}
 	for _, x := range res {
-		values.Add(fieldResources, strconv.FormatInt(x.ID, 10)) // all ticked by default
+		if !x.Offer.Restricted { // those every library offers ticked by default
+			values.Add(fieldResources, strconv.FormatInt(x.ID, 10))
+		}
 	}
 	s.renderRegistration(w, r, http.StatusOK, registrationPage{Form: form{Values: values}, Libraries: libs, Resources: res})
 }
@@ -219,6 +238,13 @@ func (s *Server) register(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(resourceIDs) == 0 || len(resourceIDs) != len(sent[fieldResources]) {
 		page.Form.Errors.Add(fieldResources, "Ressources souhaitées : cochez au moins une ressource de la liste.")
+	}
+	if libOK {
+		for _, x := range res {
+			if slices.Contains(resourceIDs, x.ID) && !x.OfferedTo(libraryID) {
+				page.Form.Errors.Add(fieldResources, "Ressources souhaitées : « "+x.Name+" » n'est pas proposée par la bibliothèque choisie ; décochez-la, ou choisissez la bibliothèque où vous êtes inscrit.")
+			}
+		}
 	}
 	if sent.Get(fieldNotice) == "" {
 		page.Form.Errors.Add(fieldNotice, "Notice Données personnelles : cochez la case pour indiquer que vous l'avez lue.")

@@ -38,12 +38,12 @@ type staticFile struct {
 // pageNames lists every page; New fails if one is missing.
 var pageNames = []string{
 	"accueil", "connexion", "erreur", "abonnes", "abonnes_confirmation", "abonne_informations", "abonne_statut", "abonne_ressources", "abonne_supprimer", "mon_compte", "mon_compte_supprimer",
-	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe", "mon_compte_renouvellement",
+	"mon_compte_informations", "mon_compte_adresse", "mon_compte_mot_de_passe", "mon_compte_renouvellement", "mon_compte_fournisseurs",
 	"administration", "bibliotheques", "bibliotheque_formulaire", "ressources", "ressource_formulaire",
 	"personnel", "personnel_formulaire", "personnel_mot_de_passe", "reseau_formulaire", "courriels_envoyes",
 	"donnees_personnelles", "accessibilite", "mentions_legales", "mot_de_passe_oublie", "mot_de_passe_nouveau",
 	"inscription", "inscription_confirmee", "inscription_accord", "inscription_renvoyer",
-	"acces_refuse", "connecteurs", "connecteur_formulaire", "connecteur_supprimer",
+	"acces_refuse", "connecteurs", "connecteur_formulaire", "connecteur_supprimer", "connecteurs_etat",
 	"statistiques",
 	"abonnes_import", "abonnes_import_suivi",
 	"saml_reponse",
@@ -172,6 +172,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 var notices = map[string]string{
 	"enregistre":       "Les modifications ont été enregistrées.",
 	"active":           "Les ressources cochées ont été activées.",
+	"listeattente":     "Toutes les places d'une ressource cochée sont prises : elle est en liste d'attente, et sera activée d'elle-même dès qu'une place se libère. Les autres ont été activées.",
 	"refuse":           "La ressource a été refusée.",
 	"retire":           "La ressource a été retirée, et ses accès en cours chez le fournisseur sont fermés.",
 	"aucune":           "Aucune ressource n'était cochée : rien n'a changé.",

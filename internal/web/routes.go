@@ -56,6 +56,7 @@ func (s *Server) routes() []route {
 		{"GET " + reminders.RenewPath, auth.Patron, s.renewalPage},
 		{"POST " + reminders.RenewPath, auth.Patron, s.requestRenewal},
 		{"GET /mon-compte/donnees", auth.Patron, s.myDataDownload},
+		{"GET /mon-compte/fournisseurs", auth.Patron, s.myVendors},
 		{"GET /mon-compte/supprimer", auth.Patron, s.myAccountDeleteForm},
 		{"POST /mon-compte/supprimer", auth.Patron, s.myAccountDelete},
 		{"GET /mon-compte/informations", auth.Patron, s.myInfoForm},
@@ -85,6 +86,7 @@ func (s *Server) routes() []route {
 		{"GET /saml/sso", auth.Public, s.samlSSO},
 		{"POST /saml/sso", auth.Public, s.samlSSO},
 		{"GET /saml/continue", auth.Public, s.samlContinue},
+		{"GET /saml/slo", auth.Public, s.samlSLO},
 		// The CAS server: public, each handler decides with the patron's session.
 		{"GET /cas/login", auth.Public, s.casLogin},
 		{"GET /cas/logout", auth.Public, s.casLogout},
@@ -134,6 +136,7 @@ func (s *Server) routes() []route {
 		{"GET /admin/ressources/{id}", auth.NetworkAdmin, s.resourceForms().edit(s)},
 		{"POST /admin/ressources/{id}", auth.NetworkAdmin, s.resourceForms().updated(s)},
 		{"GET /admin/connecteurs", auth.NetworkAdmin, s.connectorList},
+		{"GET /admin/connecteurs/etat", auth.NetworkAdmin, s.connectorHealth},
 		{"GET /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorNew},
 		{"POST /admin/connecteurs/nouveau", auth.NetworkAdmin, s.connectorCreate},
 		{"GET /admin/connecteurs/{id}", auth.NetworkAdmin, s.connectorEdit},

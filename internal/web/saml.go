@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/access"
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/saml"
 )
@@ -50,8 +51,12 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p := patronFrom(ctx)
-	start := s.patronSessionStart(r)
-	if pd.NeedsLogin(p != nil, start) {
+	sess := s.samlSession(r)
+	var start time.Time
+	if sess != nil {
+		start = sess.Start
+	}
+	if pd.NeedsLogin(p != nil && sess != nil, start) {
 		if !pd.Request.IsPassive {
 			http.Redirect(w, r, "/connexion?suite="+url.QueryEscape(saml.ContinueURL(pd.Handle)), http.StatusSeeOther)
 			return
@@ -64,7 +69,7 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 		s.samlPost(w, r, pd, answer, "Vous n'êtes pas connecté à votre compte : votre navigateur en informe maintenant le site de la ressource.")
 		return
 	}
-	answer, err := idp.Answer(ctx, pd, p.ID, start)
+	answer, err := idp.Answer(ctx, pd, *sess)
 	if sesame.ErrorCode(err) == sesame.EForbidden {
 		s.gate.Failed(ctx, pd.Connector, p.ID, sesame.FailureAccessRefused, err)
 		s.render(w, r, http.StatusForbidden, "acces_refuse", layout{Title: "Accès impossible à « " + pd.Resource.Name + " »", Section: "mon-compte",
@@ -82,15 +87,59 @@ func (s *Server) samlContinue(w http.ResponseWriter, r *http.Request) {
 // patronSessionStart is when the patron's session began (their login), or
 // the zero time without one.
 func (s *Server) patronSessionStart(r *http.Request) time.Time {
+	if sess := s.samlSession(r); sess != nil {
+		return sess.Start
+	}
+	return time.Time{}
+}
+
+// samlSession is the patron's session on this browser, nil when no patron
+// is logged in.
+func (s *Server) samlSession(r *http.Request) *saml.Session {
+	p := patronFrom(r.Context())
 	c, err := r.Cookie(s.patronCookieName())
-	if err != nil || patronFrom(r.Context()) == nil {
-		return time.Time{}
+	if err != nil || p == nil {
+		return nil
 	}
-	ps, err := s.store.PatronSessionByHash(r.Context(), auth.HashToken(c.Value))
+	hash := auth.HashToken(c.Value)
+	ps, err := s.store.PatronSessionByHash(r.Context(), hash)
 	if err != nil {
-		return time.Time{}
+		return nil
 	}
-	return ps.CreatedAt
+	return &saml.Session{Hash: hash, PatronID: p.ID, Start: ps.CreatedAt}
+}
+
+// samlDirect is « Accéder » for a SAML connector with « Connexion
+// directe »: the Gate has let the patron in (who), and the browser posts an
+// unsolicited Response to the vendor, which shows the resource's address.
+func (s *Server) samlDirect(w http.ResponseWriter, r *http.Request, res *sesame.Resource, c *sesame.Connector, who *access.Grantee) {
+	ctx := r.Context()
+	sess := s.samlSession(r)
+	if sess == nil {
+		http.Redirect(w, r, "/connexion", http.StatusSeeOther)
+		return
+	}
+	answer, err := s.samlIdP().Unsolicited(r, c, who, *sess, res.URL)
+	if err != nil {
+		s.gate.Failed(ctx, c, who.Patron.ID, sesame.FailureBroken, err)
+		s.fail(w, r, err)
+		return
+	}
+	s.samlPost(w, r, &saml.Pending{Connector: c, Resource: res}, answer,
+		"Votre navigateur transmet maintenant votre connexion au site de la ressource.")
+}
+
+// samlSLO is the identity provider's single logout service (HTTP-Redirect
+// binding): a vendor's LogoutRequest ends the patron's Sésame session and
+// their other vendors' sessions; a vendor's LogoutResponse to ours carries
+// the patron's logout on to the next vendor.
+func (s *Server) samlSLO(w http.ResponseWriter, r *http.Request) {
+	err := s.samlIdP().ServeSLO(w, r, s.samlSession(r), func(w http.ResponseWriter, r *http.Request) error {
+		return s.endPatronSession(w, r, nil)
+	})
+	if err != nil {
+		s.fail(w, r, err)
+	}
 }
 
 // samlPostPage is the page whose form carries the answer to the vendor.

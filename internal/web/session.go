@@ -139,20 +139,35 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		s.clearCookie(w)
 	}
-	if p := patronFrom(r.Context()); p != nil {
-		if err := s.endPatronSSO(r, p.ID); err != nil {
-			s.fail(w, r, err)
-			return
+	// The patron's vendors are logged out too (single logout): SAML ones
+	// through the browser, which goes to each and comes back to the login
+	// page; CAS ones in the background (patron_logout.go).
+	sess := s.samlSession(r)
+	if vendors, err := s.samlIdP().HasVendors(r.Context(), sess); err != nil || !vendors {
+		if err != nil {
+			s.log.Error("saml : déconnexion unique", "err", err)
 		}
+		sess = nil
 	}
-	if c, err := r.Cookie(s.patronCookieName()); err == nil {
-		if err := s.store.DeletePatronSession(r.Context(), auth.HashToken(c.Value)); err != nil {
-			s.fail(w, r, err)
-			return
+	responded := false
+	err := s.endPatronSession(w, r, func() error {
+		responded = true
+		if sess != nil {
+			err := s.samlIdP().StartLogout(w, r, sess, loggedOutURL)
+			if err == nil {
+				return nil
+			}
+			s.log.Error("saml : déconnexion unique", "err", err)
 		}
-		s.clearNamedCookie(w, s.patronCookieName())
+		http.Redirect(w, r, loggedOutURL, http.StatusSeeOther)
+		return nil
+	})
+	switch {
+	case err != nil && !responded:
+		s.fail(w, r, err)
+	case err != nil:
+		s.log.Error("déconnexion", "err", err)
 	}
-	redirect(w, r, "/connexion", "deconnecte")
 }
 
 // startSession gives a new session to whoever just proved who they are,

@@ -18,5 +18,5 @@ func (s *Server) casServer() *cas.Server {
 
 // samlIdP is the SAML identity provider.
 func (s *Server) samlIdP() *saml.Provider {
-	return &saml.Provider{Store: s.store, Gate: s.gate, BaseURL: s.cfg.BaseURL, Now: s.cfg.Now, Random: s.cfg.Random}
+	return &saml.Provider{Store: s.store, Gate: s.gate, BaseURL: s.cfg.BaseURL, Now: s.cfg.Now, Random: s.cfg.Random, Log: s.log}
 }

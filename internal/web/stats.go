@@ -42,6 +42,9 @@ type statsPage struct {
 	NoUsers string      // why the period has no count of active users, or ""
 	// Libraries are the network admin's choices, in French order.
 	Libraries []sesame.Library
+	// Seats are the licences' seats used against their caps, and the cost
+	// per active user (store.SeatUsages), as they are today.
+	Seats []store.SeatUsage
 }
 
 type statsCharts struct {
@@ -192,6 +195,14 @@ func (s *Server) showStats(w http.ResponseWriter, r *http.Request, format statsF
 		page.Top = rep.ByLibrary[:min(topLibraries, len(rep.ByLibrary))]
 		page.Others = len(rep.ByLibrary) - len(page.Top)
 		page.Charts.Libraries = librariesChart(rep, page.Top)
+	}
+	var seatsOf int64
+	if lib != nil {
+		seatsOf = lib.ID
+	}
+	if page.Seats, err = s.store.SeatUsages(ctx, seatsOf); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, "statistiques", layout{Title: title, Section: "statistiques", Content: page})
 }

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/bdf29/sesame"
+	"github.com/bdf29/sesame/internal/store"
+)
+
+// listQueryTable measures what the list asks the store for one page (its
+// status counts, then store.ListPatrons with the page's search, filter,
+// page and cursor, as the handler asks them), without HTTP, the session,
+// the menu and the layout: the part of a page this benchmark's scenarios
+// are about. The trivial HTTP handler is measured just before each, as in
+// the main table.
+func listQueryTable(ctx context.Context, out io.Writer, st *store.Store, helloBase string, scenarios []scenario, only string, clients int, d time.Duration) error {
+	libs, err := st.Libraries(ctx)
+	if err != nil {
+		return err
+	}
+	var library int64
+	for _, l := range libs {
+		if l.Code == "FOUESNANT" {
+			library = l.ID
+		}
+	}
+	if library == 0 {
+		return fmt.Errorf("no library FOUESNANT")
+	}
+	sc := store.LibraryScope(library)
+	fmt.Fprintf(out, "\nThe list's store queries alone (StatusCounts + ListPatrons), %d clients:\n\n", clients)
+	fmt.Fprintf(out, "| scenario | queries/s | hello requests/s just before | p50 | p95 | errors |\n|---|---|---|---|---|---|\n")
+	for _, s := range scenarios {
+		if s.hello || only != "" && !strings.Contains(s.name, only) {
+			continue
+		}
+		filters := make([]store.PatronFilter, len(s.paths))
+		for i, p := range s.paths {
+			filters[i] = listFilter(p)
+		}
+		baseline := load(helloBase, []string{"/"}, nil, clients, d/2)
+		res := loadQueries(ctx, st, sc, filters, clients, d)
+		fmt.Fprintf(out, "| %s | %.0f | %.0f | %s | %s | %d |\n", s.name, res.rate, baseline.rate, pct(res.latencies, 50), pct(res.latencies, 95), res.errors)
+	}
+	return nil
+}
+
+// listFilter is the filter the list's handler builds for path, with 10 rows a page.
+func listFilter(path string) store.PatronFilter {
+	f := store.PatronFilter{Sort: store.SortLastName, Limit: 10, CountUpTo: store.SearchCountUpTo}
+	u, err := url.Parse(path)
+	if err != nil {
+		return f
+	}
+	q := u.Query()
+	f.Query = q.Get("q")
+	if st, ok := sesame.ParseStatus(q.Get("statut")); ok {
+		f.Status = st
+	}
+	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
+		f.Offset = (n - 1) * 10
+	}
+	if id, err := strconv.ParseInt(q.Get("apres"), 10, 64); err == nil {
+		f.After = id
+	}
+	return f
+}
+
+// loadQueries runs clients loops for d, each going through filters in turn.
+func loadQueries(ctx context.Context, st *store.Store, sc store.Scope, filters []store.PatronFilter, clients int, d time.Duration) loadResult {
+	var mu sync.Mutex
+	var res loadResult
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	var wg sync.WaitGroup
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			var lats []time.Duration
+			errs := 0
+			for i := c; time.Now().Before(deadline); i++ {
+				f := filters[i%len(filters)]
+				t0 := time.Now()
+				counts, err := st.StatusCounts(ctx, sc)
+				if err == nil {
+					f.Counts = counts
+					_, err = st.ListPatrons(ctx, sc, f)
+				}
+				lats = append(lats, time.Since(t0))
+				if err != nil {
+					errs++
+				}
+			}
+			mu.Lock()
+			res.latencies = append(res.latencies, lats...)
+			res.errors += errs
+			mu.Unlock()
+		}(c)
+	}
+	wg.Wait()
+	res.rate = float64(len(res.latencies)) / time.Since(start).Seconds()
+	return res
+}

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/bdf29/sesame"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// copyRowsPostgres writes a page into PostgreSQL in one transaction through
+// COPY, the fastest way in: the rows go into a temporary table of the same
+// columns, then into the table itself, skipping those whose key is already
+// there (ON CONFLICT DO NOTHING), so that a copy can be run again. It
+// returns the number of rows written.
+func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any) (int, error) {
+	names := make([]string, len(t.columns))
+	for i, c := range t.columns {
+		names[i] = c.name
+	}
+	staging := "copy_" + t.name
+	written := 0
+	err := s.withPgx(ctx, func(conn *pgx.Conn) error {
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback(ctx)
+		// A temporary table lives as long as its connection, and its rows
+		// until the transaction ends: each page finds it empty.
+		// #nosec G201 -- table names come from copyTables.
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMPORARY TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DELETE ROWS`, staging, t.name)); err != nil {
+			return fmt.Errorf("staging table: %w", err)
+		}
+		if _, err := tx.CopyFrom(ctx, pgx.Identifier{staging}, names, pgx.CopyFromRows(page)); err != nil {
+			return fmt.Errorf("COPY: %w", err)
+		}
+		cols := strings.Join(names, ", ")
+		// #nosec G201 -- table and column names come from copyTables.
+		tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
+			t.name, cols, cols, staging, strings.Join(t.key, ", ")))
+		if err != nil {
+			return err
+		}
+		written = int(tag.RowsAffected())
+		return tx.Commit(ctx)
+	})
+	return written, err
+}
+
+// withPgx runs fn on a connection of the write pool as pgx's own, for what
+// database/sql cannot say, such as COPY.
+func (s *Store) withPgx(ctx context.Context, fn func(*pgx.Conn) error) error {
+	conn, err := s.writePool.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("not a pgx connection")
+		}
+		return fn(c.Conn())
+	})
+}
+
+// bulkCreatePostgres is BulkCreatePatrons on PostgreSQL: the patrons, their
+// grants and their history go in through COPY, in one transaction with the
+// counts and the import's audit event. COPY gives no ids back: they are
+// drawn from the patrons' sequence first, as the identity would draw them.
+func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor sesame.Actor, now time.Time) (err error) {
+	conn, err := s.writePool.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("bulk create: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `BEGIN`); err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// A connection left inside a transaction must not go back to the pool.
+		if _, rerr := conn.ExecContext(context.WithoutCancel(ctx), `ROLLBACK`); rerr != nil {
+			conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+	}()
+	rows, err := conn.QueryContext(ctx, `SELECT nextval(pg_get_serial_sequence('patrons', 'id')) FROM generate_series(1, $1)`, len(batch))
+	if err != nil {
+		return fmt.Errorf("draw ids: %w", err)
+	}
+	i := 0
+	err = scanEach(rows, func(r *sql.Rows) error {
+		if i >= len(batch) {
+			return errors.New("too many ids")
+		}
+		err := r.Scan(&batch[i].Patron.ID)
+		i++
+		return err
+	})
+	if err != nil || i != len(batch) {
+		return fmt.Errorf("draw ids: %d of %d: %w", i, len(batch), err)
+	}
+	patrons := make([][]any, len(batch))
+	var grants, events [][]any
+	for i := range batch {
+		np := &batch[i]
+		p := &np.Patron
+		patrons[i] = []any{p.ID, p.LibraryID, p.LastName, p.FirstName, sesame.NormalizeEmail(p.Email), p.BirthDate.ISO(), p.PostalCode, p.Town,
+			p.CardNumber, p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason,
+			np.PasswordHash, Fold(p.LastName), Fold(p.FirstName), searchText(p), 1, now, now}
+		for _, rid := range np.ResourceIDs {
+			grants = append(grants, []any{p.ID, rid, string(grantState(np)), now})
+		}
+		for _, e := range np.History {
+			at := dbTime(e.At)
+			events = append(events, []any{at, actor.Label, p.LibraryID, p.ID, string(e.Action), e.Detail, countsAt(e.Action, p, at)})
+		}
+	}
+	err = conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return errors.New("not a pgx connection")
+		}
+		pc := c.Conn()
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"patrons"}, []string{"id", "library_id", "last_name", "first_name", "email", "birth_date",
+			"postal_code", "town", "card_number", "registered_on", "status", "library_registered_on", "valid_until", "refusal_reason",
+			"password_hash", "sort_last", "sort_first", "search_text", "version", "created_at", "updated_at"}, pgx.CopyFromRows(patrons)); err != nil {
+			return patronWriteError(err, "Un compte existe déjà avec l'une de ces adresses.")
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"patron_id", "resource_id", "state", "updated_at"}, pgx.CopyFromRows(grants)); err != nil {
+			return fmt.Errorf("insert grants: %w", err)
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"at", "actor", "library_id", "patron_id", "action", "detail", "counts_at"},
+			pgx.CopyFromRows(events)); err != nil {
+			return fmt.Errorf("audit the batch's history: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if err := s.bulkCounts(ctx, conn, batch); err != nil {
+		return err
+	}
+	if err := audit(ctx, conn, now, actor, 0, 0, sesame.ActionImport, fmt.Sprintf("%d abonnés créés en lot.", len(batch))); err != nil {
+		return err
+	}
+	if _, err := conn.ExecContext(ctx, `COMMIT`); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
