@@ -17,12 +17,12 @@ import (
 // file-backed part (the program's code and, on SQLite, the database pages
 // mapped by mmap_size, shared with the kernel's page cache).
 type memorySample struct {
-	scenario          string
-	heapObjects       uint64 // live and not yet swept objects
-	heapTotal         uint64 // every byte the Go runtime holds from the OS
-	rss, anon, file   uint64 // VmRSS, RssAnon, RssFile
-	peakRSS           uint64 // VmHWM
-	readOK, statusRSS bool
+	scenario        string
+	heapObjects     uint64 // live and not yet swept objects
+	heapTotal       uint64 // every byte the Go runtime holds from the OS
+	rss, anon, file uint64 // VmRSS, RssAnon, RssFile
+	peakRSS         uint64 // VmHWM
+	statusRSS       bool
 }
 
 var heapMetrics = []metrics.Sample{

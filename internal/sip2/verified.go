@@ -4,9 +4,9 @@ import (
 	"container/list"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/binary"
 	"fmt"
 	"io"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -67,11 +67,9 @@ func newVerifiedCache(random io.Reader, ttl time.Duration, size int) (*verifiedC
 // lengths keep the fields apart.
 func (c *verifiedCache) mac(patronID int64, password, hash string) [sha256.Size]byte {
 	m := hmac.New(sha256.New, c.key[:])
-	var n [8]byte
-	binary.BigEndian.PutUint64(n[:], uint64(patronID))
-	m.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(len(password)))
-	m.Write(n[:])
+	var n [24]byte
+	m.Write(append(strconv.AppendInt(n[:0], patronID, 10), 0)) // digits, then a byte no digit is
+	m.Write(append(strconv.AppendInt(n[:0], int64(len(password)), 10), 0))
 	m.Write([]byte(password))
 	m.Write([]byte(hash))
 	var out [sha256.Size]byte

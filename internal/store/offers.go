@@ -118,16 +118,6 @@ func offeredClause(n int) string {
 	return fmt.Sprintf(`(r.offered_to_all OR EXISTS (SELECT 1 FROM resource_offers o WHERE o.resource_id = r.id AND o.library_id = $%d))`, n)
 }
 
-// resourceOffered reports, in tx, whether the library offers the resource,
-// and its name; an unknown resource is ENotFound.
-func resourceOffered(ctx context.Context, q queryer, resourceID, libraryID int64) (name string, offered bool, err error) {
-	err = q.QueryRowContext(ctx, `SELECT r.name, `+offeredClause(2)+` FROM resources r WHERE r.id = $1`, resourceID, libraryID).Scan(&name, &offered)
-	if err != nil {
-		return "", false, dbError(err, "Ressource", "")
-	}
-	return name, offered, nil
-}
-
 // ResourcesOfferedTo lists the resources the library offers, disabled ones
 // included, in French name order: what its staff may activate.
 func (s *Store) ResourcesOfferedTo(ctx context.Context, libraryID int64) ([]sesame.Resource, error) {

@@ -309,6 +309,7 @@ const (
 	spendCode = `UPDATE oidc_auth_requests SET code_used_at = $1, expires_at = $2
 		WHERE code_hash = $3 AND code_used_at IS NULL AND expires_at > $1
 		RETURNING ` + oidcRequestColumns
+	// #nosec G101 -- a SQL statement naming columns; tokens are stored hashed
 	insertToken = `INSERT INTO oidc_tokens (id_hash, auth_request_id, patron_id, connector_id, client_id, subject, scopes, claims, created_at, expires_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`
 )

@@ -107,21 +107,7 @@ func (s *Server) casLogout(w http.ResponseWriter, r *http.Request) {
 		if back == "" {
 			back = cas.LogoutPath
 		}
-		responded := false
-		err := s.endPatronSession(w, r, func() error {
-			responded = true
-			if err := s.samlIdP().StartLogout(w, r, sess, back); err != nil {
-				s.log.Error("saml : déconnexion unique", "err", err)
-				http.Redirect(w, r, back, http.StatusFound)
-			}
-			return nil
-		})
-		switch {
-		case err != nil && !responded:
-			s.fail(w, r, err)
-		case err != nil:
-			s.log.Error("déconnexion", "err", err)
-		}
+		s.endPatronSessionThroughVendors(w, r, sess, back, http.StatusFound)
 		return
 	}
 	if err := s.endPatronSession(w, r, nil); err != nil {

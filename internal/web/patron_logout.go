@@ -6,6 +6,7 @@ import (
 
 	"github.com/bdf29/sesame/internal/auth"
 	"github.com/bdf29/sesame/internal/cas"
+	"github.com/bdf29/sesame/internal/saml"
 	"github.com/bdf29/sesame/internal/store"
 )
 
@@ -43,6 +44,33 @@ func (s *Server) endPatronSession(w http.ResponseWriter, r *http.Request, respon
 		}
 	}
 	return s.store.DeletePatronSession(ctx, hash)
+}
+
+// endPatronSessionThroughVendors ends the patron session and walks the
+// browser through the SAML vendors' single logout of sess (nil for none),
+// to land on back; without SAML vendors, or when their logout cannot
+// start, it redirects to back with status.
+func (s *Server) endPatronSessionThroughVendors(w http.ResponseWriter, r *http.Request, sess *saml.Session, back string, status int) {
+	responded := false
+	err := s.endPatronSession(w, r, func() error {
+		responded = true
+		if sess != nil {
+			err := s.samlIdP().StartLogout(w, r, sess, back)
+			if err == nil {
+				return nil
+			}
+			s.log.Error("saml : déconnexion unique", "err", err)
+		}
+		// #nosec G710 -- back is the logged-out page or a service a CAS connector registered (casLogout).
+		http.Redirect(w, r, back, status)
+		return nil
+	})
+	switch {
+	case err != nil && !responded:
+		s.fail(w, r, err)
+	case err != nil:
+		s.log.Error("déconnexion", "err", err)
+	}
 }
 
 // casSingleLogout tells the CAS services that validated a ticket of the

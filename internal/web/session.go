@@ -149,25 +149,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 		}
 		sess = nil
 	}
-	responded := false
-	err := s.endPatronSession(w, r, func() error {
-		responded = true
-		if sess != nil {
-			err := s.samlIdP().StartLogout(w, r, sess, loggedOutURL)
-			if err == nil {
-				return nil
-			}
-			s.log.Error("saml : déconnexion unique", "err", err)
-		}
-		http.Redirect(w, r, loggedOutURL, http.StatusSeeOther)
-		return nil
-	})
-	switch {
-	case err != nil && !responded:
-		s.fail(w, r, err)
-	case err != nil:
-		s.log.Error("déconnexion", "err", err)
-	}
+	s.endPatronSessionThroughVendors(w, r, sess, loggedOutURL, http.StatusSeeOther)
 }
 
 // startSession gives a new session to whoever just proved who they are,
