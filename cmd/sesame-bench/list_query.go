@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/bdf29/sesame"
@@ -75,37 +74,16 @@ func listFilter(path string) store.PatronFilter {
 
 // loadQueries runs clients loops for d, each going through filters in turn.
 func loadQueries(ctx context.Context, st *store.Store, sc store.Scope, filters []store.PatronFilter, clients int, d time.Duration) loadResult {
-	var mu sync.Mutex
-	var res loadResult
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	var wg sync.WaitGroup
-	for c := 0; c < clients; c++ {
-		wg.Add(1)
-		go func(c int) {
-			defer wg.Done()
-			var lats []time.Duration
-			errs := 0
-			for i := c; time.Now().Before(deadline); i++ {
-				f := filters[i%len(filters)]
-				t0 := time.Now()
-				counts, err := st.StatusCounts(ctx, sc)
-				if err == nil {
-					f.Counts = counts
-					_, err = st.ListPatrons(ctx, sc, f)
-				}
-				lats = append(lats, time.Since(t0))
-				if err != nil {
-					errs++
-				}
+	return drive(clients, d, func() func(i int) error {
+		return func(i int) error {
+			f := filters[i%len(filters)]
+			counts, err := st.StatusCounts(ctx, sc)
+			if err != nil {
+				return err
 			}
-			mu.Lock()
-			res.latencies = append(res.latencies, lats...)
-			res.errors += errs
-			mu.Unlock()
-		}(c)
-	}
-	wg.Wait()
-	res.rate = float64(len(res.latencies)) / time.Since(start).Seconds()
-	return res
+			f.Counts = counts
+			_, err = st.ListPatrons(ctx, sc, f)
+			return err
+		}
+	})
 }

@@ -227,6 +227,32 @@ type loadResult struct {
 
 // load runs clients loops for d, each going through paths in turn.
 func load(base string, paths []string, cookies []*http.Cookie, clients int, d time.Duration) loadResult {
+	return drive(clients, d, func() func(i int) error {
+		httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+		return func(i int) error {
+			req, _ := http.NewRequest(http.MethodGet, base+paths[i%len(paths)], nil)
+			for _, ck := range cookies {
+				req.AddCookie(ck)
+			}
+			r, err := httpc.Do(req)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+			if err == nil && r.StatusCode != http.StatusOK {
+				err = fmt.Errorf("status %d", r.StatusCode)
+			}
+			return err
+		}
+	})
+}
+
+// drive runs clients loops for d. Each loop gets its own step from
+// newStep and calls it with a running index, starting at the loop's
+// number so that the loops spread over the scenario's paths; every call's
+// latency and error are counted.
+func drive(clients int, d time.Duration, newStep func() func(i int) error) loadResult {
 	var mu sync.Mutex
 	var res loadResult
 	deadline := time.Now().Add(d)
@@ -236,23 +262,12 @@ func load(base string, paths []string, cookies []*http.Cookie, clients int, d ti
 		wg.Add(1)
 		go func(c int) {
 			defer wg.Done()
-			httpc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 4}}
+			step := newStep()
 			var lats []time.Duration
 			errs := 0
 			for i := c; time.Now().Before(deadline); i++ {
-				req, _ := http.NewRequest(http.MethodGet, base+paths[i%len(paths)], nil)
-				for _, ck := range cookies {
-					req.AddCookie(ck)
-				}
 				t0 := time.Now()
-				r, err := httpc.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, r.Body)
-					r.Body.Close()
-					if r.StatusCode != http.StatusOK {
-						err = fmt.Errorf("status %d", r.StatusCode)
-					}
-				}
+				err := step(i)
 				lats = append(lats, time.Since(t0))
 				if err != nil {
 					errs++

@@ -124,7 +124,7 @@ func (t *Tx) updatePatronRows(ctx context.Context, batch []PatronSave, saved []*
 	var query string
 	var args []any
 	if t.store.dialect == postgresDialect {
-		// One array per column, as bulkHistory sends its events; the ids
+		// One array per column, as bulkHistoryRows sends its events; the ids
 		// once more as an array, so that the patrons are looked up by their
 		// key whatever the planner guesses of unnest's rows.
 		n := len(saved)
