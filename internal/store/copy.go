@@ -154,6 +154,7 @@ var copyExceptions = []copyException{
 	{table: "server_keys", why: "the key of device cookies is drawn anew: each browser is recognised again from its next login"},
 	{table: "schema_migrations", rebuilt: true, why: "Copy migrates the target itself"},
 	{table: "patron_counts", rebuilt: true, why: "computed again on the target from the copied patrons (copyPatronCounts)"},
+	{table: "patrons", column: "pending_requests", why: "counted again on the target by the triggers on grants as the grants are copied (migration 0039)"},
 	{table: "mail_outbox", column: "secret", why: linkSecret},
 	{table: "mail_outbox", column: "secret_expires_at", why: linkSecret},
 }
@@ -281,6 +282,10 @@ var copyTables = []copyTable{
 	{name: "stats_library_years", key: []string{"year", "library_id"}},
 	{name: "stats_year_patrons", key: []string{"year", "library_id", "patron_id", "resource_id"}},
 	{name: "stats_account_months", key: []string{"month", "library_id"}},
+	{name: "stats_patron_months", key: []string{"library_id", "patron_id", "resource_id"}},
+	{name: "stats_user_firsts", key: []string{"library_id", "month", "since", "resource_id"}},
+	{name: "stats_library_user_firsts", key: []string{"library_id", "month", "since"}},
+	{name: "stats_network_user_firsts", key: []string{"month", "since", "resource_id"}},
 	{name: "stats_fold", key: []string{"id"}},
 	// The patrons' CAS pseudonyms: vendors know their users by them.
 	{name: "cas_users", key: []string{"patron_id", "resource_id"}},

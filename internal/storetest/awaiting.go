@@ -61,4 +61,16 @@ func testAwaitingQueue(t *testing.T, open Opener) {
 	// Deciding the request takes the account out of the queue.
 	grant(f.libA, asking, sesame.GrantValidated)
 	check(store.LibraryScope(f.libA), []int64{toValidate})
+
+	// A resource withdrawn back to « En attente » puts it back, once.
+	grant(f.libA, asking, sesame.GrantPending)
+	grant(f.libA, asking, sesame.GrantPending)
+	check(store.LibraryScope(f.libA), []int64{toValidate, asking})
+
+	// An account deleted leaves the queue, its grants with it.
+	if err := f.st.DeleteOwnAccount(ctx, asking); err != nil {
+		t.Fatal(err)
+	}
+	check(store.LibraryScope(f.libA), []int64{toValidate})
+	check(store.NetworkScope(), []int64{toValidate, other})
 }
