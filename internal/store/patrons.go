@@ -396,6 +396,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	sc, f = f.within(sc)
 	var page PatronPage
 	from, where, args, search := s.patronQuery(sc, f)
+	reader := s.listReader(search)
 
 	var err error
 	switch {
@@ -408,9 +409,9 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	case search.match != "" && len(search.short) == 0 && f.Status == "" && f.counted() && !sc.Network:
 		// The trigram index alone decides: count there, without reading the patrons.
 		cargs := []any{}
-		page.Total, page.More, err = s.countUpTo(ctx, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs, f.CountUpTo)
+		page.Total, page.More, err = s.countUpTo(ctx, reader, "patron_search WHERE 1 = 1"+search.clause(sc, &cargs), cargs, f.CountUpTo)
 	default:
-		page.Total, page.More, err = s.countUpTo(ctx, from+" "+where, args, f.CountUpTo)
+		page.Total, page.More, err = s.countUpTo(ctx, reader, from+" "+where, args, f.CountUpTo)
 	}
 	if err != nil {
 		return page, err
@@ -459,7 +460,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		WHERE g.patron_id = p.id AND g.state IN ($%d, $%d)), '')
 		FROM patrons p WHERE p.id IN (SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d OFFSET $%d) ORDER BY %s`,
 		patronColumns, n, n-2, n-1, from, where, order, n-4, n-3, order)
-	rows, err := s.readStmts.QueryContext(ctx, query, args...)
+	rows, err := reader.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
 	}
@@ -518,14 +519,14 @@ func searchInOrder(more bool) bool { return more }
 
 // countUpTo counts the rows of fromWhere, stopping past upTo when it is
 // set: more then says that the count is a floor.
-func (s *Store) countUpTo(ctx context.Context, fromWhere string, args []any, upTo int) (n int, more bool, err error) {
+func (s *Store) countUpTo(ctx context.Context, reader queryer, fromWhere string, args []any, upTo int) (n int, more bool, err error) {
 	if upTo <= 0 {
 		n, err = s.count(ctx, fromWhere, args)
 		return n, false, err
 	}
 	args = append(args, upTo+1)
 	query := fmt.Sprintf(`SELECT COUNT(*) FROM (SELECT 1 FROM %s LIMIT $%d) counted`, fromWhere, len(args))
-	if err := s.readStmts.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
+	if err := reader.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
 		return 0, false, fmt.Errorf("count patrons: %w", err)
 	}
 	if n > upTo {
