@@ -216,14 +216,14 @@ func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource, more 
 	}
 	r.Offer.Restricted, r.YearlyPrice = !all, sesame.Cents(price)
 	if caps {
-		r.LibraryCaps = map[int64]int{} // filled by addResourceTerms
+		r.LibraryCaps = map[int64]int{} // filled by scanResourceWithTerms
 	}
 	return nil
 }
 
 // Resources lists every resource by name, in French order.
 func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
-	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+resourceColumns+` FROM resources r ORDER BY r.id`)
+	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+resourceColumns+`, `+resourceTermsColumns+` FROM resources r ORDER BY r.id`)
 	if err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
@@ -231,16 +231,13 @@ func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 	var list []sesame.Resource
 	for rows.Next() {
 		var r sesame.Resource
-		if err := scanResource(rows, &r); err != nil {
+		if err := scanResourceWithTerms(rows, &r); err != nil {
 			return nil, fmt.Errorf("scan resource: %w", err)
 		}
 		list = append(list, r)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
-	}
-	if err := addResourceTerms(ctx, s.readStmts, list); err != nil {
-		return nil, err
 	}
 	SortFrench(list, func(r sesame.Resource) string { return r.Name })
 	return list, nil
@@ -249,10 +246,10 @@ func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
 // Resource returns one resource.
 func (s *Store) Resource(ctx context.Context, id int64) (*sesame.Resource, error) {
 	var r sesame.Resource
-	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
+	if err := scanResourceWithTerms(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+`, `+resourceTermsColumns+` FROM resources r WHERE r.id = $1`, id), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
-	return s.withTerms(ctx, &r)
+	return &r, nil
 }
 
 const resourceConflict = "Une ressource porte déjà cet identifiant court."
@@ -302,10 +299,10 @@ func (s *Store) UpdateResource(ctx context.Context, r sesame.Resource, actor ses
 // ResourceBySlug returns the resource of that short name.
 func (s *Store) ResourceBySlug(ctx context.Context, slug string) (*sesame.Resource, error) {
 	var r sesame.Resource
-	if err := scanResource(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
+	if err := scanResourceWithTerms(s.readStmts.QueryRowContext(ctx, `SELECT `+resourceColumns+`, `+resourceTermsColumns+` FROM resources r WHERE r.slug = $1`, slug), &r); err != nil {
 		return nil, dbError(err, "Ressource", "")
 	}
-	return s.withTerms(ctx, &r)
+	return &r, nil
 }
 
 // Library returns one library, read in tx.
