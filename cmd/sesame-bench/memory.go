@@ -15,7 +15,10 @@ import (
 // runtime/metrics counts it, and the resident set as Linux does, split into
 // its anonymous part (the Go heap, SQLite's page caches, stacks) and its
 // file-backed part (the program's code and, on SQLite, the database pages
-// mapped by mmap_size, shared with the kernel's page cache).
+// mapped by mmap_size, shared with the kernel's page cache). RSS counts a
+// page once per mapping, and each SQLite connection maps the file for
+// itself: the proportional set size (Pss) counts each page once, the
+// memory the process really holds.
 type memorySample struct {
 	scenario        string
 	heapObjects     uint64 // live and not yet swept objects
@@ -23,6 +26,7 @@ type memorySample struct {
 	rss, anon, file uint64 // VmRSS, RssAnon, RssFile
 	peakRSS         uint64 // VmHWM
 	statusRSS       bool
+	pss, pssFile    uint64 // Pss, Pss_File from smaps_rollup; zero when unknown
 }
 
 var heapMetrics = []metrics.Sample{
@@ -63,7 +67,34 @@ func sampleMemory(scenario string) memorySample {
 			m.peakRSS = kb << 10
 		}
 	}
+	m.pss, m.pssFile = readPss()
 	return m
+}
+
+// readPss reads the proportional set size, and its file-backed part, from
+// /proc/self/smaps_rollup.
+func readPss() (pss, file uint64) {
+	rollup, err := os.ReadFile("/proc/self/smaps_rollup")
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(rollup), "\n") {
+		name, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
+		if err != nil {
+			continue
+		}
+		switch name {
+		case "Pss":
+			pss = kb << 10
+		case "Pss_File":
+			file = kb << 10
+		}
+	}
+	return pss, file
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
@@ -71,14 +102,14 @@ func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }
 // writeMemory prints the samples as a table.
 func writeMemory(out io.Writer, samples []memorySample) {
 	fmt.Fprintf(out, "\nmemory after each scenario (server and load generator in one process):\n\n")
-	fmt.Fprintf(out, "| scenario | Go heap objects | Go runtime total | RSS | RSS anonymous | RSS file-backed (mmapped DB pages, code) | peak RSS |\n|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(out, "| scenario | Go heap objects | Go runtime total | RSS | RSS anonymous | RSS file-backed (mmapped DB pages, code) | peak RSS | Pss (each page once) | Pss file-backed |\n|---|---|---|---|---|---|---|---|---|\n")
 	for _, m := range samples {
 		if !m.statusRSS {
-			fmt.Fprintf(out, "| %s | %s | %s | unknown | unknown | unknown | unknown |\n", m.scenario, mib(m.heapObjects), mib(m.heapTotal))
+			fmt.Fprintf(out, "| %s | %s | %s | unknown | unknown | unknown | unknown | unknown | unknown |\n", m.scenario, mib(m.heapObjects), mib(m.heapTotal))
 			continue
 		}
-		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %s |\n", m.scenario, mib(m.heapObjects), mib(m.heapTotal),
-			mib(m.rss), mib(m.anon), mib(m.file), mib(m.peakRSS))
+		fmt.Fprintf(out, "| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", m.scenario, mib(m.heapObjects), mib(m.heapTotal),
+			mib(m.rss), mib(m.anon), mib(m.file), mib(m.peakRSS), mib(m.pss), mib(m.pssFile))
 	}
 }
 
