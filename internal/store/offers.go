@@ -131,4 +131,3 @@ func (s *Store) ResourcesOfferedTo(ctx context.Context, libraryID int64) ([]sesa
 	}
 	return out, nil
 }
-
