@@ -14,7 +14,7 @@ const (
 	// KindRetention deletes what the privacy notice says is kept no longer
 	// (store.Tx.ApplyRetention), then schedules itself again.
 	KindRetention = "retention"
-	// KindFoldLaunches counts each month over into the anonymous usage
+	// KindFoldLaunches counts each day over into the anonymous usage
 	// statistics, deletes the launches past their retention, then schedules
 	// itself for the next night.
 	KindFoldLaunches = "statistiques"

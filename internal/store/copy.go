@@ -286,6 +286,8 @@ var copyTables = []copyTable{
 	{name: "stats_user_firsts", key: []string{"library_id", "month", "since", "resource_id"}},
 	{name: "stats_library_user_firsts", key: []string{"library_id", "month", "since"}},
 	{name: "stats_network_user_firsts", key: []string{"month", "since", "resource_id"}},
+	{name: "stats_network_years", key: []string{"year", "resource_id"}},
+	{name: "stats_network_account_months", key: []string{"month"}},
 	{name: "stats_fold", key: []string{"id"}},
 	// The patrons' CAS pseudonyms: vendors know their users by them.
 	{name: "cas_users", key: []string{"patron_id", "resource_id"}},

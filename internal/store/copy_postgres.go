@@ -34,9 +34,11 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 		}
 		defer tx.Rollback(ctx)
 		// A temporary table lives as long as its connection, and its rows
-		// until the transaction ends: each page finds it empty.
+		// until the transaction ends: each page finds it empty. It takes
+		// the table's defaults, for the columns a copy leaves out
+		// (copyExceptions) and the table fills itself.
 		// #nosec G201 -- table names come from copyTables.
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMPORARY TABLE IF NOT EXISTS %s (LIKE %s) ON COMMIT DELETE ROWS`, staging, t.name)); err != nil {
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMPORARY TABLE IF NOT EXISTS %s (LIKE %s INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`, staging, t.name)); err != nil {
 			return fmt.Errorf("staging table: %w", err)
 		}
 		if _, err := tx.CopyFrom(ctx, pgx.Identifier{staging}, names, pgx.CopyFromRows(page)); err != nil {

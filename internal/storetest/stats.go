@@ -18,6 +18,7 @@ type statsWorld struct {
 	t        *testing.T
 	st       *store.Store
 	raw      RawDB // the store's database, whose rows count reads
+	dsn      string
 	now      time.Time
 	paris    *time.Location
 	libs     []int64
@@ -41,6 +42,7 @@ func newStatsWorld(t *testing.T, open Opener) *statsWorld {
 	dsn := freshDSN(t, open)
 	w.st = openWith(t, dsn, func() time.Time { return w.now }, nil)
 	w.raw = OpenRaw(t, dsn)
+	w.dsn = dsn
 	ctx := context.Background()
 	for i, code := range []string{"FOUESNANT", "QUIMPER"} {
 		id, err := w.st.CreateLibrary(ctx, sesame.Library{Code: code, Name: "Médiathèque " + code, Town: "T", ContactEmail: "b@example.org"}, sys)
@@ -599,5 +601,87 @@ func testAccountEventsCountOnTheirDate(t *testing.T, open Opener) {
 	// is theirs, not 2026 when the events were counted.
 	if first, err := w.st.StatsFirstYear(ctx, w.paris); err != nil || first != 2025 {
 		t.Errorf("first year: got %d (%v), want 2025", first, err)
+	}
+}
+
+// testFoldNamesKeptLaunches: the first run after migration 0040 finds the
+// months counted by the monthly job of before, and nothing in the tables
+// that tell runs of months apart; until it has run, the figures come from
+// the launches, and it fills those tables from every launch kept, without
+// changing a figure.
+func testFoldNamesKeptLaunches(t *testing.T, open Opener) {
+	w := newStatsWorld(t, open)
+	rng := rand.New(rand.NewPCG(14, 4)) // #nosec G404 -- seeded test data
+	for day := time.Date(2025, 6, 1, 10, 0, 0, 0, w.paris); day.Before(time.Date(2025, 11, 20, 0, 0, 0, 0, w.paris)); day = day.AddDate(0, 0, 1) {
+		for range rng.IntN(3) {
+			lib := w.libs[rng.IntN(len(w.libs))]
+			w.record(day, lib, w.res[rng.IntN(len(w.res))], w.patrons[lib][rng.IntN(len(w.patrons[lib]))])
+		}
+	}
+	// The monthly job of before ran on 1 November: June to October counted.
+	w.now = time.Date(2025, 11, 1, 3, 0, 0, 0, w.paris)
+	w.fold(w.cutoff())
+	execRaw(t, w.dsn,
+		`DELETE FROM stats_patron_months`, `DELETE FROM stats_user_firsts`,
+		`DELETE FROM stats_library_user_firsts`, `DELETE FROM stats_network_user_firsts`,
+		`UPDATE stats_fold SET named_until = NULL`)
+	w.now = time.Date(2025, 11, 20, 9, 0, 0, 0, w.paris)
+	w.check("before the first run since 0040")
+	before := w.figures()
+	w.fold(w.cutoff())
+	if n := w.count(`SELECT COUNT(*) FROM stats_user_firsts WHERE month = '2025-08'`); n == 0 {
+		t.Error("August, counted before 0040 and kept: no first launches named")
+	}
+	if after := w.figures(); after != before {
+		t.Errorf("the first run since 0040 changed the figures:\nbefore %s\n after %s", before, after)
+	}
+	w.check("after the first run since 0040")
+}
+
+// testDeletedPatronCountedByDay deletes a patron one of whose days of the
+// current month is counted already: that day keeps them as a user, their
+// launch of a day not counted yet is a launch without a user, and nothing
+// names them in the tables.
+func testDeletedPatronCountedByDay(t *testing.T, open Opener) {
+	w := newStatsWorld(t, open)
+	ctx := context.Background()
+	gone := w.patrons[w.libs[0]][0]
+	w.now = time.Date(2025, 11, 3, 10, 0, 0, 0, w.paris)
+	w.record(w.now, w.libs[0], w.res[0], gone)
+	w.now = time.Date(2025, 11, 4, 3, 0, 0, 0, w.paris)
+	w.fold(w.cutoff())
+	w.now = time.Date(2025, 11, 10, 10, 0, 0, 0, w.paris)
+	w.record(w.now, w.libs[0], w.res[1], gone)
+	if err := w.st.DeletePatron(ctx, store.NetworkScope(), gone, sys); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"stats_patron_months", "stats_year_patrons"} {
+		if n := w.count(`SELECT COUNT(*) FROM `+table+` WHERE patron_id = $1`, gone); n != 0 {
+			t.Errorf("the deleted patron is still in %s (%d rows)", table, n)
+		}
+	}
+	nov := store.NewMonth(2025, time.November, w.paris)
+	read := func() (string, store.PeriodUsage) {
+		lm, err := w.st.LaunchesByMonth(ctx, store.NetworkScope(), []store.Month{nov})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := w.st.UsageOver(ctx, store.LibraryScope(w.libs[0]), nov, nov)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fmt.Sprint(lm), u
+	}
+	months, u := read()
+	if want := fmt.Sprint([]store.LaunchMonth{{Month: "2025-11", ResourceID: w.res[0], Launches: 1, Users: 1}, {Month: "2025-11", ResourceID: w.res[1], Launches: 1}}); months != want {
+		t.Errorf("November: got %s, want %s", months, want)
+	}
+	if u.Total != (store.Usage{Launches: 2, Users: 1}) {
+		t.Errorf("November total: got %+v, want 2 launches by 1 user", u.Total)
+	}
+	w.now = time.Date(2025, 11, 12, 3, 0, 0, 0, w.paris)
+	w.fold(w.cutoff())
+	if again, u2 := read(); again != months || u2.Total != u.Total {
+		t.Errorf("counting the day without its patron changed November: %s %+v, then %s %+v", months, u.Total, again, u2.Total)
 	}
 }

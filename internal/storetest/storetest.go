@@ -135,6 +135,8 @@ func Run(t *testing.T, open Opener) {
 		{"AccountEventsByMonth", testAccountEventsByMonth},
 		{"FoldConcurrent", testFoldConcurrent},
 		{"AccountEventsCountOnTheirDate", testAccountEventsCountOnTheirDate},
+		{"FoldNamesKeptLaunches", testFoldNamesKeptLaunches},
+		{"DeletedPatronCountedByDay", testDeletedPatronCountedByDay},
 		{"UpdateConnector", testUpdateConnector},
 		{"ConnectorFailuresBounded", testConnectorFailuresBounded},
 		{"NetworkListAcrossLibraries", testNetworkListAcrossLibraries},
