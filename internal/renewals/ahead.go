@@ -34,6 +34,7 @@ type matched struct {
 	ps      []pending
 	at      []int
 	matches []store.RenewalMatch
+	mails   map[int64][]readyMail // by patron, rendered ahead (prepareMails); nil when none
 }
 
 // match resolves and matches a batch with match, which reads either the
@@ -62,7 +63,9 @@ func (b *matched) lines() []Line {
 // batches are matched at once, at most matchAhead batches before fn takes
 // them. It returns once nothing of it runs any more: the rows are not read
 // after it returns.
-func (s *Service) eachMatched(ctx context.Context, e *env, in Input, rows sigb.Rows, fn func(*matched) error) error {
+// With mails, the matcher also renders ahead the mails the batch's
+// transaction will write (prepareMails).
+func (s *Service) eachMatched(ctx context.Context, e *env, in Input, rows sigb.Rows, mails bool, fn func(*matched) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	type result struct {
 		b   *matched
@@ -90,6 +93,9 @@ func (s *Service) eachMatched(ctx context.Context, e *env, in Input, rows sigb.R
 			running.Go(func() {
 				defer func() { <-matchers }()
 				b, err := e.match(ctx, in, batch, s.Store.MatchRenewals)
+				if err == nil && mails {
+					s.prepareMails(ctx, e, b)
+				}
 				out <- result{b, err}
 			})
 			return nil

@@ -3,6 +3,7 @@ package renewals_test
 import (
 	"context"
 	"fmt"
+	"runtime/pprof"
 	"testing"
 
 	"github.com/bdf29/sesame"
@@ -54,16 +55,23 @@ func BenchmarkImport(b *testing.B) {
 				}
 				sc, in := store.LibraryScope(n.fouesnant), renewals.Input{Source: "bench.csv", LibraryID: n.fouesnant}
 				b.StartTimer()
-				sum, err := n.svc.Preview(ctx, sc, in, file())
+				var sum renewals.Summary
+				var err error
+				// Each phase is labelled, for a -cpuprofile read with
+				// `go tool pprof -tagfocus phase=apply`: the profile holds
+				// the bulk load too.
+				phase("preview", func() { sum, err = n.svc.Preview(ctx, sc, in, file()) })
 				if err != nil || sum.Counts[renewals.Revalidated] != benchLines {
 					b.Fatalf("preview: %v, %v", sum.Counts, err)
 				}
 				preview := b.Elapsed()
-				if sum, err = n.svc.Apply(ctx, sc, in, file(), n.staff); err != nil || sum.Counts[renewals.Revalidated] != benchLines {
+				phase("apply", func() { sum, err = n.svc.Apply(ctx, sc, in, file(), n.staff) })
+				if err != nil || sum.Counts[renewals.Revalidated] != benchLines {
 					b.Fatalf("apply: %v, %v", sum.Counts, err)
 				}
 				applied := b.Elapsed()
-				if sum, err = n.svc.Apply(ctx, sc, in, file(), n.staff); err != nil || sum.Changed() != 0 {
+				phase("rerun", func() { sum, err = n.svc.Apply(ctx, sc, in, file(), n.staff) })
+				if err != nil || sum.Changed() != 0 {
 					b.Fatalf("again: %v, %v", sum.Counts, err)
 				}
 				b.StopTimer()
@@ -75,4 +83,10 @@ func BenchmarkImport(b *testing.B) {
 			}
 		})
 	}
+}
+
+// phase runs fn with the profiler's label phase=name, which the goroutines
+// it starts inherit.
+func phase(name string, fn func()) {
+	pprof.Do(context.Background(), pprof.Labels("phase", name), func(context.Context) { fn() })
 }

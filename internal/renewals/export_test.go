@@ -8,18 +8,24 @@ import (
 )
 
 // MatchThenApply matches batch on the read pool as Apply does ahead of its
-// transaction, calls between, then applies it as Apply does: for a test of
-// a patron changed in between.
-func (s *Service) MatchThenApply(ctx context.Context, in Input, batch []sigb.Row, actor sesame.Actor, between func()) ([]Line, error) {
+// transaction, rendering its mails ahead too, calls between, then applies
+// it as Apply does: for a test of a patron changed in between. ahead is how
+// many mails were rendered ahead.
+func (s *Service) MatchThenApply(ctx context.Context, in Input, batch []sigb.Row, actor sesame.Actor, between func()) (lines []Line, ahead int, err error) {
 	e, err := s.env(ctx)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	in = in.clean()
 	b, err := e.match(ctx, in, batch, s.Store.MatchRenewals)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
+	}
+	s.prepareMails(ctx, e, b)
+	for _, ms := range b.mails {
+		ahead += len(ms)
 	}
 	between()
-	return s.applyAhead(ctx, e, in, b, actor)
+	lines, err = s.applyAhead(ctx, e, in, b, actor, nil)
+	return lines, ahead, err
 }

@@ -6,10 +6,12 @@ package renewals
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -398,7 +400,7 @@ func (s *Service) Preview(ctx context.Context, sc store.Scope, in Input, rows si
 	}
 	var sum Summary
 	seen := map[int64]*sesame.Patron{}
-	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
+	err = s.eachMatched(ctx, e, in, rows, false, func(b *matched) error {
 		for _, l := range e.preview(b, seen) {
 			sum.add(l)
 		}
@@ -467,7 +469,9 @@ func eachBatch(rows sigb.Rows, fn func([]sigb.Row) error) error {
 // Each batch of BatchSize lines is one transaction; a batch that fails is
 // rolled back, the import stops, and the error (a *BatchError) says which
 // lines were applied. The Summary tells what the lines before it did. The
-// batches are matched ahead, while the one before is written (applyAhead).
+// batches are matched ahead, while the one before is written (applyAhead);
+// on an engine with more than one writer, the next batch is written beside
+// the one before and committed after it (see flight).
 func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb.Rows, actor sesame.Actor) (Summary, error) {
 	e, err := s.env(ctx)
 	if err != nil {
@@ -477,17 +481,172 @@ func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb
 		return Summary{}, err
 	}
 	var sum Summary
-	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
-		lines, err := s.applyAhead(ctx, e, in, b, actor)
-		if err != nil {
-			return &BatchError{FirstLine: b.batch[0].Line, LastLine: b.batch[len(b.batch)-1].Line, Err: err}
+	writers := max(1, s.Store.ConcurrentWriters())
+	var flying []*flight // oldest first
+	checkpoint := s.checkpointer(ctx)
+	defer checkpoint.wait()
+	land := func() error {
+		f := flying[0]
+		<-f.done
+		flying = flying[1:]
+		if f.err != nil {
+			return &BatchError{FirstLine: f.b.batch[0].Line, LastLine: f.b.batch[len(f.b.batch)-1].Line, Err: f.err}
 		}
-		for _, l := range lines {
+		checkpoint.start()
+		for _, l := range f.lines {
 			sum.add(l)
 		}
 		return nil
+	}
+	err = s.eachMatched(ctx, e, in, rows, true, func(b *matched) error {
+		var before *flight
+		if len(flying) > 0 {
+			before = flying[len(flying)-1]
+			if before.b.shares(b) {
+				// A patron named in both: this batch is matched once the
+				// other is written, not beside it.
+				for len(flying) > 0 {
+					if err := land(); err != nil {
+						return err
+					}
+				}
+				before = nil
+			}
+		}
+		f := &flight{b: b, done: make(chan struct{})}
+		flying = append(flying, f)
+		go func() {
+			defer close(f.done)
+			f.lines, f.err = s.applyAhead(ctx, e, in, b, actor, before)
+		}()
+		for len(flying) >= writers {
+			if err := land(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
+	// The batches still in flight: counted if they were applied (the rows
+	// failed to be read after them), rolled back after a batch that failed.
+	for len(flying) > 0 {
+		if lerr := land(); err == nil {
+			err = lerr
+		}
+	}
 	return sum, err
+}
+
+// flight is a batch being applied beside the one before it. It commits
+// only once that one has (wait), and rolls back if that one failed: the
+// lines applied are still those before the first batch that failed, as
+// when the batches are applied one after the other. Two batches in flight
+// never name the same patron (matched.shares), and write the rows they
+// could share (the status counters) only once the one before is over
+// (store.Tx.SavePatronsAfter), so neither waits for the other's locks.
+type flight struct {
+	b     *matched
+	done  chan struct{} // closed once committed or rolled back
+	lines []Line
+	err   error
+}
+
+// checkpointer runs store.CheckpointAside beside an apply, after each batch
+// written, one at a time: a batch written while one runs is copied by the
+// next.
+type checkpointer struct {
+	ctx     context.Context
+	store   *store.Store
+	logger  *slog.Logger
+	running chan struct{} // holds a token while a checkpoint runs
+	done    sync.WaitGroup
+}
+
+func (s *Service) checkpointer(ctx context.Context) *checkpointer {
+	return &checkpointer{ctx: ctx, store: s.Store, logger: s.Logger, running: make(chan struct{}, 1)}
+}
+
+// start starts a checkpoint unless one is running.
+func (c *checkpointer) start() {
+	select {
+	case c.running <- struct{}{}:
+	default:
+		return
+	}
+	c.done.Go(func() {
+		defer func() { <-c.running }()
+		// Only ahead of time: SQLite's own checkpoint does it otherwise.
+		if err := c.store.CheckpointAside(c.ctx); err != nil && c.ctx.Err() == nil {
+			c.logger.Warn("import SIGB : point de contrôle non fait", "err", err)
+		}
+	})
+}
+
+// wait returns once no checkpoint runs.
+func (c *checkpointer) wait() { c.done.Wait() }
+
+// errBatchBefore rolls back a batch whose predecessor failed.
+var errBatchBefore = errors.New("the batch before failed")
+
+// errBesideTooLong rolls back a batch that waited too long for the one
+// before: it is applied again once that one is over (applyAhead).
+var errBesideTooLong = errors.New("the batch before is taking too long")
+
+// besidePatience bounds how long a batch waits for the one before while
+// it holds its own patrons' locks. A third transaction (staff saving many
+// records at once) could wait for those locks while holding one the batch
+// before needs: PostgreSQL sees no cycle, whose last link is here, so the
+// wait is cut, and the locks released.
+const besidePatience = 5 * time.Second
+
+// wait returns once the batch f is over; an error if it failed. A nil f
+// (no batch before) is over.
+func (f *flight) wait(ctx context.Context) error {
+	return f.waitAtMost(ctx, 0)
+}
+
+// holding is wait for a transaction that holds locks: errBesideTooLong
+// after besidePatience.
+func (f *flight) holding(ctx context.Context) error {
+	return f.waitAtMost(ctx, besidePatience)
+}
+
+func (f *flight) waitAtMost(ctx context.Context, patience time.Duration) error {
+	if f == nil {
+		return nil
+	}
+	var late <-chan time.Time
+	if patience > 0 {
+		t := time.NewTimer(patience)
+		defer t.Stop()
+		late = t.C
+	}
+	select {
+	case <-f.done:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-late:
+		return errBesideTooLong
+	}
+	if f.err != nil {
+		return errBatchBefore
+	}
+	return nil
+}
+
+// shares reports whether b and o match a patron in common.
+func (b *matched) shares(o *matched) bool {
+	ids := make(map[int64]bool, len(b.matches))
+	for _, m := range b.matches {
+		if m.Patron != nil {
+			ids[m.Patron.ID] = true
+		}
+	}
+	for _, m := range o.matches {
+		if m.Patron != nil && ids[m.Patron.ID] {
+			return true
+		}
+	}
+	return false
 }
 
 // applyAhead applies, in one transaction, a batch matched before it began
@@ -496,15 +655,24 @@ func (s *Service) Apply(ctx context.Context, sc store.Scope, in Input, rows sigb
 // patron changed since (by staff, or by the batch before, when a file
 // names a patron twice) makes the batch stale: it is rolled back whole and
 // applied again, matched this time inside its transaction (applyBatch).
-func (s *Service) applyAhead(ctx context.Context, e *env, in Input, b *matched, actor sesame.Actor) ([]Line, error) {
+// before, if set, is the batch written beside it: this one commits only
+// after it, and is applied again after it if it waited too long (see
+// flight).
+func (s *Service) applyAhead(ctx context.Context, e *env, in Input, b *matched, actor sesame.Actor, before *flight) ([]Line, error) {
 	var lines []Line
 	err := s.Store.Update(ctx, func(tx *store.Tx) error {
 		var err error
-		lines, err = s.applyMatched(ctx, tx, e, in, b, actor)
-		return err
+		if lines, err = s.applyMatched(ctx, tx, e, in, b, actor, before.holding); err != nil {
+			return err
+		}
+		return before.holding(ctx)
 	})
-	if sesame.ErrorCode(err) != sesame.EStale {
+	if sesame.ErrorCode(err) != sesame.EStale && !errors.Is(err, errBesideTooLong) {
 		return lines, err
+	}
+	// Matched again once the batch before is written, as it then is.
+	if err := before.wait(ctx); err != nil {
+		return nil, err
 	}
 	err = s.Store.Update(ctx, func(tx *store.Tx) error {
 		var err error
@@ -521,7 +689,7 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 	if err != nil {
 		return nil, err
 	}
-	return s.applyMatched(ctx, tx, e, in, b, actor)
+	return s.applyMatched(ctx, tx, e, in, b, actor, nil)
 }
 
 // applyMatched judges and applies in tx a batch matched in tx, or ahead of
@@ -529,8 +697,9 @@ func (s *Service) applyBatch(ctx context.Context, tx *store.Tx, e *env, in Input
 // renewed patrons are saved together (store.Tx.SavePatrons), and the mails
 // written together at the end (lifecycle.Mailer.Hold): a few statements
 // per batch, not a few per line. A patron named again in the batch is
-// saved first, and judged the second time as saved.
-func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Input, b *matched, actor sesame.Actor) ([]Line, error) {
+// saved first, and judged the second time as saved. ready, if set, is
+// store.Tx.SavePatronsAfter's.
+func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Input, b *matched, actor sesame.Actor, ready func(context.Context) error) ([]Line, error) {
 	ps, at := b.ps, b.at
 	mailer := s.mailer()
 	network := ""
@@ -541,6 +710,7 @@ func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Inp
 		return network
 	}
 	mailer.Hold()
+	mails := &batchMails{s: s, mailer: mailer, ahead: b.mails}
 	current := map[int64]*sesame.Patron{}
 	var saves []store.PatronSave
 	var saveLines []int
@@ -553,10 +723,10 @@ func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Inp
 		for i, sv := range saves {
 			ids[i] = sv.Before.ID
 		}
-		if err := mailer.PrefetchGrants(ctx, tx, ids); err != nil {
+		if err := mails.prefetch(ctx, tx, ids); err != nil {
 			return err
 		}
-		saved, err := tx.SavePatrons(ctx, actor, saves)
+		saved, err := tx.SavePatronsAfter(ctx, actor, saves, ready)
 		if err != nil {
 			return fmt.Errorf("lines %d to %d: %w", saveLines[0], saveLines[len(saveLines)-1], err)
 		}
@@ -587,7 +757,7 @@ func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Inp
 		switch r.Outcome {
 		case sesame.RenewalRenewed, sesame.RenewalRevalidated:
 			saves = append(saves, store.PatronSave{Before: m.Patron, After: changed,
-				Action: sesame.ActionOf(r.Changes, sesame.ActionImport), Detail: detail, Then: mailer.Decision(ctx, r.Changes)})
+				Action: sesame.ActionOf(r.Changes, sesame.ActionImport), Detail: detail, Then: mails.decision(ctx, r.Changes)})
 			saveLines = append(saveLines, p.row.Line)
 			saving[changed.ID] = true
 		case sesame.RenewalFlagged, sesame.RenewalExpiredNotified:
@@ -604,7 +774,7 @@ func (s *Service) applyMatched(ctx context.Context, tx *store.Tx, e *env, in Inp
 	if err := save(); err != nil {
 		return nil, err
 	}
-	if err := mailer.Flush(ctx, tx); err != nil {
+	if err := mails.flush(ctx, tx); err != nil {
 		return nil, err
 	}
 	return b.lines(), nil

@@ -350,6 +350,49 @@ func TestBatchFailure(t *testing.T) {
 	}
 }
 
+// TestBatchFailureBeside: on PostgreSQL the batch after one being written is
+// written beside it; when the first fails, the one beside it is rolled back
+// too, so that the lines applied are still those before the failure.
+func TestBatchFailureBeside(t *testing.T) {
+	for _, e := range engines {
+		t.Run(e.name, func(t *testing.T) {
+			ctx := context.Background()
+			n := newNetwork(t, e.dsn(t))
+			var rs []sigb.Row
+			for line := 2; line < 2+2*renewals.BatchSize+100; line++ {
+				rs = append(rs, sigb.Row{Line: line, Card: fmt.Sprintf("X-%d", line), RegisteredOn: fileDate})
+			}
+			rs[10].Card = "F-1"                      // first batch
+			rs[renewals.BatchSize+20].Card = "F-3"   // second batch, fails
+			rs[2*renewals.BatchSize+10].Card = "F-2" // third batch, beside the second: rolled back
+			repair := storetest.FailUpdatesOf(t, n.dsn, n.revalidate[2])
+			sum, err := n.svc.Apply(ctx, store.LibraryScope(n.fouesnant), renewals.Input{Source: "export.csv", LibraryID: n.fouesnant}, rowsOf(rs...), n.staff)
+			var be *renewals.BatchError
+			if !errors.As(err, &be) || be.FirstLine != 2+renewals.BatchSize || be.LastLine != 1+2*renewals.BatchSize {
+				t.Fatalf("got %v, want the second batch's failure", err)
+			}
+			if sum.Total != renewals.BatchSize || sum.Counts[renewals.Revalidated] != 1 {
+				t.Errorf("summary: got %d lines %v, want the first batch's", sum.Total, sum.Counts)
+			}
+			want := []sesame.Status{sesame.StatusValidated, sesame.StatusToRevalidate, sesame.StatusToRevalidate}
+			for i, id := range n.revalidate {
+				if p := n.patron(t, id); p.Status != want[i] {
+					t.Errorf("F-%d: got %s, want %s", i+1, p.Status, want[i])
+				}
+			}
+			if got := len(n.outbox(t)); got != 1 {
+				t.Errorf("outbox: got %d mails, want the first batch's one", got)
+			}
+			// Applied again once the cause is gone, it does the rest.
+			repair()
+			sum, err = n.svc.Apply(ctx, store.LibraryScope(n.fouesnant), renewals.Input{Source: "export.csv", LibraryID: n.fouesnant}, rowsOf(rs...), n.staff)
+			if err != nil || sum.Changed() != 2 {
+				t.Errorf("again: got %v, %v; want F-2 and F-3 revalidated", sum.Counts, err)
+			}
+		})
+	}
+}
+
 // TestStagedImport is the page's way: staged and previewed without a
 // write, started, applied by the job, reported; another library sees none
 // of it.
@@ -627,7 +670,7 @@ func TestApplyAhead(t *testing.T) {
 			ctx := context.Background()
 			n := newNetwork(t, e.dsn(t))
 			sc, in := store.LibraryScope(n.fouesnant), renewals.Input{Source: "course.csv", LibraryID: n.fouesnant}
-			lines, err := n.svc.MatchThenApply(ctx, in, []sigb.Row{
+			lines, _, err := n.svc.MatchThenApply(ctx, in, []sigb.Row{
 				{Line: 2, Card: "F-1", RegisteredOn: fileDate},
 				{Line: 3, Card: "F-2", RegisteredOn: fileDate},
 			}, n.staff, func() {

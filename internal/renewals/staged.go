@@ -72,7 +72,7 @@ func (s *Service) Stage(ctx context.Context, sc store.Scope, in Input, rows sigb
 		return 0, err
 	}
 	seen := map[int64]*sesame.Patron{}
-	err = s.eachMatched(ctx, e, in, rows, func(b *matched) error {
+	err = s.eachMatched(ctx, e, in, rows, false, func(b *matched) error {
 		batch, lines := b.batch, e.preview(b, seen)
 		stored, err := importLines(lines)
 		if err != nil {

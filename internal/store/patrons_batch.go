@@ -45,6 +45,17 @@ type PatronSave struct {
 // any other change goes through UpdatePatron, which checks the card index
 // and reindexes the search).
 func (t *Tx) SavePatrons(ctx context.Context, actor sesame.Actor, batch []PatronSave) ([]*sesame.Patron, error) {
+	return t.SavePatronsAfter(ctx, actor, batch, nil)
+}
+
+// SavePatronsAfter is SavePatrons for a transaction that runs beside
+// another, committed after it (a renewal import on PostgreSQL applies two
+// batches at once): it writes the batch's own patrons first, then calls
+// ready, which returns once the other transaction is over (an error rolls
+// this one back), before it writes any row the two could share: the status
+// counters, the licence seats. So the two never wait for each other's row
+// locks in a cycle. A nil ready is SavePatrons.
+func (t *Tx) SavePatronsAfter(ctx context.Context, actor sesame.Actor, batch []PatronSave, ready func(context.Context) error) ([]*sesame.Patron, error) {
 	if len(batch) == 0 {
 		return nil, nil
 	}
@@ -83,6 +94,11 @@ func (t *Tx) SavePatrons(ctx context.Context, actor sesame.Actor, batch []Patron
 	}
 	if err := t.updatePatronRows(ctx, batch, saved, now); err != nil {
 		return nil, err
+	}
+	if ready != nil {
+		if err := ready(ctx); err != nil {
+			return nil, err
+		}
 	}
 	for k, d := range deltas {
 		if d == 0 {
@@ -283,6 +299,16 @@ func (t *Tx) EnqueueJobs(ctx context.Context, kind string, payloads []string, ru
 // the mails of a batch. Every patron asked has an entry, empty when they
 // have no grant.
 func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
+	return grantNamesOf(ctx, t.sql, t.store.dialect, patronIDs)
+}
+
+// GrantNamesOf is Tx.GrantNamesOf on the read pool: for mails written
+// ahead of their transaction, which reads them again to check them.
+func (s *Store) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
+	return grantNamesOf(ctx, s.readPool, s.dialect, patronIDs)
+}
+
+func grantNamesOf(ctx context.Context, q queryer, d dialect, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
 	out := make(map[int64]map[sesame.GrantState][]string, len(patronIDs))
 	if len(patronIDs) == 0 {
 		return out, nil
@@ -292,7 +318,7 @@ func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map
 	}
 	var in string
 	var args []any
-	if t.store.dialect == postgresDialect {
+	if d == postgresDialect {
 		in, args = `= ANY($1::bigint[])`, []any{patronIDs}
 	} else {
 		in = `IN (` + positional(len(patronIDs)) + `)`
@@ -301,7 +327,7 @@ func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map
 		}
 	}
 	// #nosec G202 -- the placeholders are written here; the ids are bound.
-	rows, err := t.sql.QueryContext(ctx, `
+	rows, err := q.QueryContext(ctx, `
 		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
 		WHERE g.patron_id `+in+` ORDER BY g.patron_id, r.name, r.id`, args...)
 	if err != nil {

@@ -223,6 +223,35 @@ func patronsWhere(ctx context.Context, q queryer, d dialect, lib int64, m matchC
 	return out, nil
 }
 
+// ConcurrentWriters is how many write transactions the engine runs at once
+// to any use: SQLite has one writer, whose work is all in this process;
+// PostgreSQL writes in its own processes, on the other cores, and a second
+// transaction keeps them busy while the first waits on the network or the
+// disk.
+func (s *Store) ConcurrentWriters() int {
+	if s.dialect == postgresDialect {
+		return 2
+	}
+	return 1
+}
+
+// CheckpointAside copies the pages committed into SQLite's write-ahead log
+// into the database file, on a connection of the read pool: a long import
+// calls it beside its writes, so that its commits do not. SQLite's own
+// checkpoint runs in the commit that takes the log past 1,000 pages, with
+// the one writer held while it copies and syncs them. PASSIVE: it waits
+// for no one, and no one waits for it. Nothing to do on PostgreSQL.
+func (s *Store) CheckpointAside(ctx context.Context) error {
+	if s.dialect == postgresDialect {
+		return nil
+	}
+	var busy, log, done int
+	if err := s.readPool.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &log, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	return nil
+}
+
 // NoteSIGBRegistration saves p.SIGBRegisteredOn, set by
 // sesame.Patron.RenewFromSIGB on an account the import leaves to the
 // librarian (À valider) or to its holder (Expiré), with its line in the
