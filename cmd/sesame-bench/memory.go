@@ -42,43 +42,26 @@ func sampleMemory(scenario string) memorySample {
 	metrics.Read(samples)
 	m.heapObjects = samples[0].Value.Uint64()
 	m.heapTotal = samples[1].Value.Uint64()
-	status, err := os.ReadFile("/proc/self/status")
+	status, err := readKiB("/proc/self/status")
 	if err != nil {
 		return m
 	}
 	m.statusRSS = true
-	for _, line := range strings.Split(string(status), "\n") {
-		name, value, ok := strings.Cut(line, ":")
-		if !ok {
-			continue
-		}
-		kb, err := strconv.ParseUint(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
-		if err != nil {
-			continue
-		}
-		switch name {
-		case "VmRSS":
-			m.rss = kb << 10
-		case "RssAnon":
-			m.anon = kb << 10
-		case "RssFile":
-			m.file = kb << 10
-		case "VmHWM":
-			m.peakRSS = kb << 10
-		}
+	m.rss, m.anon, m.file, m.peakRSS = status["VmRSS"], status["RssAnon"], status["RssFile"], status["VmHWM"]
+	if rollup, err := readKiB("/proc/self/smaps_rollup"); err == nil {
+		m.pss, m.pssFile = rollup["Pss"], rollup["Pss_File"]
 	}
-	m.pss, m.pssFile = readPss()
 	return m
 }
 
-// readPss reads the proportional set size, and its file-backed part, from
-// /proc/self/smaps_rollup.
-func readPss() (pss, file uint64) {
-	rollup, err := os.ReadFile("/proc/self/smaps_rollup")
+// readKiB reads the "Name:   1234 kB" lines of a /proc file, in bytes.
+func readKiB(path string) (map[string]uint64, error) {
+	text, err := os.ReadFile(path)
 	if err != nil {
-		return 0, 0
+		return nil, err
 	}
-	for _, line := range strings.Split(string(rollup), "\n") {
+	values := map[string]uint64{}
+	for _, line := range strings.Split(string(text), "\n") {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
 			continue
@@ -87,14 +70,9 @@ func readPss() (pss, file uint64) {
 		if err != nil {
 			continue
 		}
-		switch name {
-		case "Pss":
-			pss = kb << 10
-		case "Pss_File":
-			file = kb << 10
-		}
+		values[name] = kb << 10
 	}
-	return pss, file
+	return values, nil
 }
 
 func mib(b uint64) string { return fmt.Sprintf("%.0f MiB", float64(b)/(1<<20)) }

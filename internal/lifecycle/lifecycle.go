@@ -32,9 +32,6 @@ type Mailer struct {
 	// libraries keeps the libraries read, for a Mailer that writes many
 	// mails in one transaction (a batch of an import).
 	libraries map[int64]*sesame.Library
-	// grants keeps the grant names of the patrons of a batch, read at once
-	// by PrefetchGrants; a patron not in it is read alone.
-	grants map[int64]map[sesame.GrantState][]string
 	// holding keeps the mails in held until Flush renders and writes them
 	// together: the same mails, rendered on every core, and written in two
 	// statements for a batch instead of two each.
@@ -93,18 +90,6 @@ func (m *Mailer) Flush(ctx context.Context, tx *store.Tx) error {
 	return mail.EnqueueAll(ctx, tx, ready)
 }
 
-// PrefetchGrants reads in tx, in one query, the grant names the mails of
-// the patrons ids will list. Their grants must not change before the mails
-// are written.
-func (m *Mailer) PrefetchGrants(ctx context.Context, tx *store.Tx, ids []int64) error {
-	names, err := tx.GrantNamesOf(ctx, ids)
-	if err != nil {
-		return err
-	}
-	m.grants = names
-	return nil
-}
-
 // library reads p's library in tx, once per Mailer.
 func (m *Mailer) library(ctx context.Context, tx *store.Tx, id int64) (*sesame.Library, error) {
 	if lib := m.libraries[id]; lib != nil {
@@ -151,14 +136,11 @@ func (m *Mailer) decision(ctx context.Context, tx *store.Tx, p *sesame.Patron, c
 	network, account := m.NetworkName(ctx), m.BaseURL+"/mon-compte"
 	switch c.Kind {
 	case sesame.ChangeValidated, sesame.ChangeRenewed:
-		names := m.grants[p.ID]
-		if names == nil {
-			if names, err = tx.GrantNames(ctx, p.ID); err != nil {
-				return "", nil, err
-			}
+		names, err := tx.GrantNames(ctx, p.ID)
+		if err != nil {
+			return "", nil, err
 		}
-		return "validation", notify.Validated{Name: GreetedName(p), Network: network, Library: lib.Name, ValidUntil: p.ValidUntil.String(),
-			Renewed: c.Kind == sesame.ChangeRenewed, Open: names[sesame.GrantValidated], Waiting: names[sesame.GrantPending], AccountURL: account}, nil
+		return "validation", ValidatedMail(p, c, network, lib.Name, m.BaseURL, names), nil
 	case sesame.ChangeEndDateCorrected:
 		return "date-de-fin-corrigee", notify.EndDateCorrected{Name: GreetedName(p), Network: network, Library: lib.Name,
 			ValidUntil: p.ValidUntil.String(), AccountURL: account}, nil
@@ -167,6 +149,17 @@ func (m *Mailer) decision(ctx context.Context, tx *store.Tx, p *sesame.Patron, c
 			Renewal: c.Renewal, Reason: p.RefusalReason, AccountURL: account}, nil
 	}
 	return "", nil, fmt.Errorf("no mail tells of a change %v", c.Kind)
+}
+
+// ValidatedMail is the data of the « validation » mail telling p of c, a
+// validation or a renewal, by their library: the resources it opens and
+// those still waiting (grants, by state), and their account's address. An
+// import renders it ahead of its transaction (internal/renewals) from the
+// same function, so both say the same.
+func ValidatedMail(p *sesame.Patron, c sesame.Change, network, library, baseURL string, grants map[sesame.GrantState][]string) notify.Validated {
+	return notify.Validated{Name: GreetedName(p), Network: network, Library: library, ValidUntil: p.ValidUntil.String(),
+		Renewed: c.Kind == sesame.ChangeRenewed, Open: grants[sesame.GrantValidated], Waiting: grants[sesame.GrantPending],
+		AccountURL: baseURL + "/mon-compte"}
 }
 
 // SIGBRenewal returns the AfterWrite that invites the holder of an Expiré

@@ -32,14 +32,6 @@ type readyMail struct {
 	valid error // msg.Validate's
 }
 
-// validated is the data of the mail telling p of decision c (a validation
-// or a renewal): lifecycle.Mailer.decision's, built the same way.
-func validated(p *sesame.Patron, c sesame.Change, network, library, baseURL string, grants map[sesame.GrantState][]string) notify.Validated {
-	return notify.Validated{Name: lifecycle.GreetedName(p), Network: network, Library: library, ValidUntil: p.ValidUntil.String(),
-		Renewed: c.Kind == sesame.ChangeRenewed, Open: grants[sesame.GrantValidated], Waiting: grants[sesame.GrantPending],
-		AccountURL: baseURL + "/mon-compte"}
-}
-
 func sameValidated(a, b notify.Validated) bool {
 	return a.Name == b.Name && a.Network == b.Network && a.Library == b.Library && a.ValidUntil == b.ValidUntil &&
 		a.Renewed == b.Renewed && slices.Equal(a.Open, b.Open) && slices.Equal(a.Waiting, b.Waiting) && a.AccountURL == b.AccountURL
@@ -105,7 +97,7 @@ func (s *Service) prepareMails(ctx context.Context, e *env, b *matched) {
 		if lib == nil {
 			continue
 		}
-		data := validated(t.p, t.c, network, lib.Name, s.BaseURL, grants[t.p.ID])
+		data := lifecycle.ValidatedMail(t.p, t.c, network, lib.Name, s.BaseURL, grants[t.p.ID])
 		msg, err := notify.Render("validation", data)
 		if err != nil {
 			continue
@@ -122,7 +114,7 @@ type batchMails struct {
 	s      *Service
 	mailer *lifecycle.Mailer
 	ahead  map[int64][]readyMail
-	grants map[int64]map[sesame.GrantState][]string // read in tx before the save, as Mailer.PrefetchGrants
+	grants map[int64]map[sesame.GrantState][]string // read in tx before the save
 	libs   map[int64]*sesame.Library
 	out    []outMail // in the order of the saves
 }
@@ -135,7 +127,7 @@ type outMail struct {
 }
 
 // prefetch reads in tx the grant names of the patrons ids, once for the
-// patrons a save writes: Mailer.PrefetchGrants's query.
+// patrons a save writes.
 func (bm *batchMails) prefetch(ctx context.Context, tx *store.Tx, ids []int64) error {
 	names, err := tx.GrantNamesOf(ctx, ids)
 	if err != nil {
@@ -171,7 +163,7 @@ func (bm *batchMails) decision(ctx context.Context, changes []sesame.Change) sto
 				return err
 			}
 		}
-		m := outMail{readyMail: readyMail{data: validated(p, c, bm.mailer.NetworkName(ctx), lib.Name, bm.s.BaseURL, names)},
+		m := outMail{readyMail: readyMail{data: lifecycle.ValidatedMail(p, c, bm.mailer.NetworkName(ctx), lib.Name, bm.s.BaseURL, names)},
 			to: p.Email, toName: lifecycle.GreetedName(p)}
 		ahead := bm.ahead[p.ID]
 		if i := slices.IndexFunc(ahead, func(r readyMail) bool { return sameValidated(r.data, m.data) }); i >= 0 {
