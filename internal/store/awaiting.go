@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 
 	"github.com/bdf29/sesame"
@@ -27,42 +28,68 @@ func awaitingClause(args *[]any) string {
 	return fmt.Sprintf(` AND (p.status IN ($%d, $%d) OR (%s))`, n-1, n, validatedWithRequestsClause)
 }
 
-// AwaitingCount is how many patrons within scope are in the « À traiter »
-// queue, for the menu; counts, when the caller holds them from
-// StatusCounts for the same scope, spare reading the counters again.
-func (s *Store) AwaitingCount(ctx context.Context, sc Scope, counts StatusCountMap) (int, error) {
-	if counts == nil {
-		var err error
-		if counts, err = s.StatusCounts(ctx, sc); err != nil {
-			return 0, err
-		}
-	}
-	n := 0
-	for st, c := range counts {
-		if st.AwaitsStaff() {
-			n += c
-		}
-	}
-	requests, err := s.validatedWithRequests(ctx, sc)
-	return n + requests, err
+// Tally is what every staff page's header reads of its scope: the patrons
+// in each status, and how many of them are in the « À traiter » queue.
+type Tally struct {
+	ByStatus StatusCountMap
+	Awaiting int
 }
 
-// validatedWithRequests counts the Validé patrons within scope with a
-// resource request « En attente », from the partial index that holds them
-// and no one else.
-func (s *Store) validatedWithRequests(ctx context.Context, sc Scope) (int, error) {
+// Tally reads the counters and the queue's Validé accounts with a request
+// in one statement: every staff page asks, and on PostgreSQL each statement
+// is a round trip.
+func (s *Store) Tally(ctx context.Context, sc Scope) (Tally, error) {
+	t := Tally{ByStatus: StatusCountMap{}}
+	if err := s.readOne(ctx, s.tallyRead(sc, &t)); err != nil {
+		return Tally{}, fmt.Errorf("count statuses: %w", err)
+	}
+	return t, nil
+}
+
+// TallyWithResources is Tally and Resources in one round trip, for the
+// list, whose bulk actions offer the resources.
+func (s *Store) TallyWithResources(ctx context.Context, sc Scope) (Tally, []sesame.Resource, error) {
+	t := Tally{ByStatus: StatusCountMap{}}
+	var resources []sesame.Resource
+	if err := s.readTogether(ctx, s.tallyRead(sc, &t), resourcesRead(&resources)); err != nil {
+		return Tally{}, nil, fmt.Errorf("count statuses and list resources: %w", err)
+	}
+	sortResources(resources)
+	return t, resources, nil
+}
+
+// tallyRead is Tally's statement, which adds its rows to t. The queue's
+// row is the one without a status.
+func (s *Store) tallyRead(sc Scope, t *Tally) read {
 	var args []any
-	query := `SELECT COUNT(*) FROM ` + s.validatedWithRequestsFrom() + ` WHERE ` + validatedWithRequestsClause + sc.clause("p.library_id", &args)
-	var n int
-	if err := s.readStmts.QueryRowContext(ctx, query, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("count pending requests: %w", err)
-	}
-	return n, nil
+	return read{query: s.tallyQuery(sc, &args), args: args, scan: func(row interface{ Scan(...any) error }) error {
+		var st sql.NullString
+		var n int
+		if err := row.Scan(&st, &n); err != nil {
+			return err
+		}
+		if st.Valid {
+			t.ByStatus[sesame.Status(st.String)] = n
+		}
+		if !st.Valid || sesame.Status(st.String).AwaitsStaff() {
+			t.Awaiting += n
+		}
+		return nil
+	}}
 }
 
-// validatedWithRequestsFrom names the patrons for validatedWithRequests.
-// SQLite keeps no statistics here, and its planner, guessing, prefers the
-// index on (library, status), which holds every Validé patron: it is told.
+// tallyQuery is Tally's statement; it appends its arguments to args.
+func (s *Store) tallyQuery(sc Scope, args *[]any) string {
+	return `SELECT status, SUM(n) FROM patron_counts WHERE 1 = 1` + sc.clause("library_id", args) + ` GROUP BY status
+		UNION ALL
+		SELECT NULL, COUNT(*) FROM ` + s.validatedWithRequestsFrom() + ` WHERE ` + validatedWithRequestsClause + sc.clause("p.library_id", args)
+}
+
+// validatedWithRequestsFrom names the patrons for the queue's Validé
+// accounts with a request, read from the partial index that holds them and
+// no one else. SQLite keeps no statistics here, and its planner, guessing,
+// prefers the index on (library, status), which holds every Validé
+// patron: it is told.
 func (s *Store) validatedWithRequestsFrom() string {
 	if s.dialect == sqliteDialect {
 		return `patrons p INDEXED BY patrons_validated_with_requests`

@@ -223,24 +223,30 @@ func scanResource(row interface{ Scan(...any) error }, r *sesame.Resource, more 
 
 // Resources lists every resource by name, in French order.
 func (s *Store) Resources(ctx context.Context) ([]sesame.Resource, error) {
-	rows, err := s.readStmts.QueryContext(ctx, `SELECT `+resourceColumns+`, `+resourceTermsColumns+` FROM resources r ORDER BY r.id`)
-	if err != nil {
-		return nil, fmt.Errorf("list resources: %w", err)
-	}
-	defer rows.Close()
 	var list []sesame.Resource
-	for rows.Next() {
-		var r sesame.Resource
-		if err := scanResourceWithTerms(rows, &r); err != nil {
-			return nil, fmt.Errorf("scan resource: %w", err)
-		}
-		list = append(list, r)
-	}
-	if err := rows.Err(); err != nil {
+	if err := s.readOne(ctx, resourcesRead(&list)); err != nil {
 		return nil, fmt.Errorf("list resources: %w", err)
 	}
-	SortFrench(list, func(r sesame.Resource) string { return r.Name })
+	sortResources(list)
 	return list, nil
+}
+
+// resourcesRead reads every resource, with its terms, into list.
+func resourcesRead(list *[]sesame.Resource) read {
+	return read{query: `SELECT ` + resourceColumns + `, ` + resourceTermsColumns + ` FROM resources r ORDER BY r.id`,
+		scan: func(row interface{ Scan(...any) error }) error {
+			var r sesame.Resource
+			if err := scanResourceWithTerms(row, &r); err != nil {
+				return fmt.Errorf("scan resource: %w", err)
+			}
+			*list = append(*list, r)
+			return nil
+		}}
+}
+
+// sortResources puts resources in French name order, the order of every list of them.
+func sortResources(list []sesame.Resource) {
+	SortFrench(list, func(r sesame.Resource) string { return r.Name })
 }
 
 // Resource returns one resource.

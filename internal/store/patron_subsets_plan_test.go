@@ -33,15 +33,15 @@ func TestSubsetsUseIndexes(t *testing.T) {
 	}
 }
 
-// TestAwaitingCountUsesPartialIndex guards the menu's « À traiter » count,
-// on every staff page: the Validé accounts with a request are read from
-// the partial index of migration 0039, never by probing each Validé
-// patron's grants.
+// TestAwaitingCountUsesPartialIndex guards the menu's « À traiter » count
+// (Tally), on every staff page: the Validé accounts with a request are
+// read from the partial index of migration 0039, never by probing each
+// Validé patron's grants.
 func TestAwaitingCountUsesPartialIndex(t *testing.T) {
 	st := openPlanStore(t)
 	for _, sc := range []Scope{LibraryScope(7), NetworkScope()} {
 		var args []any
-		query := `SELECT COUNT(*) FROM ` + st.validatedWithRequestsFrom() + ` WHERE ` + validatedWithRequestsClause + sc.clause("p.library_id", &args)
+		query := st.tallyQuery(sc, &args)
 		if got := sqlitePlan(t, st, query, args...); !strings.Contains(got, "patrons_validated_with_requests") {
 			t.Errorf("scope %+v: plan %q, want patrons_validated_with_requests used", sc, got)
 		}

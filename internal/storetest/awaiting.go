@@ -2,6 +2,7 @@ package storetest
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"testing"
 
@@ -32,13 +33,16 @@ func testAwaitingQueue(t *testing.T, open Opener) {
 
 	check := func(sc store.Scope, want []int64) {
 		t.Helper()
-		n, err := f.st.AwaitingCount(ctx, sc, nil)
-		if err != nil || n != len(want) {
-			t.Errorf("AwaitingCount(%+v): got %d (%v), want %d", sc, n, err, len(want))
+		tally, err := f.st.Tally(ctx, sc)
+		if err != nil || tally.Awaiting != len(want) {
+			t.Errorf("Tally(%+v): got %d awaiting (%v), want %d", sc, tally.Awaiting, err, len(want))
 		}
 		counts, err := f.st.StatusCounts(ctx, sc)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !maps.Equal(counts, tally.ByStatus) {
+			t.Errorf("Tally(%+v): counts %v, StatusCounts %v", sc, tally.ByStatus, counts)
 		}
 		for _, filter := range []store.PatronFilter{{Awaiting: true, Limit: 50}, {Awaiting: true, Limit: 50, Counts: counts}} {
 			page, err := f.st.ListPatrons(ctx, sc, filter)

@@ -494,12 +494,12 @@ func checkSameNetwork(t *testing.T, src *sourceNetwork, dst *store.Store) {
 		}
 		// The « À traiter » count reads what the grants' triggers counted
 		// on the target as the grants were copied.
-		wantAwaiting, err := src.st.AwaitingCount(ctx, sc, nil)
+		wantTally, err := src.st.Tally(ctx, sc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, err := dst.AwaitingCount(ctx, sc, nil); err != nil || got != wantAwaiting {
-			t.Errorf("%+v: « À traiter » got %d (%v), want %d", sc, got, err, wantAwaiting)
+		if got, err := dst.Tally(ctx, sc); err != nil || got.Awaiting != wantTally.Awaiting {
+			t.Errorf("%+v: « À traiter » got %d (%v), want %d", sc, got.Awaiting, err, wantTally.Awaiting)
 		}
 	}
 	wantNet, _ := src.st.Network(ctx)

@@ -45,7 +45,7 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	counts, err := s.store.StatusCounts(ctx, scopeOf(staffFrom(ctx)))
+	tally, err := s.store.Tally(ctx, scopeOf(staffFrom(ctx)))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -62,10 +62,10 @@ func (s *Server) adminHome(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	for _, st := range sesame.Statuses {
-		p.Statuses = append(p.Statuses, adminStatusCount{Status: st, Count: counts[st]})
-		p.Patrons += counts[st]
+		p.Statuses = append(p.Statuses, adminStatusCount{Status: st, Count: tally.ByStatus[st]})
+		p.Patrons += tally.ByStatus[st]
 	}
-	s.render(w, r, http.StatusOK, "administration", layout{Title: "Administration du réseau", Section: "admin", Content: p})
+	s.render(w, r, http.StatusOK, "administration", layout{Title: "Administration du réseau", Section: "admin", Content: p, tally: &tally})
 }
 
 // adminPathID reads {id}; a malformed id is as unknown as a missing one.

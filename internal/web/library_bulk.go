@@ -216,10 +216,15 @@ func (s *Server) activatable(ctx context.Context) ([]sesame.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	return activatableOf(ctx, all), nil
+}
+
+// activatableOf keeps, of every resource, those activatable.
+func activatableOf(ctx context.Context, all []sesame.Resource) []sesame.Resource {
 	st := staffFrom(ctx)
 	return slices.DeleteFunc(all, func(r sesame.Resource) bool {
 		return r.Disabled || (st != nil && st.Role == sesame.RoleLibrary && !r.OfferedTo(st.LibraryID))
-	}), nil
+	})
 }
 
 // bulkTally counts what an action did: changed, already so, and skipped,

@@ -344,13 +344,14 @@ func (p listPage) filter(today sesame.Date) store.PatronFilter {
 func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bulk bulkState) {
 	st := staffFrom(r.Context())
 	todo := p.Todo
-	counts, err := s.store.StatusCounts(r.Context(), scopeOf(st))
+	// The bulk actions' resources come with the counts: one round trip.
+	tally, resources, err := s.store.TallyWithResources(r.Context(), scopeOf(st))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	filter := p.filter(s.today())
-	filter.Limit, filter.Offset, filter.Counts = p.PageSize, (p.Page-1)*p.PageSize, counts
+	filter.Limit, filter.Offset, filter.Counts = p.PageSize, (p.Page-1)*p.PageSize, tally.ByStatus
 	filter.After, filter.Before, filter.CountUpTo = p.After, p.Before, store.SearchCountUpTo
 	result, err := s.store.ListPatrons(r.Context(), scopeOf(st), filter)
 	if err != nil {
@@ -423,12 +424,7 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bu
 		// The title, announced first, says what the search found.
 		title = fmt.Sprintf("Recherche « %s » : %s – %s", p.Query, p.TotalText(), title)
 	}
-	resources, err := s.activatable(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	p.Bulk, p.Resources, p.Today, p.BulkLimit = bulk, resources, today.String(), bulkLimit
+	p.Bulk, p.Resources, p.Today, p.BulkLimit = bulk, activatableOf(r.Context(), resources), today.String(), bulkLimit
 	if p.Bulk.Form.Values.Get(sesame.FieldLibraryRegisteredOn) == "" && len(p.Bulk.Form.Errors) == 0 {
 		p.Bulk.Form.Values = url.Values{sesame.FieldLibraryRegisteredOn: {p.Today}}
 	}
@@ -437,7 +433,7 @@ func (s *Server) showList(w http.ResponseWriter, r *http.Request, p listPage, bu
 		status = bulk.status
 	}
 	// render puts the notice, what a bulk action did, first in the title.
-	s.render(w, r, status, "abonnes", layout{Title: formTitle(title, p.Bulk.Form), Section: p.section(), Notice: bulk.Result, Content: p, counts: counts})
+	s.render(w, r, status, "abonnes", layout{Title: formTitle(title, p.Bulk.Form), Section: p.section(), Notice: bulk.Result, Content: p, tally: &tally})
 }
 
 // subsetChoice is an option of the « Autre critère » select.

@@ -119,9 +119,9 @@ type layout struct {
 	// Refresh, when set, reloads the page after that many seconds: the
 	// progress of an import, followed without a script.
 	Refresh int
-	// counts, when the handler already read them, spare render asking again
+	// tally, when the handler already read it, spares render asking again
 	// for the menu's count.
-	counts store.StatusCountMap
+	tally *store.Tally
 }
 
 // render writes a page, built in a buffer first so that a template error
@@ -134,11 +134,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 		l.Network = n.Name
 	}
 	if l.Staff != nil {
-		counts := l.counts
-		if counts == nil {
-			counts, _ = s.store.StatusCounts(ctx, scopeOf(l.Staff))
+		if l.tally == nil {
+			if t, err := s.store.Tally(ctx, scopeOf(l.Staff)); err == nil {
+				l.tally = &t
+			}
 		}
-		l.Awaiting, _ = s.store.AwaitingCount(ctx, scopeOf(l.Staff), counts)
+		if l.tally != nil {
+			l.Awaiting = l.tally.Awaiting
+		}
 	}
 	if l.Staff != nil || l.Patron != nil {
 		l.Session = s.warningFor(l.Staff != nil)
