@@ -445,6 +445,16 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		// on the index's entries, and stop at the page's last match.
 		from, where, args, search = s.patronQueryLike(sc, f, true)
 	}
+	if !search.empty() && s.dialect == postgresDialect && !page.More {
+		// Matches are few: all of them are read from the trigram index,
+		// then sorted. Asked for a page in name order, PostgreSQL walks the
+		// library's name index until the page's last match, and a
+		// surname's matches cluster far down the list (GUEGUEN: 16,000
+		// entries read for 10 rows). OFFSET 0 keeps the matches apart
+		// from the order. Past SearchCountUpTo, matches are many and come
+		// soon: the walk in order is then the better way.
+		from, where = "(SELECT * FROM "+from+" "+where+" OFFSET 0) p", "WHERE 1 = 1"
+	}
 	if cursor != 0 {
 		where += keysetClause(f.Sort, desc, cursor, &args)
 	}
