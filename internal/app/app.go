@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -85,8 +86,11 @@ func Paris() *time.Location {
 	return loc
 }
 
-// Hasher returns the production password hasher.
-func Hasher() auth.Hasher { return auth.Hasher{Params: auth.DefaultParams, Random: rand.Reader} }
+// Hasher returns the production password hasher, which runs as many hashes
+// at once as there are cores to run them.
+func Hasher() auth.Hasher {
+	return auth.Hasher{Params: auth.DefaultParams, Random: rand.Reader, Slots: auth.NewSlots(runtime.GOMAXPROCS(0))}
+}
 
 // Secrets is the box that seals vendor secrets with SESAME_SECRET_KEY, or
 // nil when the key is unset.

@@ -35,6 +35,24 @@ const (
 type Hasher struct {
 	Params Params
 	Random io.Reader
+	// Slots, when set (NewSlots), bounds how many hashes run at once, for
+	// every copy of the Hasher. Each hash holds Params.Memory (19 MiB) for
+	// its whole run: more hashes than cores at once only share the cores
+	// and thrash the caches, each taking longer, and a flood of logins
+	// would take memory without bound. Past the bound, a hash waits.
+	Slots chan struct{}
+}
+
+// NewSlots makes the Slots of a Hasher that runs at most n hashes at once.
+func NewSlots(n int) chan struct{} { return make(chan struct{}, max(n, 1)) }
+
+// key is argon2id's key, within the Hasher's slots.
+func (h Hasher) key(password, salt []byte, p Params, n uint32) []byte {
+	if h.Slots != nil {
+		h.Slots <- struct{}{}
+		defer func() { <-h.Slots }()
+	}
+	return argon2.IDKey(password, salt, p.Time, p.Memory, p.Threads, n)
 }
 
 // Hash returns the PHC string of password: $argon2id$v=19$m=…,t=…,p=…$salt$key.
@@ -44,7 +62,7 @@ func (h Hasher) Hash(password string) (string, error) {
 		return "", fmt.Errorf("salt: %w", err)
 	}
 	p := h.Params
-	key := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, keyLen)
+	key := h.key([]byte(password), salt, p, keyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
 		enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -69,7 +87,7 @@ func (h Hasher) Verify(password, phc string) (ok, rehash bool) {
 	if err1 != nil || err2 != nil || n == 0 || n > maxKeyLen {
 		return false, false
 	}
-	got := argon2.IDKey([]byte(password), salt, p.Time, p.Memory, p.Threads, uint32(n))
+	got := h.key([]byte(password), salt, p, uint32(n))
 	if subtle.ConstantTimeCompare(got, want) != 1 {
 		return false, false
 	}

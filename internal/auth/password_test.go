@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -45,6 +46,43 @@ func TestVerify(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			if ok, _ := h.Verify(tc.password, tc.phc); ok != tc.want {
 				t.Fatalf("Verify: got %v, want %v", ok, tc.want)
+			}
+		})
+	}
+}
+
+// TestSlotsBoundHashes checks that a Hasher whose slots are all taken
+// waits for one, both to hash and to verify, and goes on once one is free.
+func TestSlotsBoundHashes(t *testing.T) {
+	cheap := Params{Time: 1, Memory: 64, Threads: 1}
+	free := Hasher{Params: cheap, Random: bytes.NewReader(bytes.Repeat([]byte{1}, 64))}
+	phc, err := free.Hash("un mot de passe assez long")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		run  func(h Hasher) bool
+	}{
+		{"hash", func(h Hasher) bool { _, err := h.Hash("un autre mot de passe"); return err == nil }},
+		{"verify", func(h Hasher) bool { ok, _ := h.Verify("un mot de passe assez long", phc); return ok }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h := Hasher{Params: cheap, Random: bytes.NewReader(bytes.Repeat([]byte{2}, 64)), Slots: NewSlots(1)}
+			h.Slots <- struct{}{} // another hash holds the only slot
+			done := make(chan bool)
+			go func() { done <- tt.run(h) }()
+			select {
+			case <-done:
+				t.Fatal("ran while every slot was taken")
+			case <-time.After(50 * time.Millisecond):
+			}
+			<-h.Slots
+			if ok := <-done; !ok {
+				t.Fatal("failed once a slot was free")
+			}
+			if len(h.Slots) != 0 {
+				t.Errorf("%d slots still held after the run", len(h.Slots))
 			}
 		})
 	}
