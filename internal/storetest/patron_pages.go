@@ -22,10 +22,9 @@ func pageIDs(p store.PatronPage) []int64 {
 // testKeysetPages checks that the pages reached through a cursor (the
 // patron after or before which a page starts), and the pages past the
 // middle that are counted from the end, are exactly the pages an OFFSET
-// gives, for every sort, both ways.
+// gives, for every sort, both ways, with and without a search.
 func testKeysetPages(t *testing.T, open Opener) {
 	f := newFixture(t, open)
-	ctx := context.Background()
 	names := []string{"Le Gall", "LE GALL", "le gall", "Abgrall", "Élies", "Cariou", "Quéré", "Tanguy", "Bihan", "Œuvrard", "Zéro", "Ézou", "Guéguen"}
 	statuses := []sesame.Status{sesame.StatusToValidate, sesame.StatusValidated, sesame.StatusRefused}
 	for i := 0; i < 23; i++ {
@@ -33,60 +32,70 @@ func testKeysetPages(t *testing.T, open Opener) {
 	}
 	f.patron(t, f.libB, "Abgrall", "Autre", "autre@example.org", sesame.StatusValidated)
 	sc := store.LibraryScope(f.libA)
-	const size = 5
-	for _, sort := range []string{store.SortLastName, store.SortFirstName, store.SortStatus, store.SortRegistered, store.SortWaiting} {
-		for _, desc := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s desc=%v", sort, desc), func(t *testing.T) {
-				all, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Sort: sort, Desc: desc, Limit: 100})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want := pageIDs(all)
-				if len(want) != 23 || all.Total != 23 || all.More {
-					t.Fatalf("whole list: got %d rows, total %d (more %v), want 23", len(want), all.Total, all.More)
-				}
-				var pages [][]int64
-				for start := 0; start < len(want); start += size {
-					pages = append(pages, want[start:min(start+size, len(want))])
-				}
-				for i, wantPage := range pages {
-					// A bare ?page=N: an OFFSET, from the end past the middle.
-					got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Sort: sort, Desc: desc, Limit: size, Offset: i * size})
-					if err != nil {
-						t.Fatal(err)
-					}
-					if !slices.Equal(pageIDs(got), wantPage) || got.Total != 23 {
-						t.Errorf("page %d by offset: got %v (total %d), want %v", i+1, pageIDs(got), got.Total, wantPage)
-					}
-					if i+1 < len(pages) { // « Page suivante »: after this page's last patron
-						got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Sort: sort, Desc: desc, Limit: size, After: wantPage[len(wantPage)-1]})
-						if err != nil {
-							t.Fatal(err)
-						}
-						if !slices.Equal(pageIDs(got), pages[i+1]) {
-							t.Errorf("page after page %d: got %v, want %v", i+1, pageIDs(got), pages[i+1])
-						}
-					}
-					if i > 0 { // « Page précédente »: before this page's first patron
-						got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Sort: sort, Desc: desc, Limit: size, Before: wantPage[0]})
-						if err != nil {
-							t.Fatal(err)
-						}
-						if !slices.Equal(pageIDs(got), pages[i-1]) {
-							t.Errorf("page before page %d: got %v, want %v", i+1, pageIDs(got), pages[i-1])
-						}
-					}
-				}
-				got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Sort: sort, Desc: desc, Limit: size, Offset: 25})
-				if err != nil {
-					t.Fatal(err)
-				}
-				if len(got.Rows) != 0 || got.Total != 23 {
-					t.Errorf("page past the end: got %v (total %d), want none of 23", pageIDs(got), got.Total)
-				}
-			})
+	// Every patron's e-mail holds « example »: the search's pages must be
+	// the list's, whichever way each engine reads a search's matches.
+	for _, query := range []string{"", "example"} {
+		for _, sort := range []string{store.SortLastName, store.SortFirstName, store.SortStatus, store.SortRegistered, store.SortWaiting} {
+			for _, desc := range []bool{false, true} {
+				testKeysetPagesOf(t, f, sc, query, sort, desc)
+			}
 		}
 	}
+}
+
+// testKeysetPagesOf is testKeysetPages for one search, sort and direction.
+func testKeysetPagesOf(t *testing.T, f *fixture, sc store.Scope, query, sort string, desc bool) {
+	ctx := context.Background()
+	const size = 5
+	t.Run(fmt.Sprintf("q=%q %s desc=%v", query, sort, desc), func(t *testing.T) {
+		all, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: query, Sort: sort, Desc: desc, Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := pageIDs(all)
+		if len(want) != 23 || all.Total != 23 || all.More {
+			t.Fatalf("whole list: got %d rows, total %d (more %v), want 23", len(want), all.Total, all.More)
+		}
+		var pages [][]int64
+		for start := 0; start < len(want); start += size {
+			pages = append(pages, want[start:min(start+size, len(want))])
+		}
+		for i, wantPage := range pages {
+			// A bare ?page=N: an OFFSET, from the end past the middle.
+			got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: query, Sort: sort, Desc: desc, Limit: size, Offset: i * size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(pageIDs(got), wantPage) || got.Total != 23 {
+				t.Errorf("page %d by offset: got %v (total %d), want %v", i+1, pageIDs(got), got.Total, wantPage)
+			}
+			if i+1 < len(pages) { // « Page suivante »: after this page's last patron
+				got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: query, Sort: sort, Desc: desc, Limit: size, After: wantPage[len(wantPage)-1]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(pageIDs(got), pages[i+1]) {
+					t.Errorf("page after page %d: got %v, want %v", i+1, pageIDs(got), pages[i+1])
+				}
+			}
+			if i > 0 { // « Page précédente »: before this page's first patron
+				got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: query, Sort: sort, Desc: desc, Limit: size, Before: wantPage[0]})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !slices.Equal(pageIDs(got), pages[i-1]) {
+					t.Errorf("page before page %d: got %v, want %v", i+1, pageIDs(got), pages[i-1])
+				}
+			}
+		}
+		got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: query, Sort: sort, Desc: desc, Limit: size, Offset: 25})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Rows) != 0 || got.Total != 23 {
+			t.Errorf("page past the end: got %v (total %d), want none of 23", pageIDs(got), got.Total)
+		}
+	})
 }
 
 // testSearchCountBounded checks the search's bounded count: past CountUpTo
