@@ -321,13 +321,13 @@ func (t *Tx) EnqueueJobs(ctx context.Context, kind string, payloads []string, ru
 // the mails of a batch. Every patron asked has an entry, empty when they
 // have no grant.
 func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
-	return grantNamesOf(ctx, t.sql, t.store.dialect, patronIDs)
+	return grantNamesOf(ctx, shapedReads{t}, t.store.dialect, patronIDs)
 }
 
 // GrantNamesOf is Tx.GrantNamesOf on the read pool: for mails written
 // ahead of their transaction, which reads them again to check them.
 func (s *Store) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
-	return grantNamesOf(ctx, s.readPool, s.dialect, patronIDs)
+	return grantNamesOf(ctx, s.shapedReader(), s.dialect, patronIDs)
 }
 
 func grantNamesOf(ctx context.Context, q queryer, d dialect, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
@@ -338,34 +338,44 @@ func grantNamesOf(ctx context.Context, q queryer, d dialect, patronIDs []int64) 
 	for _, id := range patronIDs {
 		out[id] = map[sesame.GrantState][]string{}
 	}
-	var in string
-	var args []any
+	read := func(in string, args ...any) error {
+		// #nosec G202 -- the placeholders are written here; the ids are bound.
+		rows, err := q.QueryContext(ctx, `
+			SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+			WHERE g.patron_id `+in+` ORDER BY g.patron_id, r.name, r.id`, args...)
+		if err != nil {
+			return fmt.Errorf("list grants: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var state, name string
+			if err := rows.Scan(&id, &state, &name); err != nil {
+				return fmt.Errorf("scan grant: %w", err)
+			}
+			out[id][sesame.GrantState(state)] = append(out[id][sesame.GrantState(state)], name)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list grants: %w", err)
+		}
+		return nil
+	}
+	var err error
 	if d == postgresDialect {
-		in, args = `= ANY($1::bigint[])`, []any{patronIDs}
+		err = read(`= ANY($1::bigint[])`, patronIDs)
 	} else {
-		in = `IN (` + positional(len(patronIDs)) + `)`
-		for _, id := range patronIDs {
-			args = append(args, id)
-		}
+		// An IN list, in statements of a few shapes (eachShape); each
+		// patron's grants are read by one of them.
+		err = eachShape(len(patronIDs), func(from, size int) error {
+			args := make([]any, size)
+			for i, id := range patronIDs[from : from+size] {
+				args[i] = id
+			}
+			return read(`IN (`+positional(size)+`)`, args...)
+		})
 	}
-	// #nosec G202 -- the placeholders are written here; the ids are bound.
-	rows, err := q.QueryContext(ctx, `
-		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
-		WHERE g.patron_id `+in+` ORDER BY g.patron_id, r.name, r.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var state, name string
-		if err := rows.Scan(&id, &state, &name); err != nil {
-			return nil, fmt.Errorf("scan grant: %w", err)
-		}
-		out[id][sesame.GrantState(state)] = append(out[id][sesame.GrantState(state)], name)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
+		return nil, err
 	}
 	for _, names := range out {
 		for _, list := range names {

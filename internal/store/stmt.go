@@ -201,3 +201,30 @@ func (t *Tx) prepared(ctx context.Context, query string) statement {
 	}
 	return txExecer{t.sql, query}
 }
+
+// shapedReads is t as a queryer whose statements go through Tx.prepared:
+// for the reads of a batch cut by eachShape.
+type shapedReads struct{ t *Tx }
+
+func (r shapedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return r.t.prepared(ctx, query).QueryContext(ctx, args...)
+}
+
+func (r shapedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return r.t.prepared(ctx, query).QueryRowContext(ctx, args...)
+}
+
+func (r shapedReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return r.t.prepared(ctx, query).ExecContext(ctx, args...)
+}
+
+// shapedReader is where the reads of a batch cut by eachShape go outside a
+// transaction: prepared once on SQLite's read pool; on PostgreSQL, whose
+// reads of a batch are of one shape (arrays), and whose driver keeps each
+// connection's statements itself, the pool.
+func (s *Store) shapedReader() queryer {
+	if s.dialect == sqliteDialect {
+		return s.readStmts
+	}
+	return s.readPool
+}
