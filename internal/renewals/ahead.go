@@ -76,7 +76,14 @@ func (s *Service) eachMatched(ctx context.Context, e *env, in Input, rows sigb.R
 	var readErr error
 	running.Go(func() {
 		defer close(queue)
-		matchers := make(chan struct{}, min(maxMatchers, runtime.GOMAXPROCS(0)))
+		// An apply leaves a core to its writes (SQLite's one writer, or
+		// PostgreSQL's server on the same machine): they, not the matching,
+		// are what it waits for.
+		cores := runtime.GOMAXPROCS(0)
+		if mails {
+			cores = max(1, cores-1)
+		}
+		matchers := make(chan struct{}, min(maxMatchers, cores))
 		readErr = eachBatch(rows, func(batch []sigb.Row) error {
 			out := make(chan result, 1)
 			select {

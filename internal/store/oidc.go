@@ -184,6 +184,16 @@ func (t txExecer) QueryRowContext(ctx context.Context, args ...any) *sql.Row {
 	return t.tx.QueryRowContext(ctx, t.query, args...)
 }
 
+func (t txExecer) QueryContext(ctx context.Context, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(ctx, t.query, args...)
+}
+
+// statement is an execer that also reads many rows.
+type statement interface {
+	execer
+	QueryContext(ctx context.Context, args ...any) (*sql.Rows, error)
+}
+
 const insertLaunch = `INSERT INTO launches (at, patron_id, library_id, resource_id, connector_id) VALUES ($1, $2, $3, $4, $5)`
 
 // recordLaunchStmt is recordLaunch through a prepared statement.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -130,15 +131,14 @@ type statusKey struct {
 	status  sesame.Status
 }
 
-// updatePatronRows writes the saved patrons in one statement, each only at
+// updatePatronRows writes the saved patrons in one statement (on SQLite a
+// few, see eachShape), each only at
 // the version it was read at: the columns of UpdatePatron a renewal may
 // change (SavePatrons checks that the others stay as they are).
 func (t *Tx) updatePatronRows(ctx context.Context, batch []PatronSave, saved []*sesame.Patron, now time.Time) error {
 	const cols = `id, version, status, library_registered_on, valid_until, refusal_reason`
 	const set = `status = u.status, library_registered_on = u.library_registered_on, valid_until = u.valid_until,
 		refusal_reason = u.refusal_reason, version = patrons.version + 1, updated_at = `
-	var query string
-	var args []any
 	if t.store.dialect == postgresDialect {
 		// One array per column, as bulkHistoryRows sends its events; the ids
 		// once more as an array, so that the patrons are looked up by their
@@ -150,34 +150,46 @@ func (t *Tx) updatePatronRows(ctx context.Context, batch []PatronSave, saved []*
 			ids[i], versions[i] = p.ID, int64(batch[i].Before.Version)
 			status[i], libDate[i], until[i], refusal[i] = string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason
 		}
-		args = []any{now, ids, versions, status, libDate, until, refusal}
-		query = `UPDATE patrons SET ` + set + `$1
+		args := []any{now, ids, versions, status, libDate, until, refusal}
+		query := `UPDATE patrons SET ` + set + `$1
 			FROM unnest($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[]) AS u (` + cols + `)
 			WHERE patrons.id = ANY($2::bigint[]) AND patrons.id = u.id AND patrons.version = u.version`
-	} else {
-		args = make([]any, 0, 6*len(saved)+1)
-		rows := make([]string, len(saved))
-		for i, p := range saved {
-			rows[i] = "(" + positional(6) + ")"
+		res, err := t.sql.ExecContext(ctx, query, args...)
+		if err != nil {
+			return fmt.Errorf("save patrons: %w", err)
+		}
+		return checkAllSaved(res, len(saved))
+	}
+	// SQLite: the rows in VALUES, in statements of a few shapes (eachShape).
+	return eachShape(len(saved), func(from, size int) error {
+		args := make([]any, 0, 6*size+1)
+		for i := from; i < from+size; i++ {
+			p := saved[i]
 			args = append(args, p.ID, batch[i].Before.Version, string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason)
 		}
 		args = append(args, now)
 		// #nosec G202 -- the placeholders are written here; the values are bound.
-		query = `WITH u (` + cols + `) AS (VALUES ` + strings.Join(rows, ", ") + `)
-			UPDATE patrons SET ` + set + `?
-			FROM u WHERE patrons.id = u.id AND patrons.version = u.version`
-	}
-	res, err := t.sql.ExecContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("save patrons: %w", err)
-	}
-	if n, err := res.RowsAffected(); err != nil || n != int64(len(saved)) {
+		res, err := t.prepared(ctx, `WITH u (`+cols+`) AS (VALUES `+valuesRows(size, 6)+`)
+			UPDATE patrons SET `+set+`?
+			FROM u WHERE patrons.id = u.id AND patrons.version = u.version`).ExecContext(ctx, args...)
+		if err != nil {
+			return fmt.Errorf("save patrons: %w", err)
+		}
+		return checkAllSaved(res, size)
+	})
+}
+
+// checkAllSaved is EStale unless res wrote n patrons: one was not at the
+// version it was read at.
+func checkAllSaved(res sql.Result, n int) error {
+	if got, err := res.RowsAffected(); err != nil || got != int64(n) {
 		return sesame.Errorf(sesame.EStale, "Une fiche a été modifiée entre-temps par quelqu'un d'autre.")
 	}
 	return nil
 }
 
-// auditSaves writes the audit line of each saved patron, in one statement.
+// auditSaves writes the audit line of each saved patron, in one statement
+// (on SQLite a few, see eachShape).
 func (t *Tx) auditSaves(ctx context.Context, actor sesame.Actor, batch []PatronSave, details []string, saved []*sesame.Patron, now time.Time) error {
 	at := now // as auditEvent writes it
 	if t.store.dialect == postgresDialect {
@@ -199,21 +211,23 @@ func (t *Tx) auditSaves(ctx context.Context, actor sesame.Actor, batch []PatronS
 		}
 		return nil
 	}
-	args := make([]any, 0, 7*len(saved))
-	rows := make([]string, len(saved))
-	for i, p := range saved {
-		rows[i] = "(" + positional(7) + ")"
-		args = append(args, at, actor.Label, p.LibraryID, p.ID, string(batch[i].Action), details[i], countsAt(batch[i].Action, p, now))
-	}
-	// #nosec G202 -- the placeholders are written here; the values are bound.
-	if _, err := t.sql.ExecContext(ctx, `INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail, counts_at) VALUES `+
-		strings.Join(rows, ", "), args...); err != nil {
-		return fmt.Errorf("audit: %w", err)
-	}
-	return nil
+	return eachShape(len(saved), func(from, size int) error {
+		args := make([]any, 0, 7*size)
+		for i := from; i < from+size; i++ {
+			p := saved[i]
+			args = append(args, at, actor.Label, p.LibraryID, p.ID, string(batch[i].Action), details[i], countsAt(batch[i].Action, p, now))
+		}
+		// #nosec G202 -- the placeholders are written here; the values are bound.
+		if _, err := t.prepared(ctx, `INSERT INTO audit_events (at, actor, library_id, patron_id, action, detail, counts_at) VALUES `+
+			valuesRows(size, 7)).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		return nil
+	})
 }
 
-// AddMails writes the messages into the outbox in tx, in one statement, and
+// AddMails writes the messages into the outbox in tx, in one statement (on
+// SQLite a few, see eachShape), and
 // returns their ids, one per message (in no particular order: each gets its
 // own job, and the job names only the id). The caller validates them and
 // enqueues their jobs (see package mail); none may carry a secret, kept
@@ -228,8 +242,6 @@ func (t *Tx) AddMails(ctx context.Context, ms []Mail) ([]int64, error) {
 			return nil, fmt.Errorf("add mails: a message with a secret goes through AddMail")
 		}
 	}
-	var query string
-	var args []any
 	if t.store.dialect == postgresDialect {
 		// One array per column, as for the patrons.
 		cols := make([][]string, 5)
@@ -238,27 +250,38 @@ func (t *Tx) AddMails(ctx context.Context, ms []Mail) ([]int64, error) {
 				cols[c] = append(cols[c], v)
 			}
 		}
-		args = []any{now, cols[0], cols[1], cols[2], cols[3], cols[4]}
-		query = `INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at)
+		return mailIDs(t.sql.QueryContext(ctx, `INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at)
 			SELECT t, n, s, x, h, $1 FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[]) AS u (t, n, s, x, h)
-			RETURNING id`
-	} else {
-		args = make([]any, 0, 6*len(ms))
-		rows := make([]string, len(ms))
-		for i, m := range ms {
-			rows[i] = "(" + positional(6) + ")"
+			RETURNING id`, now, cols[0], cols[1], cols[2], cols[3], cols[4]))
+	}
+	ids := make([]int64, 0, len(ms))
+	err := eachShape(len(ms), func(from, size int) error {
+		args := make([]any, 0, 6*size)
+		for _, m := range ms[from : from+size] {
 			args = append(args, m.To, m.ToName, m.Subject, m.Text, m.HTML, now)
 		}
 		// #nosec G202 -- the placeholders are written here; the values are bound.
-		query = `INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at) VALUES ` +
-			strings.Join(rows, ", ") + ` RETURNING id`
+		got, err := mailIDs(t.prepared(ctx, `INSERT INTO mail_outbox (to_addr, to_name, subject, text_body, html_body, created_at) VALUES `+
+			valuesRows(size, 6)+` RETURNING id`).QueryContext(ctx, args...))
+		ids = append(ids, got...)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
-	res, err := t.sql.QueryContext(ctx, query, args...)
+	if len(ids) != len(ms) {
+		return nil, fmt.Errorf("add mails: %d ids for %d messages", len(ids), len(ms))
+	}
+	return ids, nil
+}
+
+// mailIDs reads the ids an INSERT INTO mail_outbox … RETURNING id returned.
+func mailIDs(res *sql.Rows, err error) ([]int64, error) {
 	if err != nil {
 		return nil, fmt.Errorf("add mails: %w", err)
 	}
 	defer res.Close()
-	ids := make([]int64, 0, len(ms))
+	var ids []int64
 	for res.Next() {
 		var id int64
 		if err := res.Scan(&id); err != nil {
@@ -269,43 +292,42 @@ func (t *Tx) AddMails(ctx context.Context, ms []Mail) ([]int64, error) {
 	if err := res.Err(); err != nil {
 		return nil, fmt.Errorf("add mails: %w", err)
 	}
-	if len(ids) != len(ms) {
-		return nil, fmt.Errorf("add mails: %d ids for %d messages", len(ids), len(ms))
-	}
 	return ids, nil
 }
 
-// EnqueueJobs records one job of kind per payload, due at runAt, in one
-// statement.
+// EnqueueJobs records one job of kind per payload, due at runAt, in a few
+// statements of a few shapes (eachShape).
 func (t *Tx) EnqueueJobs(ctx context.Context, kind string, payloads []string, runAt time.Time) error {
 	if len(payloads) == 0 {
 		return nil
 	}
 	at, now := dbTime(runAt), t.store.Now()
-	args := make([]any, 0, 4*len(payloads))
-	rows := make([]string, len(payloads))
-	for i, p := range payloads {
-		rows[i] = "(" + t.store.marks(len(args)+1, 4) + ")"
-		args = append(args, kind, p, at, now)
-	}
-	// #nosec G202 -- the placeholders are written here; the values are bound.
-	if _, err := t.sql.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES `+strings.Join(rows, ", "), args...); err != nil {
-		return fmt.Errorf("enqueue %s: %w", kind, err)
-	}
-	return nil
+	return eachShape(len(payloads), func(from, size int) error {
+		args := make([]any, 0, 4*size)
+		rows := make([]string, size)
+		for i, p := range payloads[from : from+size] {
+			rows[i] = "(" + t.store.marks(len(args)+1, 4) + ")"
+			args = append(args, kind, p, at, now)
+		}
+		// #nosec G202 -- the placeholders are written here; the values are bound.
+		if _, err := t.prepared(ctx, `INSERT INTO jobs (kind, payload, run_at, created_at) VALUES `+strings.Join(rows, ", ")).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("enqueue %s: %w", kind, err)
+		}
+		return nil
+	})
 }
 
 // GrantNamesOf is GrantNames for many patrons at once, in one query: for
 // the mails of a batch. Every patron asked has an entry, empty when they
 // have no grant.
 func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
-	return grantNamesOf(ctx, t.sql, t.store.dialect, patronIDs)
+	return grantNamesOf(ctx, shapedReads{t}, t.store.dialect, patronIDs)
 }
 
 // GrantNamesOf is Tx.GrantNamesOf on the read pool: for mails written
 // ahead of their transaction, which reads them again to check them.
 func (s *Store) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
-	return grantNamesOf(ctx, s.readPool, s.dialect, patronIDs)
+	return grantNamesOf(ctx, s.shapedReader(), s.dialect, patronIDs)
 }
 
 func grantNamesOf(ctx context.Context, q queryer, d dialect, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
@@ -316,34 +338,44 @@ func grantNamesOf(ctx context.Context, q queryer, d dialect, patronIDs []int64) 
 	for _, id := range patronIDs {
 		out[id] = map[sesame.GrantState][]string{}
 	}
-	var in string
-	var args []any
+	read := func(in string, args ...any) error {
+		// #nosec G202 -- the placeholders are written here; the ids are bound.
+		rows, err := q.QueryContext(ctx, `
+			SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
+			WHERE g.patron_id `+in+` ORDER BY g.patron_id, r.name, r.id`, args...)
+		if err != nil {
+			return fmt.Errorf("list grants: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id int64
+			var state, name string
+			if err := rows.Scan(&id, &state, &name); err != nil {
+				return fmt.Errorf("scan grant: %w", err)
+			}
+			out[id][sesame.GrantState(state)] = append(out[id][sesame.GrantState(state)], name)
+		}
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("list grants: %w", err)
+		}
+		return nil
+	}
+	var err error
 	if d == postgresDialect {
-		in, args = `= ANY($1::bigint[])`, []any{patronIDs}
+		err = read(`= ANY($1::bigint[])`, patronIDs)
 	} else {
-		in = `IN (` + positional(len(patronIDs)) + `)`
-		for _, id := range patronIDs {
-			args = append(args, id)
-		}
+		// An IN list, in statements of a few shapes (eachShape); each
+		// patron's grants are read by one of them.
+		err = eachShape(len(patronIDs), func(from, size int) error {
+			args := make([]any, size)
+			for i, id := range patronIDs[from : from+size] {
+				args[i] = id
+			}
+			return read(`IN (`+positional(size)+`)`, args...)
+		})
 	}
-	// #nosec G202 -- the placeholders are written here; the ids are bound.
-	rows, err := q.QueryContext(ctx, `
-		SELECT g.patron_id, g.state, r.name FROM grants g JOIN resources r ON r.id = g.resource_id
-		WHERE g.patron_id `+in+` ORDER BY g.patron_id, r.name, r.id`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var state, name string
-		if err := rows.Scan(&id, &state, &name); err != nil {
-			return nil, fmt.Errorf("scan grant: %w", err)
-		}
-		out[id][sesame.GrantState(state)] = append(out[id][sesame.GrantState(state)], name)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list grants: %w", err)
+		return nil, err
 	}
 	for _, names := range out {
 		for _, list := range names {

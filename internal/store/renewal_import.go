@@ -42,12 +42,12 @@ type RenewalMatch struct {
 // e-mail, then by last name, first name (folded) and birth date when
 // exactly one patron has them. It returns one match per key, in order.
 func (s *Store) MatchRenewals(ctx context.Context, keys []RenewalKey) ([]RenewalMatch, error) {
-	return matchRenewals(ctx, s.readPool, s.dialect, keys)
+	return matchRenewals(ctx, s.shapedReader(), s.dialect, keys)
 }
 
 // MatchRenewals is Store.MatchRenewals in tx, for the batch it applies.
 func (t *Tx) MatchRenewals(ctx context.Context, keys []RenewalKey) ([]RenewalMatch, error) {
-	return matchRenewals(ctx, t.sql, t.store.dialect, keys)
+	return matchRenewals(ctx, shapedReads{t}, t.store.dialect, keys)
 }
 
 func matchRenewals(ctx context.Context, q queryer, d dialect, keys []RenewalKey) ([]RenewalMatch, error) {
@@ -183,28 +183,45 @@ func patronsWhere(ctx context.Context, q queryer, d dialect, lib int64, m matchC
 	for v := range values {
 		list = append(list, v)
 	}
-	var query string
-	var args []any
 	if d == postgresDialect {
-		args = []any{lib, list}
+		args := []any{lib, list}
 		// #nosec G202 -- m is one of this file's constants; the values are bound.
 		// Each value is looked up on its own (LATERAL, OFFSET 0 keeping the
 		// planner from turning the lookups into a merge of the whole index).
-		query = `SELECT ` + patronColumns + ` FROM unnest($2::text[]) AS k (v) CROSS JOIN LATERAL (SELECT * FROM patrons p WHERE p.library_id = $1 AND ` +
+		query := `SELECT ` + patronColumns + ` FROM unnest($2::text[]) AS k (v) CROSS JOIN LATERAL (SELECT * FROM patrons p WHERE p.library_id = $1 AND ` +
 			m.column + ` = ` + fmt.Sprintf(m.value, "k.v") + cardCondition(m) + ` OFFSET 0) p`
-	} else {
-		// Anonymous placeholders: see positional.
-		args = make([]any, 0, len(values)+1)
+		return scanPatrons(q.QueryContext(ctx, query, args...))
+	}
+	// SQLite: an IN list, in statements of a few shapes (eachShape). Two
+	// cards the same but for case, in two statements, find their patron
+	// twice: kept once.
+	var out []sesame.Patron
+	seen := map[int64]bool{}
+	err := eachShape(len(list), func(from, size int) error {
+		args := make([]any, 0, size+1)
 		args = append(args, lib)
-		marks := make([]string, 0, len(values))
-		for _, v := range list {
+		marks := make([]string, 0, size)
+		for _, v := range list[from : from+size] {
 			args = append(args, v)
 			marks = append(marks, fmt.Sprintf(m.value, "?"))
 		}
+		// Anonymous placeholders: see positional.
 		// #nosec G202 -- m is one of this file's constants; the values are bound.
-		query = `SELECT ` + patronColumns + ` FROM patrons p WHERE p.library_id = ? AND ` + m.column + ` IN (` + strings.Join(marks, ", ") + `)` + cardCondition(m)
-	}
-	rows, err := q.QueryContext(ctx, query, args...)
+		found, err := scanPatrons(q.QueryContext(ctx, `SELECT `+patronColumns+` FROM patrons p WHERE p.library_id = ? AND `+
+			m.column+` IN (`+strings.Join(marks, ", ")+`)`+cardCondition(m), args...))
+		for _, p := range found {
+			if !seen[p.ID] {
+				seen[p.ID] = true
+				out = append(out, p)
+			}
+		}
+		return err
+	})
+	return out, err
+}
+
+// scanPatrons reads the patrons a query of patronsWhere returned.
+func scanPatrons(rows *sql.Rows, err error) ([]sesame.Patron, error) {
 	if err != nil {
 		return nil, fmt.Errorf("match renewal lines: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -17,6 +18,9 @@ type stmtCache struct {
 	db    *sql.DB
 	mu    sync.RWMutex
 	stmts map[string]*sql.Stmt
+	// wanted are the queries asked (lookup) while the one connection was
+	// held, prepared once it is free (prepareWanted).
+	wanted map[string]bool
 }
 
 const maxStatements = 512
@@ -46,6 +50,46 @@ func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
 	}
 	c.stmts[query] = st
 	return st, nil
+}
+
+// lookup is query prepared, or nil when it is not yet: then it is prepared
+// by the next prepareWanted. For SQLite's writer, inside a transaction:
+// preparing needs the one connection that the transaction holds.
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	c.mu.RLock()
+	st, ok := c.stmts[query]
+	c.mu.RUnlock()
+	if ok {
+		return st
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.stmts)+len(c.wanted) < maxStatements {
+		if c.wanted == nil {
+			c.wanted = map[string]bool{}
+		}
+		c.wanted[query] = true
+	}
+	return nil
+}
+
+// prepareWanted prepares the queries lookup was asked and did not have.
+// Preparing is only ahead of time: a query that fails to be prepared runs
+// unprepared, and says why then.
+func (c *stmtCache) prepareWanted(ctx context.Context) {
+	c.mu.RLock()
+	none := len(c.wanted) == 0
+	c.mu.RUnlock()
+	if none {
+		return
+	}
+	c.mu.Lock()
+	wanted := c.wanted
+	c.wanted = nil
+	c.mu.Unlock()
+	for query := range wanted {
+		_, _ = c.get(ctx, query)
+	}
 }
 
 func (c *stmtCache) close() {
@@ -113,4 +157,74 @@ func (s *Store) listReader(q search) queryer {
 		return planEachTime{s.readPool}
 	}
 	return s.readStmts
+}
+
+// A statement of many rows (a batch's patrons, audit lines, mails) is
+// cut into statements whose number of rows is a power of two, at most
+// maxShapeRows, largest first: 500 rows are 256, 128, 64, 32, 16 and 4.
+// So such statements come in a few shapes, each parsed once on SQLite's
+// writer (Tx.prepared), whatever the size of a batch: parsing a batch's
+// statements again each time was some 15 % of an import's writes.
+const maxShapeRows = 256
+
+// eachShape calls fn on the rows [from, from+size) of n rows, cut as said
+// above, in order.
+func eachShape(n int, fn func(from, size int) error) error {
+	from := 0
+	for size := maxShapeRows; from < n; size /= 2 {
+		for n-from >= size {
+			if err := fn(from, size); err != nil {
+				return err
+			}
+			from += size
+		}
+	}
+	return nil
+}
+
+// valuesRows is the VALUES of a statement of rows rows of cols values
+// each, in anonymous placeholders (see positional).
+func valuesRows(rows, cols int) string {
+	row := "(" + positional(cols) + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+}
+
+// prepared is query in t, through the statement prepared on SQLite's
+// writer connection. The first time it is asked it runs unprepared, and is
+// prepared once t is over (inTx): preparing needs the one connection that
+// t holds. On PostgreSQL, pgx keeps each connection's statements itself.
+func (t *Tx) prepared(ctx context.Context, query string) statement {
+	if t.store.dialect == sqliteDialect {
+		if st := t.store.writeStmts.lookup(query); st != nil {
+			return t.sql.StmtContext(ctx, st)
+		}
+	}
+	return txExecer{t.sql, query}
+}
+
+// shapedReads is t as a queryer whose statements go through Tx.prepared:
+// for the reads of a batch cut by eachShape.
+type shapedReads struct{ t *Tx }
+
+func (r shapedReads) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return r.t.prepared(ctx, query).QueryContext(ctx, args...)
+}
+
+func (r shapedReads) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	return r.t.prepared(ctx, query).QueryRowContext(ctx, args...)
+}
+
+func (r shapedReads) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return r.t.prepared(ctx, query).ExecContext(ctx, args...)
+}
+
+// shapedReader is where the reads of a batch cut by eachShape go outside a
+// transaction: prepared once on SQLite's read pool; on PostgreSQL, whose
+// reads of a batch are of one shape (arrays), and whose driver keeps each
+// connection's statements itself, the pool.
+func (s *Store) shapedReader() queryer {
+	if s.dialect == sqliteDialect {
+		return s.readStmts
+	}
+	return s.readPool
 }

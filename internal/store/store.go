@@ -270,6 +270,9 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
+	// The statements the transaction asked for and did not find prepared
+	// (Tx.prepared), once it has let go of SQLite's one writer.
+	defer s.writeStmts.prepareWanted(ctx)
 	if err := fn(tx); err != nil {
 		tx.Rollback()
 		return err
