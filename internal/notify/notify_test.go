@@ -103,13 +103,6 @@ func TestRender(t *testing.T) {
 					t.Errorf("text lacks %q:\n%s", want, m.Text)
 				}
 			}
-			// The text read without the tokenizer, as every message of these
-			// templates is, is the tokenizer's.
-			if own, ok := notify.PlainTextOfOwn(m.HTML); !ok {
-				t.Errorf("plainTextOfOwn gave up on:\n%s", m.HTML)
-			} else if tokenized, err := notify.PlainTextTokenized(m.HTML); err != nil || own != tokenized {
-				t.Errorf("text without the tokenizer\n%q\nwith it\n%q (%v)", own, tokenized, err)
-			}
 			for _, want := range append(tt.inHTML, "<title>"+strings.ReplaceAll(tt.subject, "'", "&#39;")+"</title>") {
 				if !strings.Contains(m.HTML, want) {
 					t.Errorf("HTML lacks %q:\n%s", want, m.HTML)
@@ -146,52 +139,4 @@ func TestRenderUnknown(t *testing.T) {
 	if _, err := notify.Render("nothing", nil); err == nil {
 		t.Error("Render of an unknown template: got no error")
 	}
-}
-
-// TestPlainTextOfOwn: on any HTML, the text read without the tokenizer is
-// the tokenizer's, or it gives up and leaves the document to it.
-func TestPlainTextOfOwn(t *testing.T) {
-	for _, doc := range []string{
-		"",
-		"texte seul &amp; rien d'autre",
-		"<p>Bonjour <b>X</b> &amp; Y,</p>\n<ul>\n<li>A <a href=\"https://x/?a=1&amp;b=2\">lien</a></li>\n<li>  B   c </li></ul>",
-		"<P>Majuscules</P><LI>Item</LI><A HREF=\"u\">x</A>",
-		"<p>a\n\n b<br>c</p><p></p><li></li><p>fin",
-		"<!DOCTYPE html><html lang=\"fr\"><head><meta charset=\"utf-8\"><title>Sujet &#39;x&#39; &lt;b&gt;</title></head><body><p>é</p></body></html>",
-		"<p>un <a>lien sans adresse</a></p><p><a href=\"1\" href=\"2\">deux</a></p>",
-		"<p>&eacute;t&eacute; &#233; &nbsp; &amp</p>",
-		"<p>a < b</p><p>c <d</p>",
-		"<!-- commentaire --><p>x</p>",
-		"<p>x\r\ny</p><p>nul\x00</p>",
-		"<script>if (a<b) {}</script><p>x</p>",
-		"<p/>x<p>y</p>",
-		"<p class=x>sans guillemets</p><p class='simples'>z</p>",
-		"<title>a <b>faux</b></title><p>x</p>",
-		"<p>fin ouverte <a href=\"x",
-		"</p >x<p\n>y</p>",
-	} {
-		tokenized, err := notify.PlainTextTokenized(doc)
-		if err != nil {
-			t.Fatalf("%q: %v", doc, err)
-		}
-		if own, ok := notify.PlainTextOfOwn(doc); ok && own != tokenized {
-			t.Errorf("%q: without the tokenizer\n%q\nwith it\n%q", doc, own, tokenized)
-		}
-	}
-}
-
-func FuzzPlainTextOfOwn(f *testing.F) {
-	for _, doc := range []string{"<p>Bonjour <b>X</b> &amp; Y,</p><ul><li>A <a href=\"https://x/?a=1&amp;b=2\">lien</a></li></ul>",
-		"<!DOCTYPE html><html lang=\"fr\"><head><title>S &#39;x&#39;</title></head><body><p>é</p></body></html>"} {
-		f.Add(doc)
-	}
-	f.Fuzz(func(t *testing.T, doc string) {
-		tokenized, err := notify.PlainTextTokenized(doc)
-		if err != nil {
-			return
-		}
-		if own, ok := notify.PlainTextOfOwn(doc); ok && own != tokenized {
-			t.Errorf("%q: without the tokenizer\n%q\nwith it\n%q", doc, own, tokenized)
-		}
-	})
 }
