@@ -152,6 +152,7 @@ var copyExceptions = []copyException{
 	{table: "sso_participants", why: shortLived},
 	{table: "staff_pending_logins", why: "staff logins waiting for their code last minutes"},
 	{table: "server_keys", why: "the key of device cookies is drawn anew: each browser is recognised again from its next login"},
+	{table: "deferred_indexes", rebuilt: true, why: "the indexes a bulk load put off, built again by the database's own next migration: the target keeps its own list"},
 	{table: "schema_migrations", rebuilt: true, why: "Copy migrates the target itself"},
 	{table: "patron_counts", rebuilt: true, why: "computed again on the target from the copied patrons (copyPatronCounts)"},
 	{table: "patrons", column: "pending_requests", why: "counted again on the target by the triggers on grants as the grants are copied (migration 0039)"},
