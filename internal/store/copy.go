@@ -26,8 +26,8 @@ import (
 //
 // progress, when not nil, is called at the start of each table, after each
 // page, and last with done == total.
-func Copy(ctx context.Context, from, to *Store, progress func(table string, done, total int)) (CopyReport, error) {
-	report := CopyReport{NotCopied: notCopied}
+func Copy(ctx context.Context, from, to *Store, progress func(table string, done, total int)) (report CopyReport, err error) {
+	report = CopyReport{NotCopied: notCopied}
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
@@ -58,6 +58,26 @@ func Copy(ctx context.Context, from, to *Store, progress func(table string, done
 		return report, err
 	}
 
+	// Into empty tables, the indexes are built once at the end: what
+	// pg_restore does. A copy run again finds them built at its start (by
+	// Migrate) and its tables not empty, and keeps them up as it goes.
+	names := make([]string, len(tables))
+	for i, t := range tables {
+		names[i] = t.name
+	}
+	if _, err := to.DeferIndexes(ctx, names...); err != nil {
+		return report, fmt.Errorf("copy: %w", err)
+	}
+	defer func() {
+		// A copy that failed builds them before it returns; one that was
+		// cancelled leaves them to its next run.
+		if err != nil && ctx.Err() == nil {
+			if _, rerr := to.RestoreIndexes(ctx); rerr != nil {
+				err = errors.Join(err, fmt.Errorf("copy: %w", rerr))
+			}
+		}
+	}()
+
 	var wantCounts map[countKey]int
 	for _, t := range tables {
 		n, err := to.copyTableRows(ctx, src, t, progress)
@@ -77,6 +97,9 @@ func Copy(ctx context.Context, from, to *Store, progress func(table string, done
 		}
 	}
 
+	if _, err := to.RestoreIndexes(ctx); err != nil {
+		return report, fmt.Errorf("copy: %w", err)
+	}
 	if err := to.moveSequences(ctx); err != nil {
 		return report, err
 	}

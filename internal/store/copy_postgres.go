@@ -117,9 +117,13 @@ func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor
 	for i := range batch {
 		np := &batch[i]
 		p := &np.Patron
+		pending := 0 // what the trigger on grants would count, were it not put off below
+		if grantState(np) == sesame.GrantPending {
+			pending = len(np.ResourceIDs)
+		}
 		patrons[i] = []any{p.ID, p.LibraryID, p.LastName, p.FirstName, sesame.NormalizeEmail(p.Email), p.BirthDate.ISO(), p.PostalCode, p.Town,
 			p.CardNumber, p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason,
-			np.PasswordHash, Fold(p.LastName), Fold(p.FirstName), searchText(p), 1, now, now}
+			np.PasswordHash, Fold(p.LastName), Fold(p.FirstName), searchText(p), 1, now, now, pending}
 		for _, rid := range np.ResourceIDs {
 			grants = append(grants, []any{p.ID, rid, string(grantState(np)), now})
 		}
@@ -136,10 +140,21 @@ func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor
 		pc := c.Conn()
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"patrons"}, []string{"id", "library_id", "last_name", "first_name", "email", "birth_date",
 			"postal_code", "town", "card_number", "registered_on", "status", "library_registered_on", "valid_until", "refusal_reason",
-			"password_hash", "sort_last", "sort_first", "search_text", "version", "created_at", "updated_at"}, pgx.CopyFromRows(patrons)); err != nil {
+			"password_hash", "sort_last", "sort_first", "search_text", "version", "created_at", "updated_at", "pending_requests"}, pgx.CopyFromRows(patrons)); err != nil {
 			return patronWriteError(err, "Un compte existe déjà avec l'une de ces adresses.")
 		}
+		// The patrons came with their pending requests counted: the trigger
+		// that counts them (migration 0039), an UPDATE of the patron per
+		// request, is off for this transaction's grants only. ALTER TABLE
+		// is transactional: whatever ends the transaction turns it on again,
+		// and it keeps other writers of grants waiting until then.
+		if _, err := pc.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
+			return fmt.Errorf("insert grants: %w", err)
+		}
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"patron_id", "resource_id", "state", "updated_at"}, pgx.CopyFromRows(grants)); err != nil {
+			return fmt.Errorf("insert grants: %w", err)
+		}
+		if _, err := pc.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
 			return fmt.Errorf("insert grants: %w", err)
 		}
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"at", "actor", "library_id", "patron_id", "action", "detail", "counts_at"},

@@ -16,7 +16,8 @@ import (
 // too. Migrate restores whatever an interrupted load left recorded.
 
 // DeferIndexes drops the secondary indexes of those of tables that hold no
-// row, and records them for RestoreIndexes. It returns how many it dropped.
+// row (and on PostgreSQL their foreign keys), and records them for
+// RestoreIndexes. It returns how many it dropped.
 func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error) {
 	dropped := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -38,9 +39,8 @@ func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error)
 					ix.name, table, ix.definition); err != nil {
 					return fmt.Errorf("record index %s: %w", ix.name, err)
 				}
-				// #nosec G202 -- the name is read from the schema.
-				if _, err := tx.ExecContext(ctx, `DROP INDEX `+ix.name); err != nil {
-					return fmt.Errorf("drop index %s: %w", ix.name, err)
+				if _, err := tx.ExecContext(ctx, ix.drop); err != nil {
+					return fmt.Errorf("drop %s: %w", ix.name, err)
 				}
 				dropped++
 			}
@@ -56,7 +56,9 @@ func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error)
 // RestoreIndexes builds every index recorded by DeferIndexes, each in its
 // own transaction with its record, and returns how many it built.
 func (s *Store) RestoreIndexes(ctx context.Context) (int, error) {
-	rows, err := s.writePool.QueryContext(ctx, `SELECT name, definition FROM deferred_indexes ORDER BY table_name, name`)
+	// Indexes first: a foreign key checks its rows through them.
+	rows, err := s.writePool.QueryContext(ctx, `SELECT name, definition FROM deferred_indexes
+		ORDER BY CASE WHEN definition LIKE 'ALTER TABLE %' THEN 1 ELSE 0 END, table_name, name`)
 	if err != nil {
 		return 0, fmt.Errorf("restore indexes: %w", err)
 	}
@@ -94,17 +96,31 @@ func (s *Store) RestoreIndexes(ctx context.Context) (int, error) {
 	return len(indexes), nil
 }
 
-type tableIndex struct{ name, definition string }
+// tableIndex is an index, or on PostgreSQL a foreign key, that a bulk load
+// may put off: the statements that drop it and create it again.
+type tableIndex struct{ name, definition, drop string }
 
 // secondaryIndexes lists the indexes of table that are neither unique nor
-// a primary key, with the statement that creates each.
+// a primary key, with the statements that drop and create each. On
+// PostgreSQL, the table's foreign keys come too: each row's check is a
+// query of its own (RI_FKey_check_ins), most of the cost of loading grants,
+// while adding the constraint back checks every row at once, in one join,
+// as pg_restore does. SQLite checks a foreign key in process, cheaply, and
+// cannot drop one.
 func (s *Store) secondaryIndexes(ctx context.Context, q queryer, table string) ([]tableIndex, error) {
 	// SQLite: origin 'c' is an index of CREATE INDEX, not one a constraint made.
-	query := `SELECT l.name, m.sql FROM pragma_index_list($1) l JOIN sqlite_master m ON m.type = 'index' AND m.name = l.name
+	query := `SELECT l.name, m.sql, 'DROP INDEX ' || l.name FROM pragma_index_list($1) l
+		JOIN sqlite_master m ON m.type = 'index' AND m.name = l.name
 		WHERE l."unique" = 0 AND l.origin = 'c' ORDER BY l.name`
 	if s.dialect == postgresDialect {
-		query = `SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-			WHERE i.indrelid = to_regclass($1) AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion ORDER BY c.relname`
+		query = `SELECT c.relname, pg_get_indexdef(i.indexrelid), format('DROP INDEX %I', c.relname)
+			FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+			WHERE i.indrelid = to_regclass($1) AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion
+			UNION ALL
+			SELECT conname, format('ALTER TABLE %I ADD CONSTRAINT %I %s', $1::text, conname, pg_get_constraintdef(oid)),
+				format('ALTER TABLE %I DROP CONSTRAINT %I', $1::text, conname)
+			FROM pg_constraint WHERE conrelid = to_regclass($1) AND contype = 'f'
+			ORDER BY 1`
 	}
 	rows, err := q.QueryContext(ctx, query, table)
 	if err != nil {
@@ -113,7 +129,7 @@ func (s *Store) secondaryIndexes(ctx context.Context, q queryer, table string) (
 	var indexes []tableIndex
 	err = scanEach(rows, func(r *sql.Rows) error {
 		var ix tableIndex
-		if err := r.Scan(&ix.name, &ix.definition); err != nil {
+		if err := r.Scan(&ix.name, &ix.definition, &ix.drop); err != nil {
 			return err
 		}
 		indexes = append(indexes, ix)
