@@ -148,29 +148,39 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		return false, fmt.Errorf("patron TANGUY: %w", err)
 	}
 
-	const batchSize = 5000
-	batch := make([]store.NewPatron, 0, batchSize)
-	for i := 0; i < opts.Patrons-2; i++ {
-		lib := libIDs[rng.IntN(len(libIDs))]
-		if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric and Soizic included; the others share the rest
-			for lib == fouesnant {
-				lib = libIDs[rng.IntN(len(libIDs))]
+	// The next batch is drawn while the store writes the one before: on
+	// two cores, the drawing costs no time of its own.
+	drawing, stopDrawing := context.WithCancel(ctx)
+	defer stopDrawing()
+	batches := make(chan []store.NewPatron, 1)
+	go func() {
+		defer close(batches)
+		const batchSize = 5000
+		batch := make([]store.NewPatron, 0, batchSize)
+		for i := 0; i < opts.Patrons-2; i++ {
+			lib := libIDs[rng.IntN(len(libIDs))]
+			if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric and Soizic included; the others share the rest
+				for lib == fouesnant {
+					lib = libIDs[rng.IntN(len(libIDs))]
+				}
+				if i < opts.Largest-2 {
+					lib = fouesnant
+				}
 			}
-			if i < opts.Largest-2 {
-				lib = fouesnant
+			np := randomPatron(rng, i, lib, resIDs, today)
+			np.History = history(np.Patron, now)
+			batch = append(batch, np)
+			if len(batch) == batchSize || i == opts.Patrons-3 {
+				select {
+				case batches <- batch:
+				case <-drawing.Done():
+					return
+				}
+				batch = make([]store.NewPatron, 0, batchSize)
 			}
 		}
-		np := randomPatron(rng, i, lib, resIDs, today)
-		np.History = history(np.Patron, now)
-		batch = append(batch, np)
-		if len(batch) == batchSize {
-			if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
-				return false, err
-			}
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
+	}()
+	for batch := range batches { // all drawn once it ends: rng is free again
 		if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
 			return false, err
 		}
