@@ -12,6 +12,7 @@ import (
 	"github.com/bdf29/sesame"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -46,15 +47,48 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 		}
 		cols := strings.Join(names, ", ")
 		// #nosec G201 -- table and column names come from copyTables.
-		tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
-			t.name, cols, cols, staging, strings.Join(t.key, ", ")))
+		insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
+			t.name, cols, cols, staging, strings.Join(t.key, ", "))
+		if t.name == "grants" {
+			written, err = insertGrantsCounted(ctx, tx, insert)
+		} else {
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, insert)
+			written = int(tag.RowsAffected())
+		}
 		if err != nil {
 			return err
 		}
-		written = int(tag.RowsAffected())
 		return tx.Commit(ctx)
 	})
 	return written, err
+}
+
+// insertGrantsCounted runs insert, an INSERT of grants, and adds the
+// requests « En attente » it wrote to their patrons' pending_requests in
+// one UPDATE, rather than one per request through the trigger of migration
+// 0039, off for this transaction only (ALTER TABLE is transactional, and
+// keeps other writers of grants waiting until the commit). It returns the
+// number of grants written.
+func insertGrantsCounted(ctx context.Context, tx pgx.Tx, insert string) (int, error) {
+	if _, err := tx.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
+		return 0, err
+	}
+	// A data-modifying WITH runs to its end whether or not it is read.
+	var written int
+	if err := tx.QueryRow(ctx, `
+		WITH written AS (`+insert+` RETURNING patron_id, state),
+		counted AS (
+			UPDATE patrons p SET pending_requests = p.pending_requests + w.n
+			FROM (SELECT patron_id, COUNT(*) AS n FROM written WHERE state = 'en_attente' GROUP BY patron_id) w
+			WHERE p.id = w.patron_id)
+		SELECT COUNT(*) FROM written`).Scan(&written); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
+		return 0, err
+	}
+	return written, nil
 }
 
 // withPgx runs fn on a connection of the write pool as pgx's own, for what
