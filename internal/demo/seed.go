@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strings"
@@ -42,6 +43,9 @@ type Options struct {
 // actor signs what the seed creates in the audit trail.
 var actor = sesame.Actor{Label: "démonstration"}
 
+// bulkTables are the tables a seed fills by the thousand.
+var bulkTables = []string{"patrons", "grants", "audit_events"}
+
 // Seed fills an empty database with the demo network: the Finistère's
 // libraries, the tutorial's resources and patrons, the demo accounts. It does
 // nothing on a database that already has libraries.
@@ -56,6 +60,20 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 	if opts.Patrons == 0 {
 		opts.Patrons = 3000
 	}
+	// The tables the seed fills are empty: their secondary indexes are
+	// built once at the end, from the sorted rows, rather than kept up row
+	// by row. A seed that fails builds them before it returns; one that is
+	// cancelled leaves them to the next migration (store.Open on SQLite).
+	if _, err := st.DeferIndexes(ctx, bulkTables...); err != nil {
+		return false, err
+	}
+	defer func() {
+		if err != nil && ctx.Err() == nil {
+			if _, rerr := st.RestoreIndexes(ctx); rerr != nil {
+				err = errors.Join(err, rerr)
+			}
+		}
+	}()
 	rng := rand.New(rand.NewPCG(opts.Seed, 29)) // #nosec G404 -- demo data must be the same for a given seed; it protects nothing
 	if err := st.SaveNetwork(ctx, sesame.Network{Name: "Bibliothèque du Finistère", ContactEmail: "contact.bdf@finistere.example", ValidityMonths: 12,
 		Reminders: sesame.DefaultReminderSchedule()}, actor); err != nil {
@@ -130,32 +148,45 @@ func Seed(ctx context.Context, st *store.Store, hasher auth.Hasher, opts Options
 		return false, fmt.Errorf("patron TANGUY: %w", err)
 	}
 
-	const batchSize = 5000
-	batch := make([]store.NewPatron, 0, batchSize)
-	for i := 0; i < opts.Patrons-2; i++ {
-		lib := libIDs[rng.IntN(len(libIDs))]
-		if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric and Soizic included; the others share the rest
-			for lib == fouesnant {
-				lib = libIDs[rng.IntN(len(libIDs))]
+	// The next batch is drawn while the store writes the one before: on
+	// two cores, the drawing costs no time of its own.
+	drawing, stopDrawing := context.WithCancel(ctx)
+	defer stopDrawing()
+	batches := make(chan []store.NewPatron, 1)
+	go func() {
+		defer close(batches)
+		const batchSize = 5000
+		batch := make([]store.NewPatron, 0, batchSize)
+		for i := 0; i < opts.Patrons-2; i++ {
+			lib := libIDs[rng.IntN(len(libIDs))]
+			if opts.Largest > 0 { // FOUESNANT gets exactly Largest, Eric and Soizic included; the others share the rest
+				for lib == fouesnant {
+					lib = libIDs[rng.IntN(len(libIDs))]
+				}
+				if i < opts.Largest-2 {
+					lib = fouesnant
+				}
 			}
-			if i < opts.Largest-2 {
-				lib = fouesnant
+			np := randomPatron(rng, i, lib, resIDs, today)
+			np.History = history(np.Patron, now)
+			batch = append(batch, np)
+			if len(batch) == batchSize || i == opts.Patrons-3 {
+				select {
+				case batches <- batch:
+				case <-drawing.Done():
+					return
+				}
+				batch = make([]store.NewPatron, 0, batchSize)
 			}
 		}
-		np := randomPatron(rng, i, lib, resIDs, today)
-		np.History = history(np.Patron, now)
-		batch = append(batch, np)
-		if len(batch) == batchSize {
-			if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
-				return false, err
-			}
-			batch = batch[:0]
-		}
-	}
-	if len(batch) > 0 {
+	}()
+	for batch := range batches { // all drawn once it ends: rng is free again
 		if err := st.BulkCreatePatrons(ctx, batch, actor); err != nil {
 			return false, err
 		}
+	}
+	if _, err := st.RestoreIndexes(ctx); err != nil {
+		return false, err
 	}
 	if err := st.OptimizeSearch(ctx); err != nil {
 		return false, err

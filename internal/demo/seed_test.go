@@ -121,6 +121,15 @@ func testSeedHistory(t *testing.T, open storetest.Opener) {
 	if len(rows) != 300 {
 		t.Fatalf("%d patrons listed, want 300", len(rows))
 	}
+	// The indexes the seed put off are all built, and search finds a
+	// seeded patron through the trigram index.
+	if n, err := st.RestoreIndexes(ctx); n != 0 || err != nil {
+		t.Errorf("indexes left to build after the seed: %d (%v)", n, err)
+	}
+	found, err := st.ListPatrons(ctx, store.NetworkScope(), store.PatronFilter{Query: rows[150].Email, Limit: 10})
+	if err != nil || len(found.Rows) != 1 || found.Rows[0].ID != rows[150].ID {
+		t.Errorf("search %s after the seed: got %+v (%v), want patron %d", rows[150].Email, found.Rows, err, rows[150].ID)
+	}
 	key := func(d sesame.Date) string { return store.NewMonth(d.Year, d.Month, paris).Key() }
 	want := map[string]store.AccountMonth{}
 	add := func(d sesame.Date, f func(a *store.AccountMonth)) {

@@ -12,6 +12,7 @@ import (
 	"github.com/bdf29/sesame"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -46,15 +47,48 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 		}
 		cols := strings.Join(names, ", ")
 		// #nosec G201 -- table and column names come from copyTables.
-		tag, err := tx.Exec(ctx, fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
-			t.name, cols, cols, staging, strings.Join(t.key, ", ")))
+		insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
+			t.name, cols, cols, staging, strings.Join(t.key, ", "))
+		if t.name == "grants" {
+			written, err = insertGrantsCounted(ctx, tx, insert)
+		} else {
+			var tag pgconn.CommandTag
+			tag, err = tx.Exec(ctx, insert)
+			written = int(tag.RowsAffected())
+		}
 		if err != nil {
 			return err
 		}
-		written = int(tag.RowsAffected())
 		return tx.Commit(ctx)
 	})
 	return written, err
+}
+
+// insertGrantsCounted runs insert, an INSERT of grants, and adds the
+// requests « En attente » it wrote to their patrons' pending_requests in
+// one UPDATE, rather than one per request through the trigger of migration
+// 0039, off for this transaction only (ALTER TABLE is transactional, and
+// keeps other writers of grants waiting until the commit). It returns the
+// number of grants written.
+func insertGrantsCounted(ctx context.Context, tx pgx.Tx, insert string) (int, error) {
+	if _, err := tx.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
+		return 0, err
+	}
+	// A data-modifying WITH runs to its end whether or not it is read.
+	var written int
+	if err := tx.QueryRow(ctx, `
+		WITH written AS (`+insert+` RETURNING patron_id, state),
+		counted AS (
+			UPDATE patrons p SET pending_requests = p.pending_requests + w.n
+			FROM (SELECT patron_id, COUNT(*) AS n FROM written WHERE state = 'en_attente' GROUP BY patron_id) w
+			WHERE p.id = w.patron_id)
+		SELECT COUNT(*) FROM written`).Scan(&written); err != nil {
+		return 0, err
+	}
+	if _, err := tx.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
+		return 0, err
+	}
+	return written, nil
 }
 
 // withPgx runs fn on a connection of the write pool as pgx's own, for what
@@ -117,9 +151,13 @@ func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor
 	for i := range batch {
 		np := &batch[i]
 		p := &np.Patron
+		pending := 0 // what the trigger on grants would count, were it not put off below
+		if grantState(np) == sesame.GrantPending {
+			pending = len(np.ResourceIDs)
+		}
 		patrons[i] = []any{p.ID, p.LibraryID, p.LastName, p.FirstName, sesame.NormalizeEmail(p.Email), p.BirthDate.ISO(), p.PostalCode, p.Town,
 			p.CardNumber, p.RegisteredOn.ISO(), string(p.Status), p.LibraryRegisteredOn.ISO(), p.ValidUntil.ISO(), p.RefusalReason,
-			np.PasswordHash, Fold(p.LastName), Fold(p.FirstName), searchText(p), 1, now, now}
+			np.PasswordHash, Fold(p.LastName), Fold(p.FirstName), searchText(p), 1, now, now, pending}
 		for _, rid := range np.ResourceIDs {
 			grants = append(grants, []any{p.ID, rid, string(grantState(np)), now})
 		}
@@ -136,10 +174,21 @@ func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor
 		pc := c.Conn()
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"patrons"}, []string{"id", "library_id", "last_name", "first_name", "email", "birth_date",
 			"postal_code", "town", "card_number", "registered_on", "status", "library_registered_on", "valid_until", "refusal_reason",
-			"password_hash", "sort_last", "sort_first", "search_text", "version", "created_at", "updated_at"}, pgx.CopyFromRows(patrons)); err != nil {
+			"password_hash", "sort_last", "sort_first", "search_text", "version", "created_at", "updated_at", "pending_requests"}, pgx.CopyFromRows(patrons)); err != nil {
 			return patronWriteError(err, "Un compte existe déjà avec l'une de ces adresses.")
 		}
+		// The patrons came with their pending requests counted: the trigger
+		// that counts them (migration 0039), an UPDATE of the patron per
+		// request, is off for this transaction's grants only. ALTER TABLE
+		// is transactional: whatever ends the transaction turns it on again,
+		// and it keeps other writers of grants waiting until then.
+		if _, err := pc.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
+			return fmt.Errorf("insert grants: %w", err)
+		}
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"patron_id", "resource_id", "state", "updated_at"}, pgx.CopyFromRows(grants)); err != nil {
+			return fmt.Errorf("insert grants: %w", err)
+		}
+		if _, err := pc.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
 			return fmt.Errorf("insert grants: %w", err)
 		}
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"at", "actor", "library_id", "patron_id", "action", "detail", "counts_at"},

@@ -216,7 +216,8 @@ func (s *Store) PendingMigrations(ctx context.Context) ([]string, error) {
 }
 
 // Migrate applies, in name order, each embedded migration of the engine not
-// yet recorded, each in its own transaction. On PostgreSQL an advisory lock
+// yet recorded, each in its own transaction, then builds the indexes an
+// interrupted bulk load left recorded (RestoreIndexes). On PostgreSQL an advisory lock
 // keeps two instances from migrating at once.
 func (s *Store) Migrate(ctx context.Context) error {
 	if s.dialect == postgresDialect {
@@ -260,6 +261,10 @@ func (s *Store) Migrate(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
+	}
+	// A bulk load stopped before its end left indexes to build.
+	if _, err := s.RestoreIndexes(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
 	}
 	return nil
 }

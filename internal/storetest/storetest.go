@@ -90,6 +90,7 @@ func Run(t *testing.T, open Opener) {
 		{"SessionsAndThrottle", testSessionsAndThrottle},
 		{"Network", testNetwork},
 		{"BulkCreate", testBulkCreate},
+		{"DeferIndexes", testDeferIndexes},
 		{"DeleteOwnAccount", testDeleteOwnAccount},
 		{"ConcurrentJobClaims", testConcurrentJobClaims},
 		{"JobLeaseExpires", testJobLeaseExpires},
