@@ -71,24 +71,38 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 // keeps other writers of grants waiting until the commit). It returns the
 // number of grants written.
 func insertGrantsCounted(ctx context.Context, tx pgx.Tx, insert string) (int, error) {
-	if _, err := tx.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
-		return 0, err
-	}
-	// A data-modifying WITH runs to its end whether or not it is read.
 	var written int
-	if err := tx.QueryRow(ctx, `
-		WITH written AS (`+insert+` RETURNING patron_id, state),
-		counted AS (
-			UPDATE patrons p SET pending_requests = p.pending_requests + w.n
-			FROM (SELECT patron_id, COUNT(*) AS n FROM written WHERE state = 'en_attente' GROUP BY patron_id) w
-			WHERE p.id = w.patron_id)
-		SELECT COUNT(*) FROM written`).Scan(&written); err != nil {
-		return 0, err
+	err := withoutPendingTrigger(ctx, tx, func() error {
+		// A data-modifying WITH runs to its end whether or not it is read.
+		return tx.QueryRow(ctx, `
+			WITH written AS (`+insert+` RETURNING patron_id, state),
+			counted AS (
+				UPDATE patrons p SET pending_requests = p.pending_requests + w.n
+				FROM (SELECT patron_id, COUNT(*) AS n FROM written WHERE state = $1 GROUP BY patron_id) w
+				WHERE p.id = w.patron_id)
+			SELECT COUNT(*) FROM written`, string(sesame.GrantPending)).Scan(&written)
+	})
+	return written, err
+}
+
+// withoutPendingTrigger runs insertGrants, a bulk insert of grants whose
+// writer counts their requests « En attente » itself, with the per-row
+// trigger of migration 0039 off for this transaction only: ALTER TABLE is
+// transactional, so whatever ends the transaction turns it on again, and
+// it keeps other writers of grants waiting until then.
+func withoutPendingTrigger(ctx context.Context, tx interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+}, insertGrants func() error) error {
+	if _, err := tx.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
+		return fmt.Errorf("put off the pending-count trigger: %w", err)
+	}
+	if err := insertGrants(); err != nil {
+		return err
 	}
 	if _, err := tx.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
-		return 0, err
+		return fmt.Errorf("turn on the pending-count trigger: %w", err)
 	}
-	return written, nil
+	return nil
 }
 
 // withPgx runs fn on a connection of the write pool as pgx's own, for what
@@ -178,17 +192,11 @@ func (s *Store) bulkCreatePostgres(ctx context.Context, batch []NewPatron, actor
 			return patronWriteError(err, "Un compte existe déjà avec l'une de ces adresses.")
 		}
 		// The patrons came with their pending requests counted: the trigger
-		// that counts them (migration 0039), an UPDATE of the patron per
-		// request, is off for this transaction's grants only. ALTER TABLE
-		// is transactional: whatever ends the transaction turns it on again,
-		// and it keeps other writers of grants waiting until then.
-		if _, err := pc.Exec(ctx, `ALTER TABLE grants DISABLE TRIGGER grants_pending_inserted`); err != nil {
-			return fmt.Errorf("insert grants: %w", err)
-		}
-		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"patron_id", "resource_id", "state", "updated_at"}, pgx.CopyFromRows(grants)); err != nil {
-			return fmt.Errorf("insert grants: %w", err)
-		}
-		if _, err := pc.Exec(ctx, `ALTER TABLE grants ENABLE TRIGGER grants_pending_inserted`); err != nil {
+		// that counts them, an UPDATE of the patron per request, is put off.
+		if err := withoutPendingTrigger(ctx, pc, func() error {
+			_, err := pc.CopyFrom(ctx, pgx.Identifier{"grants"}, []string{"patron_id", "resource_id", "state", "updated_at"}, pgx.CopyFromRows(grants))
+			return err
+		}); err != nil {
 			return fmt.Errorf("insert grants: %w", err)
 		}
 		if _, err := pc.CopyFrom(ctx, pgx.Identifier{"audit_events"}, []string{"at", "actor", "library_id", "patron_id", "action", "detail", "counts_at"},
