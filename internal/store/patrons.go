@@ -393,12 +393,16 @@ const SearchCountUpTo = 1000
 
 // ListPatrons returns one page of the patrons within scope matching f.
 func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (PatronPage, error) {
+	done, err := s.takeListTurn(ctx)
+	if err != nil {
+		return PatronPage{}, err
+	}
+	defer done()
 	sc, f = f.within(sc)
 	var page PatronPage
 	from, where, args, search := s.patronQuery(sc, f)
 	reader := s.listReader(search)
 
-	var err error
 	switch {
 	// The counters do not know the requests that keep a Validé account in
 	// the queue, nor the subsets: their totals are counted from the rows.
@@ -498,6 +502,27 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		sortFrenchWith(fc, page.Rows[i].Pending, byName)
 	}
 	return page, nil
+}
+
+// takeListTurn waits for a turn of SQLite's list reads, in the order asked,
+// and returns what gives it back. A list page on SQLite is work for this
+// process's cores alone (the database is in process and its pages mapped),
+// so more pages reading at once than cores only share the cores; and when
+// they outnumber the connections, database/sql hands a freed connection
+// to a waiter chosen at random, so under load some pages waited many
+// turns: the search's p95 was 2.5 times its median (docs/benchmarks.md).
+// A channel's waiters are served first come, first served. PostgreSQL reads
+// in its own processes and needs no turns.
+func (s *Store) takeListTurn(ctx context.Context) (done func(), err error) {
+	if s.listTurns == nil {
+		return func() {}, nil
+	}
+	select {
+	case s.listTurns <- struct{}{}:
+		return func() { <-s.listTurns }, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("list patrons: %w", ctx.Err())
+	}
 }
 
 // splitGrants reads the column of a patron's grants that ListPatrons and

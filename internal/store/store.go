@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"net/url"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ type Store struct {
 	writeStmts *stmtCache
 	now        func() time.Time
 	secrets    *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
+	// listTurns, on SQLite, lets at most one list page per core read at
+	// once, the others waiting in order (takeListTurn).
+	listTurns chan struct{}
 
 	networkCache networkCache
 	seats        seatHooks // licences.go
@@ -127,7 +131,8 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{dialect: sqliteDialect, writePool: write, readPool: read, readStmts: newStmtCache(read), writeStmts: newStmtCache(write), now: opts.Now, secrets: opts.Secrets}
+	s := &Store{dialect: sqliteDialect, writePool: write, readPool: read, readStmts: newStmtCache(read), writeStmts: newStmtCache(write), now: opts.Now, secrets: opts.Secrets,
+		listTurns: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
