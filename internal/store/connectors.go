@@ -206,7 +206,25 @@ func (s *Store) ConnectorByLookup(ctx context.Context, kind sesame.ConnectorKind
 		// have is not found, rather than an error from PostgreSQL.
 		return nil, sesame.Errorf(sesame.ENotFound, "Connecteur introuvable.")
 	}
-	return s.scanConnector(s.readStmts.QueryRowContext(ctx, connectorSelect+` WHERE kind = $1 AND lookup_key = $2`, string(kind), key))
+	query, ok := lookupQuery(kind)
+	if !ok {
+		return nil, sesame.Errorf(sesame.ENotFound, "Connecteur introuvable.")
+	}
+	return s.scanConnector(s.readStmts.QueryRowContext(ctx, query, key))
+}
+
+// lookupQuery is ConnectorByLookup's statement for one kind of connector,
+// the kind written in it rather than passed: connectors_by_lookup and
+// connectors_sip2_login are partial indexes, and with the kind a parameter
+// SQLite planned the statement again at every call, to learn whether the
+// index applied. That was half of a lookup, made twice in every OpenID
+// Connect flow (docs/benchmarks.md).
+func lookupQuery(kind sesame.ConnectorKind) (string, bool) {
+	switch kind {
+	case sesame.ConnectorOIDC, sesame.ConnectorSAML, sesame.ConnectorSIP2:
+		return connectorSelect + ` WHERE kind = '` + string(kind) + `' AND lookup_key = $1`, true
+	}
+	return "", false
 }
 
 // Launch is one patron sent to one resource.

@@ -106,14 +106,27 @@ func (s *Store) patronQueryLike(sc Scope, f PatronFilter, likeAll bool) (from, w
 		q.match = ""
 	}
 	for _, w := range likeWords {
-		args = append(args, likeContains(w))
-		where += fmt.Sprintf(` AND p.search_text LIKE $%d ESCAPE '\'`, len(args))
+		where += s.containsClause("p.search_text", w, &args)
 	}
 	if q.match != "" {
 		from = "patron_search CROSS JOIN patrons p ON p.id = (patron_search.rowid & 4294967295)"
 		where += q.clause(sc, &args)
 	}
 	return from, where, args, q
+}
+
+// containsClause is the condition that column holds word, folded as the
+// column is. SQLite's is instr: a LIKE whose pattern is a parameter makes
+// SQLite plan the statement again at every call, as the pattern could
+// have allowed an index, and a list page's statement took longer to
+// plan than to run. PostgreSQL's trigram index serves LIKE '%word%'.
+func (s *Store) containsClause(column, word string, args *[]any) string {
+	if s.dialect == sqliteDialect {
+		*args = append(*args, word)
+		return fmt.Sprintf(` AND instr(%s, $%d) > 0`, column, len(*args))
+	}
+	*args = append(*args, likeContains(word))
+	return fmt.Sprintf(` AND %s LIKE $%d ESCAPE '\'`, column, len(*args))
 }
 
 // EachPatron calls fn with every patron within scope matching f (Limit and
