@@ -70,12 +70,24 @@ type Options struct {
 // TuneGC lets the heap grow to five times its live size between collections
 // unless GOGC says otherwise: Sésame's live heap is a few MiB, and at Go's
 // default the collector runs so often under load that it costs more than the
-// memory it saves (see docs/benchmarks.md).
+// memory it saves (see docs/benchmarks.md). Unless GOMEMLIMIT says
+// otherwise, DefaultMemoryLimit bounds what that lets the heap take.
 func TuneGC(env func(string) string) {
 	if env("GOGC") == "" {
 		debug.SetGCPercent(400)
 	}
+	if env("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(DefaultMemoryLimit)
+	}
 }
+
+// DefaultMemoryLimit is the Go runtime's soft memory limit. Five times a
+// live heap of 20 to 70 MiB took the PostgreSQL process past its 128 MiB
+// budget between collections; near the limit the collector runs sooner
+// instead. A heavier day is slower, not killed: past the limit the runtime
+// never gives the collector more than half the CPU. The list pages and the
+// import ran as fast with it (docs/benchmarks.md, issue 14 §6).
+const DefaultMemoryLimit = 96 << 20
 
 // Paris is the network's calendar.
 func Paris() *time.Location {
