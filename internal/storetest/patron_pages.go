@@ -115,25 +115,32 @@ func testSearchCountBounded(t *testing.T, open Opener) {
 		name      string
 		query     string
 		upTo      int
+		offset    int
+		desc      bool
 		wantTotal int
 		wantMore  bool
 	}{
-		{"exact, long word", "GWENAELLE", 0, 12, false},
-		{"exact, short word (every e-mail holds « example »)", "le", 0, 13, false},
-		{"under the bound", "bihan", 20, 12, false},
-		{"at the bound", "bihan", 12, 12, false},
-		{"past the bound, long word", "gwénaëlle", 5, 5, true},
-		{"past the bound, short word", "an", 5, 5, true},
-		{"past the bound, two words", "le bihan", 5, 5, true},
-		{"none", "kerjean", 5, 0, false},
+		{"exact, long word", "GWENAELLE", 0, 4, false, 12, false},
+		{"exact, short word (every e-mail holds « example »)", "le", 0, 4, false, 13, false},
+		{"under the bound", "bihan", 20, 4, false, 12, false},
+		{"under the bound, first page", "bihan", 20, 0, false, 12, false},
+		{"under the bound, first page, Z to A", "bihan", 20, 0, true, 12, false},
+		{"under the bound, past the last page", "bihan", 20, 12, false, 12, false},
+		{"at the bound", "bihan", 12, 4, false, 12, false},
+		{"past the bound, long word", "gwénaëlle", 5, 4, false, 5, true},
+		{"past the bound, long word, first page", "gwénaëlle", 5, 0, false, 5, true},
+		{"past the bound, short word", "an", 5, 4, false, 5, true},
+		{"past the bound, two words", "le bihan", 5, 4, false, 5, true},
+		{"none", "kerjean", 5, 4, false, 0, false},
+		{"none, first page", "kerjean", 5, 0, false, 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			exact, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: 4})
+			exact, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: tt.offset, Desc: tt.desc})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: 4, CountUpTo: tt.upTo})
+			got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: tt.offset, Desc: tt.desc, CountUpTo: tt.upTo})
 			if err != nil {
 				t.Fatal(err)
 			}
