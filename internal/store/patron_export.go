@@ -155,15 +155,7 @@ func (s *Store) EachPatron(ctx context.Context, sc Scope, f PatronFilter, fn fun
 		if err := scanPatron(scanAlso{rows, []any{&grants}}, &row.Patron); err != nil {
 			return fmt.Errorf("scan patron: %w", err)
 		}
-		for _, g := range strings.Split(grants, grantSeparator) {
-			state, name, _ := strings.Cut(g, ":")
-			switch sesame.GrantState(state) {
-			case sesame.GrantValidated:
-				row.Resources = append(row.Resources, name)
-			case sesame.GrantPending:
-				row.Pending = append(row.Pending, name)
-			}
-		}
+		row.Resources, row.Pending = splitGrants(grants)
 		if err := fn(row); err != nil {
 			return err
 		}

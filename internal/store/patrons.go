@@ -510,7 +510,7 @@ func (s search) phraseOfTrigrams() bool {
 // once, up to SearchCountUpTo, counted, and sorted for the page. Counting
 // them first, then reading them again for the page, read the trigram table
 // twice, and its phrases of several trigrams are the costly part (nolwenn:
-// 1.34 → 1.11 ms). Past the bound, the statement stops there and returns
+// 1.51 → 1.18 ms, docs/benchmarks.md). Past the bound, the statement stops there and returns
 // one match, to carry the count: the page is then more than
 // SearchCountUpTo matches, read in order (page.More), as ListPatrons does.
 // No row at all is no match, or a page past the last.
@@ -584,7 +584,7 @@ func scanPageRows(rows *sql.Rows, extra ...any) ([]PatronRow, error) {
 // so more pages reading at once than cores only share the cores; and when
 // they outnumber the connections, database/sql hands a freed connection
 // to a waiter chosen at random, so under load some pages waited many
-// turns: the search's p95 was 2.5 times its median (docs/benchmarks.md).
+// turns: the search's p95 was three times its median (docs/benchmarks.md).
 // A channel's waiters are served first come, first served. PostgreSQL reads
 // in its own processes and needs no turns.
 func (s *Store) takeListTurn(ctx context.Context) (done func(), err error) {
