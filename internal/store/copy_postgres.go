@@ -67,9 +67,7 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 // insertGrantsCounted runs insert, an INSERT of grants, and adds the
 // requests « En attente » it wrote to their patrons' pending_requests in
 // one UPDATE, rather than one per request through the trigger of migration
-// 0039, off for this transaction only (ALTER TABLE is transactional, and
-// keeps other writers of grants waiting until the commit). It returns the
-// number of grants written.
+// 0039 (withoutPendingTrigger). It returns the number of grants written.
 func insertGrantsCounted(ctx context.Context, tx pgx.Tx, insert string) (int, error) {
 	var written int
 	err := withoutPendingTrigger(ctx, tx, func() error {

@@ -418,10 +418,11 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		// Matches are many (page.More), or the page is past the last one.
 		counted = page.More
 	}
-	switch {
-	case counted:
 	// The counters do not know the requests that keep a Validé account in
 	// the queue, nor the subsets: their totals are counted from the rows.
+	switch {
+	case counted:
+		// listFewMatches stopped at SearchCountUpTo: page.Total says so.
 	case search.empty() && f.Counts != nil && f.counted():
 		page.Total = f.Counts.total(f)
 	case search.empty() && f.counted():
