@@ -36,19 +36,55 @@ func listQueryTable(ctx context.Context, out io.Writer, st *store.Store, helloBa
 	sc := store.LibraryScope(library)
 	fmt.Fprintf(out, "\nThe list's store queries alone (TallyWithResources + ListPatrons, as the page reads them), %d clients:\n\n", clients)
 	fmt.Fprintf(out, "| scenario | queries/s | hello requests/s just before | p50 | p95 | errors |\n|---|---|---|---|---|---|\n")
+	var measured []scenario
 	for _, s := range scenarios {
 		if s.hello || only != "" && !strings.Contains(s.name, only) {
 			continue
 		}
-		filters := make([]store.PatronFilter, len(s.paths))
-		for i, p := range s.paths {
-			filters[i] = listFilter(p)
-		}
+		measured = append(measured, s)
 		baseline := load(helloBase, []string{"/"}, nil, clients, d/2)
-		res := loadQueries(ctx, st, sc, filters, clients, d)
+		res := loadQueries(ctx, st, sc, listFilters(s.paths), clients, d)
 		fmt.Fprintf(out, "| %s | %.0f | %.0f | %s | %s | %d |\n", s.name, res.rate, baseline.rate, pct(res.latencies, 50), pct(res.latencies, 95), res.errors)
 	}
+	fmt.Fprintf(out, "\nEach page's ListPatrons alone, one client, %d runs each:\n\n| page | p25 | p50 | p95 |\n|---|---|---|---|\n", queryRunsAlone)
+	for _, s := range measured {
+		eachQueryAlone(ctx, out, st, sc, s.paths)
+	}
 	return nil
+}
+
+func listFilters(paths []string) []store.PatronFilter {
+	filters := make([]store.PatronFilter, len(paths))
+	for i, p := range paths {
+		filters[i] = listFilter(p)
+	}
+	return filters
+}
+
+// queryRunsAlone is how many times eachQueryAlone reads each page.
+const queryRunsAlone = 300
+
+// eachQueryAlone times ListPatrons for each of a scenario's pages in turn,
+// one client: what one page costs the store, without a queue.
+func eachQueryAlone(ctx context.Context, out io.Writer, st *store.Store, sc store.Scope, paths []string) {
+	for i, f := range listFilters(paths) {
+		tally, _, err := st.TallyWithResources(ctx, sc)
+		if err != nil {
+			fmt.Fprintf(out, "| %s | %v | | |\n", paths[i], err)
+			continue
+		}
+		f.Counts = tally.ByStatus
+		lats := make([]time.Duration, 0, queryRunsAlone)
+		for range queryRunsAlone {
+			t0 := time.Now()
+			if _, err := st.ListPatrons(ctx, sc, f); err != nil {
+				fmt.Fprintf(out, "| %s | %v | | |\n", paths[i], err)
+				break
+			}
+			lats = append(lats, time.Since(t0))
+		}
+		fmt.Fprintf(out, "| %s | %s | %s | %s |\n", paths[i], pct(lats, 25), pct(lats, 50), pct(lats, 95))
+	}
 }
 
 // listFilter is the filter the list's handler builds for path, with 10 rows a page.

@@ -47,6 +47,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && args[0] == "oidc" {
 		return runOIDC(ctx, args[1:], out)
 	}
+	if len(args) > 0 && args[0] == "load-bound" {
+		return runLoadBound(ctx, args[1:], out)
+	}
 	fs := flag.NewFlagSet("sesame-bench", flag.ContinueOnError)
 	db := fs.String("db", "bench-1m.db", "SQLite file; seeded when empty, reused otherwise")
 	patrons := fs.Int("patrons", 1_000_000, "patrons to seed")
