@@ -36,6 +36,7 @@ func BenchmarkListPage(b *testing.B) {
 				if rec.Code != http.StatusOK {
 					b.Fatalf("%s: %d", path, rec.Code)
 				}
+				b.SetBytes(int64(rec.Body.Len()))
 			}
 		})
 	}
