@@ -39,13 +39,11 @@ func runLoadBound(ctx context.Context, args []string, out io.Writer) error {
 	if _, err := os.Stat(*to); err == nil {
 		return fmt.Errorf("load-bound: %s exists", *to)
 	}
-	st, err := store.Open(ctx, *to, store.Options{})
+	st, err := store.Open(ctx, *to, store.Options{}) // a SQLite file is migrated as it opens
 	if err != nil {
 		return err
 	}
-	err = st.Migrate(ctx)
-	st.Close()
-	if err != nil {
+	if err := st.Close(); err != nil {
 		return err
 	}
 	// The store's own settings for its writer, but no _txlock: one

@@ -334,7 +334,7 @@ func (s *Store) snapshot(ctx context.Context) (*sql.Tx, error) {
 	if s.dialect == postgresDialect {
 		opts.Isolation = sql.LevelRepeatableRead
 	}
-	return s.readPool.BeginTx(ctx, opts)
+	return s.scanPool.BeginTx(ctx, opts)
 }
 
 // tableColumn is a column as a database's schema declares it.
@@ -845,7 +845,7 @@ func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts m
 	for i := range report.Tables {
 		tc := &report.Tables[i]
 		if tc.Table == "patron_counts" {
-			have, err := readCounts(ctx, s.readPool, `SELECT library_id, status, n FROM patron_counts WHERE n <> 0`)
+			have, err := readCounts(ctx, s.scanPool, `SELECT library_id, status, n FROM patron_counts WHERE n <> 0`)
 			if err != nil {
 				return fmt.Errorf("copy: verify patron_counts: %w", err)
 			}
@@ -853,7 +853,7 @@ func (s *Store) verifyCopy(ctx context.Context, report *CopyReport, wantCounts m
 			diffs = append(diffs, countDiffs(wantCounts, have)...)
 			continue
 		}
-		if err := s.readPool.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tc.Table).Scan(&tc.Target); err != nil {
+		if err := s.scanPool.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+tc.Table).Scan(&tc.Target); err != nil {
 			return fmt.Errorf("copy: verify %s: %w", tc.Table, err)
 		}
 		if tc.Target != tc.Source {

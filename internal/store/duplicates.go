@@ -41,7 +41,7 @@ func (s *Store) PossibleDuplicates(ctx context.Context, sc Scope, p *sesame.Patr
 	if p.BirthDate.IsZero() {
 		return nil, nil
 	}
-	rows, err := s.readStmts.QueryContext(ctx, duplicatesQuery,
+	rows, err := s.scanStmts.QueryContext(ctx, duplicatesQuery,
 		p.LibraryID, Fold(p.LastName), Fold(p.FirstName), p.BirthDate.ISO(), p.ID, maxDuplicates)
 	if err != nil {
 		return nil, fmt.Errorf("possible duplicates: %w", err)

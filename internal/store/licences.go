@@ -479,7 +479,7 @@ func (s *Store) SeatUsages(ctx context.Context, libraryID int64) ([]SeatUsage, e
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.readStmts.QueryContext(ctx, `
+	rows, err := s.scanStmts.QueryContext(ctx, `
 		SELECT g.resource_id, pt.library_id,
 			SUM(CASE WHEN g.state = $2 AND pt.status = $3 AND pt.valid_until >= $1 THEN 1 ELSE 0 END),
 			SUM(CASE WHEN g.state = $4 THEN 1 ELSE 0 END)

@@ -144,7 +144,7 @@ func (s *Store) EachPatron(ctx context.Context, sc Scope, f PatronFilter, fn fun
 		FROM grants g JOIN resources r ON r.id = g.resource_id
 		WHERE g.patron_id = p.id AND g.state IN ($%d, $%d)), '')
 		FROM %s %s ORDER BY %s`, patronColumns, n, n-2, n-1, from, where, orderBy(f.Sort, f.Desc))
-	rows, err := s.readStmts.QueryContext(ctx, query, args...)
+	rows, err := s.scanStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return fmt.Errorf("export patrons: %w", err)
 	}
@@ -185,7 +185,7 @@ func (s *Store) MatchingPatronIDs(ctx context.Context, sc Scope, f PatronFilter,
 	sc, f = f.within(sc)
 	from, where, args, _ := s.patronQuery(sc, f)
 	args = append(args, limit)
-	rows, err := s.readStmts.QueryContext(ctx, fmt.Sprintf(`SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d`,
+	rows, err := s.scanStmts.QueryContext(ctx, fmt.Sprintf(`SELECT p.id FROM %s %s ORDER BY %s LIMIT $%d`,
 		from, where, orderBy(f.Sort, f.Desc), len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("list patron ids: %w", err)

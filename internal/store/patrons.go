@@ -528,7 +528,7 @@ func (s *Store) listFewMatches(ctx context.Context, sc Scope, f PatronFilter, q 
 			SELECT patron_search.rowid & 4294967295 FROM patron_search WHERE 1 = 1%s LIMIT $%d),
 		counted(n) AS (SELECT COUNT(*) FROM matched)
 		`, clause, n-3) + pageRowsQuery(ids, order, ", (SELECT n FROM counted)", &args)
-	rows, err := s.readStmts.QueryContext(ctx, query, args...)
+	rows, err := s.scanStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
 	}
@@ -663,7 +663,7 @@ func (s *Store) countUpTo(ctx context.Context, reader queryer, fromWhere string,
 
 func (s *Store) count(ctx context.Context, fromWhere string, args []any) (int, error) {
 	var n int
-	if err := s.readStmts.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+fromWhere, args...).Scan(&n); err != nil {
+	if err := s.scanStmts.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+fromWhere, args...).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count patrons: %w", err)
 	}
 	return n, nil

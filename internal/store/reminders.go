@@ -41,7 +41,7 @@ func (s *Store) DueReminders(ctx context.Context, day sesame.Date) ([]DueReminde
 	if err != nil {
 		return nil, err
 	}
-	rows, err := s.readStmts.QueryContext(ctx, `
+	rows, err := s.scanStmts.QueryContext(ctx, `
 		SELECT `+patronColumns+`, l.name, l.reminder_days, l.reminder_day_after
 		FROM patrons p JOIN libraries l ON l.id = p.library_id
 		WHERE p.status IN ($1, $2) AND p.valid_until >= $3 AND p.valid_until <= $4 AND l.disabled = FALSE
@@ -81,7 +81,7 @@ type reminderKey struct {
 
 // remindersSentSince returns the reminders sent for end dates from from (ISO) on.
 func (s *Store) remindersSentSince(ctx context.Context, from string) (map[reminderKey]bool, error) {
-	rows, err := s.readStmts.QueryContext(ctx, `SELECT patron_id, valid_until, offset_days FROM reminders_sent WHERE valid_until >= $1`, from)
+	rows, err := s.scanStmts.QueryContext(ctx, `SELECT patron_id, valid_until, offset_days FROM reminders_sent WHERE valid_until >= $1`, from)
 	if err != nil {
 		return nil, fmt.Errorf("list reminders sent: %w", err)
 	}

@@ -102,7 +102,7 @@ type statsState struct {
 
 func (s *Store) statsState(ctx context.Context) (statsState, error) {
 	var st statsState
-	err := s.readStmts.QueryRowContext(ctx, `SELECT counted_until, kept_since, named_until FROM stats_fold WHERE id = 1`).Scan(&st.countedUntil, &st.keptSince, &st.namedUntil)
+	err := s.scanStmts.QueryRowContext(ctx, `SELECT counted_until, kept_since, named_until FROM stats_fold WHERE id = 1`).Scan(&st.countedUntil, &st.keptSince, &st.namedUntil)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return st, fmt.Errorf("statistics state: %w", err)
 	}
@@ -164,7 +164,7 @@ func (s *Store) LaunchesByMonth(ctx context.Context, sc Scope, months []Month) (
 	if sc.Network {
 		table = "stats_network_months"
 	}
-	rows, err := s.readStmts.QueryContext(ctx, `
+	rows, err := s.scanStmts.QueryContext(ctx, `
 		SELECT month, resource_id, SUM(launches), SUM(users)
 		FROM `+table+`
 		WHERE month >= $1 AND month <= $2`+lib+`
@@ -470,7 +470,7 @@ func (s *Store) yearUsers(ctx context.Context, sc Scope, year int, live, to time
 
 // statsGroups reads (id, n) rows into Launches (launches) or Users.
 func (s *Store) statsGroups(ctx context.Context, into map[int64]Usage, launches bool, query string, args ...any) error {
-	rows, err := s.readStmts.QueryContext(ctx, query, args...)
+	rows, err := s.scanStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return err
 	}
@@ -532,7 +532,7 @@ func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Mon
 	if sc.Network {
 		table = "stats_network_account_months"
 	}
-	rows, err := s.readStmts.QueryContext(ctx, `
+	rows, err := s.scanStmts.QueryContext(ctx, `
 		SELECT month, SUM(registrations), SUM(validations), SUM(refusals), SUM(renewals), SUM(expiries)
 		FROM `+table+`
 		WHERE month >= $1 AND month <= $2`+lib+`
@@ -553,7 +553,7 @@ func (s *Store) AccountEventsByMonth(ctx context.Context, sc Scope, months []Mon
 	}
 	bucket, args := monthBuckets(months, state.countedUntil)
 	lib = statsScope(sc, "library_id", &args)
-	rows, err = s.readStmts.QueryContext(ctx, `
+	rows, err = s.scanStmts.QueryContext(ctx, `
 		SELECT month, `+accountCounts+`
 		FROM (SELECT `+bucket+` AS month, action FROM audit_events
 			WHERE action IN `+statsActions+` AND at >= $1 AND `+countsAtColumn+` >= $2 AND `+countsAtColumn+` < $3`+lib+`) AS live
@@ -649,7 +649,7 @@ func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, er
 	} {
 		var at time.Time
 		var counts sql.NullTime
-		err := s.readStmts.QueryRowContext(ctx, q.sql, q.args...).Scan(&at, &counts)
+		err := s.scanStmts.QueryRowContext(ctx, q.sql, q.args...).Scan(&at, &counts)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("first statistics year: %w", err)
 		}
@@ -663,7 +663,7 @@ func (s *Store) StatsFirstYear(ctx context.Context, loc *time.Location) (int, er
 	year := first.In(loc).Year()
 	for _, table := range []string{"stats_months", "stats_account_months"} {
 		var month sql.NullString
-		if err := s.readStmts.QueryRowContext(ctx, `SELECT MIN(month) FROM `+table).Scan(&month); err != nil {
+		if err := s.scanStmts.QueryRowContext(ctx, `SELECT MIN(month) FROM `+table).Scan(&month); err != nil {
 			return 0, fmt.Errorf("first statistics year: %w", err)
 		}
 		var y int

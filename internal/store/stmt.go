@@ -154,9 +154,9 @@ func (p planEachTime) ExecContext(ctx context.Context, query string, args ...any
 // for its words (planEachTime); everything else is prepared once.
 func (s *Store) listReader(q search) queryer {
 	if s.dialect == postgresDialect && !q.empty() {
-		return planEachTime{s.readPool}
+		return planEachTime{s.scanPool}
 	}
-	return s.readStmts
+	return s.scanStmts
 }
 
 // A statement of many rows (a batch's patrons, audit lines, mails) is

@@ -36,9 +36,19 @@ type Store struct {
 	// allows one writer; on PostgreSQL the one pool, readPool too.
 	writePool *sql.DB
 	readPool  *sql.DB
-	// readStmts prepares each read once on readPool; writeStmts the few hot
-	// writes on writePool, such as a CAS validation's DELETE.
+	// scanPool takes the reads of many pages (the list, a search, exports,
+	// statistics) and readPool the others, a few pages each (a session, a
+	// patron, a token). On SQLite scanPool reads through the memory map,
+	// and readPool does not: a commit makes each connection drop its map
+	// at its next read, and mapping the file again costs a read of a few
+	// pages more than reading them (docs/benchmarks.md). On PostgreSQL both
+	// are the one pool.
+	scanPool *sql.DB
+	// readStmts prepares each read once on readPool, scanStmts on
+	// scanPool; writeStmts the few hot writes on writePool, such as a CAS
+	// validation's DELETE.
 	readStmts  *stmtCache
+	scanStmts  *stmtCache
 	writeStmts *stmtCache
 	now        func() time.Time
 	secrets    *secret.Box // seals vendor secrets; nil when SESAME_SECRET_KEY is unset
@@ -90,33 +100,47 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 			db.Close()
 			return nil, fmt.Errorf("connect to postgres: %w", err)
 		}
-		return &Store{dialect: postgresDialect, writePool: db, readPool: db, readStmts: newStmtCache(db), writeStmts: newStmtCache(db), now: opts.Now, secrets: opts.Secrets}, nil
+		reads := newStmtCache(db)
+		return &Store{dialect: postgresDialect, writePool: db, readPool: db, scanPool: db, readStmts: reads, scanStmts: reads, writeStmts: newStmtCache(db), now: opts.Now, secrets: opts.Secrets}, nil
 	}
 	return openSQLite(ctx, dsn, opts)
 }
 
-// SQLite's memory per database: bytes mapped, and KiB of page cache per connection.
+// SQLite's memory per database: bytes mapped, and KiB of page cache per
+// connection of the writer and scanPool, then of readPool's.
 const (
-	sqliteMmapSize = 128 << 20
-	sqliteCacheKiB = 8 << 10
+	sqliteMmapSize       = 128 << 20
+	sqliteCacheKiB       = 8 << 10
+	sqliteLookupCacheKiB = 2 << 10
 )
 
-func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+// sqliteDSN is the file's name for database/sql, with the settings every
+// connection takes, its page cache and memory map, and extra.
+func sqliteDSN(path string, cacheKiB, mmapSize int, extra ...string) string {
 	pragmas := url.Values{}
-	// Memory: reads go through mmap up to sqliteMmapSize, which counts in
-	// the process's resident set (file-backed, shared with the kernel's page
-	// cache); past it, pages are copied into each connection's cache, at
-	// most sqliteCacheKiB each, nine connections (8 readers, 1 writer).
-	// 128 MiB mapped + 9 × 8 MiB of caches + the Go heap keeps the process
-	// under 256 MiB at 1M patrons (docs/benchmarks.md, "Memory").
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
-		fmt.Sprintf("cache_size(-%d)", sqliteCacheKiB), fmt.Sprintf("mmap_size(%d)", sqliteMmapSize), "temp_store(MEMORY)"} {
+		fmt.Sprintf("cache_size(-%d)", cacheKiB), fmt.Sprintf("mmap_size(%d)", mmapSize), "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_time_format", "sqlite")
-	readDSN := "file:" + path + "?" + pragmas.Encode()
-	pragmas.Set("_txlock", "immediate")
-	writeDSN := "file:" + path + "?" + pragmas.Encode()
+	for i := 0; i+1 < len(extra); i += 2 {
+		pragmas.Set(extra[i], extra[i+1])
+	}
+	return "file:" + path + "?" + pragmas.Encode()
+}
+
+func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) {
+	// Memory: the writer and scanPool read through mmap up to
+	// sqliteMmapSize, which counts in the process's resident set
+	// (file-backed, shared with the kernel's page cache); past it, pages are
+	// copied into each connection's cache, at most sqliteCacheKiB each, nine
+	// connections (8 readers, 1 writer). readPool's 8 connections read few
+	// pages each, into caches of sqliteLookupCacheKiB. 128 MiB mapped + 9 ×
+	// 8 MiB + 8 × 2 MiB of caches + the Go heap keeps the process under 256
+	// MiB at 1M patrons (docs/benchmarks.md, "Memory").
+	scanDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize)
+	readDSN := sqliteDSN(path, sqliteLookupCacheKiB, 0)
+	writeDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, "_txlock", "immediate")
 
 	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
@@ -131,7 +155,16 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	}
 	read.SetMaxOpenConns(8)
 	read.SetMaxIdleConns(8)
-	s := &Store{dialect: sqliteDialect, writePool: write, readPool: read, readStmts: newStmtCache(read), writeStmts: newStmtCache(write), now: opts.Now, secrets: opts.Secrets,
+	scan, err := sql.Open("sqlite", scanDSN)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	scan.SetMaxOpenConns(8)
+	scan.SetMaxIdleConns(8)
+	s := &Store{dialect: sqliteDialect, writePool: write, readPool: read, scanPool: scan,
+		readStmts: newStmtCache(read), scanStmts: newStmtCache(scan), writeStmts: newStmtCache(write), now: opts.Now, secrets: opts.Secrets,
 		listTurns: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if err := s.Migrate(ctx); err != nil {
 		s.Close()
@@ -147,7 +180,8 @@ func (s *Store) Close() error {
 	if s.readPool == s.writePool {
 		return s.writePool.Close()
 	}
-	return errors.Join(s.readPool.Close(), s.writePool.Close())
+	s.scanStmts.close()
+	return errors.Join(s.scanPool.Close(), s.readPool.Close(), s.writePool.Close())
 }
 
 // Now is the store's clock, as the store keeps times (dbTime).
