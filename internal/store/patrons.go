@@ -625,23 +625,26 @@ func splitGrants(grants string) (validated, pending []string) {
 // surname's first match: names cluster in name order.
 func searchInOrder(more bool) bool { return more }
 
-// pageWindow is a page's LIMIT and OFFSET. On PostgreSQL a first page's
-// (or a page after a cursor's) are written in the statement: a prepared
-// statement whose LIMIT is a parameter is planned again at every call,
-// since PostgreSQL's plan for any value guesses a tenth of the rows and
-// costs more than a plan for the value given; with numbers it keeps one
-// plan after five calls. Planning took 0.47 ms of the list's 0.69 ms in
-// PostgreSQL (docs/benchmarks.md). The limit is at most 100 and the
-// statements are few; a later page by number keeps its parameters, or
-// each page would be a statement of its own. SQLite plans a statement once
-// whatever its LIMIT.
+// pageWindow is a page's LIMIT and OFFSET. On PostgreSQL, those of the
+// first pages are written in the statement: a prepared statement whose
+// LIMIT or OFFSET is a parameter is planned again at every call, since
+// PostgreSQL's plan for any value guesses a tenth of the rows and costs
+// more than a plan for the values given; with numbers it keeps one plan
+// after five calls. Planning took 0.47 ms of the list's 0.69 ms in
+// PostgreSQL (docs/benchmarks.md). Only the first literalPages pages (a
+// page after a cursor is a first page) are written so, each at most 100
+// rows: a few statements, where every page by number would be one more.
+// SQLite plans a statement once whatever its LIMIT.
 func (s *Store) pageWindow(limit, offset int, args *[]any) string {
-	if s.dialect == postgresDialect && offset == 0 {
-		return fmt.Sprintf("LIMIT %d", limit)
+	if s.dialect == postgresDialect && offset < literalPages*limit {
+		return fmt.Sprintf("LIMIT %d OFFSET %d", limit, offset)
 	}
 	*args = append(*args, limit, offset)
 	return fmt.Sprintf("LIMIT $%d OFFSET $%d", len(*args)-1, len(*args))
 }
+
+// literalPages is how many first pages pageWindow writes in the statement.
+const literalPages = 10
 
 // countUpTo counts the rows of fromWhere, stopping past upTo when it is
 // set: more then says that the count is a floor.

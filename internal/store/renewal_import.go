@@ -555,7 +555,7 @@ func (s *Store) ImportOutcomeCounts(ctx context.Context, id int64) (map[string]i
 // ImportLines returns the lines of import id in order, but those whose
 // outcome is skip, and at most perOutcome lines of each outcome.
 func (s *Store) ImportLines(ctx context.Context, id int64, skip string, perOutcome int) ([]ImportLine, error) {
-	rows, err := s.readPool.QueryContext(ctx, `
+	rows, err := s.scanPool.QueryContext(ctx, `
 		SELECT line, card, outcome, reason, detail FROM (
 			SELECT line, card, outcome, reason, detail, ROW_NUMBER() OVER (PARTITION BY outcome ORDER BY line) AS n
 			FROM renewal_import_lines WHERE import_id = $1 AND outcome <> $2
@@ -577,7 +577,7 @@ func (s *Store) ImportLines(ctx context.Context, id int64, skip string, perOutco
 
 // EachImportLine calls fn on every line of import id's report, in order.
 func (s *Store) EachImportLine(ctx context.Context, id int64, fn func(ImportLine) error) error {
-	rows, err := s.readPool.QueryContext(ctx, `SELECT line, card, outcome, reason FROM renewal_import_lines WHERE import_id = $1 ORDER BY line`, id)
+	rows, err := s.scanPool.QueryContext(ctx, `SELECT line, card, outcome, reason FROM renewal_import_lines WHERE import_id = $1 ORDER BY line`, id)
 	if err != nil {
 		return fmt.Errorf("read import report: %w", err)
 	}
