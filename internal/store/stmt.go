@@ -220,9 +220,9 @@ func (r shapedReads) ExecContext(ctx context.Context, query string, args ...any)
 
 // shapedReader is where the reads of a batch cut by eachShape go outside a
 // transaction: prepared once on SQLite's scanPool, since a batch reads
-// many pages; on PostgreSQL, whose
-// reads of a batch are of one shape (arrays), and whose driver keeps each
-// connection's statements itself, the pool.
+// many pages; on PostgreSQL, whose reads of a batch are of one shape
+// (arrays), and whose driver keeps each connection's statements itself,
+// the pool.
 func (s *Store) shapedReader() queryer {
 	if s.dialect == sqliteDialect {
 		return s.scanStmts

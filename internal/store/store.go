@@ -115,16 +115,17 @@ const (
 )
 
 // sqliteDSN is the file's name for database/sql, with the settings every
-// connection takes, its page cache and memory map, and extra.
-func sqliteDSN(path string, cacheKiB, mmapSize int, extra ...string) string {
+// connection takes, its page cache and memory map; a writer's transactions
+// take the write lock as they begin (immediate).
+func sqliteDSN(path string, cacheKiB, mmapSize int, immediate bool) string {
 	pragmas := url.Values{}
 	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)",
 		fmt.Sprintf("cache_size(-%d)", cacheKiB), fmt.Sprintf("mmap_size(%d)", mmapSize), "temp_store(MEMORY)"} {
 		pragmas.Add("_pragma", p)
 	}
 	pragmas.Set("_time_format", "sqlite")
-	for i := 0; i+1 < len(extra); i += 2 {
-		pragmas.Set(extra[i], extra[i+1])
+	if immediate {
+		pragmas.Set("_txlock", "immediate")
 	}
 	return "file:" + path + "?" + pragmas.Encode()
 }
@@ -138,9 +139,9 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	// pages each, into caches of sqliteLookupCacheKiB. 128 MiB mapped + 9 ×
 	// 8 MiB + 8 × 2 MiB of caches + the Go heap keeps the process under 256
 	// MiB at 1M patrons (docs/benchmarks.md, "Memory").
-	scanDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize)
-	readDSN := sqliteDSN(path, sqliteLookupCacheKiB, 0)
-	writeDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, "_txlock", "immediate")
+	scanDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, false)
+	readDSN := sqliteDSN(path, sqliteLookupCacheKiB, 0, false)
+	writeDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, true)
 
 	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
