@@ -18,9 +18,10 @@ const loadBoundUsage = `usage: sesame-bench load-bound --from SEEDED.db --to NEW
 Measures what SQLite itself costs to load a seeded network, with no Go code
 in the path: into a new, migrated file, the same rows are copied from the
 seeded one by INSERT … SELECT, in one transaction, with the secondary
-indexes dropped first and built after, each in its own, as seeding does. It is the bound of
-seeding on SQLite through the driver Sésame uses (modernc.org/sqlite):
-seeding cannot be faster than its database's own work.
+indexes dropped first and built after, each in its own, as seeding does.
+It is the bound of seeding on SQLite through the driver Sésame uses
+(modernc.org/sqlite): seeding cannot be faster than its database's own
+work.
 
 Flags:`
 
@@ -46,9 +47,8 @@ func runLoadBound(ctx context.Context, args []string, out io.Writer) error {
 	if err := st.Close(); err != nil {
 		return err
 	}
-	// The store's own settings for its writer, but no _txlock: one
-	// connection, one transaction.
-	db, err := sql.Open("sqlite", "file:"+*to+"?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-8192)&_pragma=temp_store(MEMORY)")
+	// The file as the store's writer opens it, on one connection.
+	db, err := sql.Open("sqlite", store.SQLiteWriterDSN(*to))
 	if err != nil {
 		return err
 	}

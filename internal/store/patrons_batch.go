@@ -324,8 +324,9 @@ func (t *Tx) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map
 	return grantNamesOf(ctx, shapedReads{t}, t.store.dialect, patronIDs)
 }
 
-// GrantNamesOf is Tx.GrantNamesOf on the read pool: for mails written
-// ahead of their transaction, which reads them again to check them.
+// GrantNamesOf is Tx.GrantNamesOf outside a transaction (shapedReader):
+// for mails written ahead of their transaction, which reads them again to
+// check them.
 func (s *Store) GrantNamesOf(ctx context.Context, patronIDs []int64) (map[int64]map[sesame.GrantState][]string, error) {
 	return grantNamesOf(ctx, s.shapedReader(), s.dialect, patronIDs)
 }

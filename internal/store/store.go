@@ -109,10 +109,17 @@ func Open(ctx context.Context, dsn string, opts Options) (*Store, error) {
 // SQLite's memory per database: bytes mapped, and KiB of page cache per
 // connection of the writer and scanPool, then of readPool's.
 const (
-	sqliteMmapSize       = 128 << 20
-	sqliteCacheKiB       = 8 << 10
-	sqliteLookupCacheKiB = 2 << 10
+	sqliteMmapSize         = 128 << 20
+	sqliteCacheKiB         = 8 << 10
+	sqliteReadPoolCacheKiB = 2 << 10
 )
+
+// SQLiteWriterDSN is how the store's writer opens the SQLite file at path,
+// for a tool that must write to it as the store does (sesame-bench
+// load-bound).
+func SQLiteWriterDSN(path string) string {
+	return sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, true)
+}
 
 // sqliteDSN is the file's name for database/sql, with the settings every
 // connection takes, its page cache and memory map; a writer's transactions
@@ -136,12 +143,12 @@ func openSQLite(ctx context.Context, path string, opts Options) (*Store, error) 
 	// (file-backed, shared with the kernel's page cache); past it, pages are
 	// copied into each connection's cache, at most sqliteCacheKiB each, nine
 	// connections (8 readers, 1 writer). readPool's 8 connections read few
-	// pages each, into caches of sqliteLookupCacheKiB. 128 MiB mapped + 9 ×
+	// pages each, into caches of sqliteReadPoolCacheKiB. 128 MiB mapped + 9 ×
 	// 8 MiB + 8 × 2 MiB of caches + the Go heap keeps the process under 256
 	// MiB at 1M patrons (docs/benchmarks.md, "Memory").
 	scanDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, false)
-	readDSN := sqliteDSN(path, sqliteLookupCacheKiB, 0, false)
-	writeDSN := sqliteDSN(path, sqliteCacheKiB, sqliteMmapSize, true)
+	readDSN := sqliteDSN(path, sqliteReadPoolCacheKiB, 0, false)
+	writeDSN := SQLiteWriterDSN(path)
 
 	write, err := sql.Open("sqlite", writeDSN)
 	if err != nil {
