@@ -117,30 +117,35 @@ func testSearchCountBounded(t *testing.T, open Opener) {
 		upTo      int
 		offset    int
 		desc      bool
+		status    sesame.Status
 		wantTotal int
 		wantMore  bool
 	}{
-		{"exact, long word", "GWENAELLE", 0, 4, false, 12, false},
-		{"exact, short word (every e-mail holds « example »)", "le", 0, 4, false, 13, false},
-		{"under the bound", "bihan", 20, 4, false, 12, false},
-		{"under the bound, first page", "bihan", 20, 0, false, 12, false},
-		{"under the bound, first page, Z to A", "bihan", 20, 0, true, 12, false},
-		{"under the bound, past the last page", "bihan", 20, 12, false, 12, false},
-		{"at the bound", "bihan", 12, 4, false, 12, false},
-		{"past the bound, long word", "gwénaëlle", 5, 4, false, 5, true},
-		{"past the bound, long word, first page", "gwénaëlle", 5, 0, false, 5, true},
-		{"past the bound, short word", "an", 5, 4, false, 5, true},
-		{"past the bound, two words", "le bihan", 5, 4, false, 5, true},
-		{"none", "kerjean", 5, 4, false, 0, false},
-		{"none, first page", "kerjean", 5, 0, false, 0, false},
+		{"exact, long word", "GWENAELLE", 0, 4, false, "", 12, false},
+		{"exact, short word (every e-mail holds « example »)", "le", 0, 4, false, "", 13, false},
+		{"under the bound", "bihan", 20, 4, false, "", 12, false},
+		{"under the bound, first page", "bihan", 20, 0, false, "", 12, false},
+		{"under the bound, first page, Z to A", "bihan", 20, 0, true, "", 12, false},
+		{"under the bound, past the last page", "bihan", 20, 12, false, "", 12, false},
+		{"at the bound", "bihan", 12, 4, false, "", 12, false},
+		{"under the bound, with the status", "bihan", 20, 4, false, sesame.StatusValidated, 12, false},
+		{"under the bound, another status", "bihan", 20, 0, false, sesame.StatusToValidate, 0, false},
+		{"past the bound, with the status", "gwénaëlle", 5, 4, false, sesame.StatusValidated, 5, true},
+		{"past the bound, short word, with the status", "le", 5, 4, false, sesame.StatusValidated, 5, true},
+		{"past the bound, long word", "gwénaëlle", 5, 4, false, "", 5, true},
+		{"past the bound, long word, first page", "gwénaëlle", 5, 0, false, "", 5, true},
+		{"past the bound, short word", "an", 5, 4, false, "", 5, true},
+		{"past the bound, two words", "le bihan", 5, 4, false, "", 5, true},
+		{"none", "kerjean", 5, 4, false, "", 0, false},
+		{"none, first page", "kerjean", 5, 0, false, "", 0, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			exact, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: tt.offset, Desc: tt.desc})
+			exact, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Status: tt.status, Limit: 4, Offset: tt.offset, Desc: tt.desc})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Limit: 4, Offset: tt.offset, Desc: tt.desc, CountUpTo: tt.upTo})
+			got, err := f.st.ListPatrons(ctx, sc, store.PatronFilter{Query: tt.query, Status: tt.status, Limit: 4, Offset: tt.offset, Desc: tt.desc, CountUpTo: tt.upTo})
 			if err != nil {
 				t.Fatal(err)
 			}
