@@ -411,7 +411,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 	trigramAlone := search.match != "" && len(search.short) == 0 && f.Status == "" && f.counted() && !sc.Network
 	counted := false
 	if matched, margs, ok := s.fewMatchesFirst(sc, f, search, from, where, args); ok {
-		page, err = s.listFewMatches(ctx, reader, f, matched, margs, limit)
+		page, err = s.listFewMatches(ctx, f, matched, margs, limit)
 		if err != nil || len(page.Rows) > 0 || !page.More && f.Offset == 0 {
 			return page, err // the page, or nothing matches
 		}
@@ -510,11 +510,13 @@ func (s search) phraseOfTrigrams() bool {
 // Only when a word is a phrase of trigrams (phraseOfTrigrams): such a
 // search's matches are few, and finding them is the costly part, done
 // once instead of twice (to count, then for the page). On SQLite, only when
-// the trigram table alone decides. On PostgreSQL, whatever the filter:
-// each of the two statements was planned for its words (planEachTime), and
-// « nolwenn » took 3.6 ms, 2.3 in one statement; a search of short words,
-// « le » or « an », is counted then read in order as before, faster for
-// its thousands of matches (1.5 against 2.1 ms, docs/benchmarks.md).
+// the trigram table alone decides. On PostgreSQL, whatever the filter: a
+// search was two statements, each planned for its words (planEachTime);
+// listFewMatches is one, prepared, whose one plan reads the trigram index
+// on (library_id, search_text) whatever the word. One client, « gueguen »
+// took 2.3 ms, 0.8 now. A search of short words, « le » or « an », whose
+// matches are many and whose plans differ, is counted then read in order,
+// planned for its words, as before (docs/benchmarks.md).
 func (s *Store) fewMatchesFirst(sc Scope, f PatronFilter, q search, from, where string, args []any) (matched string, margs []any, ok bool) {
 	if !q.phraseOfTrigrams() || f.CountUpTo <= 0 || f.After != 0 || f.Before != 0 {
 		return "", nil, false
@@ -540,10 +542,11 @@ func (s *Store) fewMatchesFirst(sc Scope, f PatronFilter, q search, from, where 
 // statement stops there and returns one match, to carry the count: the
 // page is then more than SearchCountUpTo matches, read in order
 // (page.More), as ListPatrons does. No row at all is no match, or a page
-// past the last.
-func (s *Store) listFewMatches(ctx context.Context, reader queryer, f PatronFilter, matched string, args []any, limit int) (PatronPage, error) {
+// past the last. The statement is prepared on both engines, its bound and
+// its first pages' window written in (pageWindow).
+func (s *Store) listFewMatches(ctx context.Context, f PatronFilter, matched string, args []any, limit int) (PatronPage, error) {
 	var page PatronPage
-	args = append(args, f.CountUpTo+1, f.CountUpTo, limit, f.Offset)
+	args = append(args, f.CountUpTo)
 	n := len(args)
 	order := orderBy(f.Sort, f.Desc)
 	// The matches' order: PostgreSQL's come with their columns of the
@@ -552,14 +555,15 @@ func (s *Store) listFewMatches(ctx context.Context, reader queryer, f PatronFilt
 	if s.dialect == sqliteDialect {
 		ordered = "matched CROSS JOIN patrons p ON p.id = matched.id"
 	}
-	ids := fmt.Sprintf(`SELECT id FROM (SELECT p.id FROM %[5]s
-			WHERE (SELECT n FROM counted) <= $%[2]d ORDER BY %[4]s LIMIT $%[3]d OFFSET $%[1]d) few
-		UNION ALL SELECT id FROM (SELECT id FROM matched WHERE (SELECT n FROM counted) > $%[2]d LIMIT 1) one`,
-		n, n-2, n-1, order, ordered)
-	query := fmt.Sprintf(`WITH matched AS MATERIALIZED (%s LIMIT $%d),
+	ids := fmt.Sprintf(`SELECT id FROM (SELECT p.id FROM %[3]s
+			WHERE (SELECT n FROM counted) <= $%[1]d ORDER BY %[2]s %[4]s) few
+		UNION ALL SELECT id FROM (SELECT id FROM matched WHERE (SELECT n FROM counted) > $%[1]d LIMIT 1) one`,
+		n, order, ordered, s.pageWindow(limit, f.Offset, &args))
+	// The bound is written in, for the reason pageWindow gives.
+	query := fmt.Sprintf(`WITH matched AS MATERIALIZED (%s LIMIT %d),
 		counted(n) AS (SELECT COUNT(*) FROM matched)
-		`, matched, n-3) + pageRowsQuery(ids, order, ", (SELECT n FROM counted)", &args)
-	rows, err := reader.QueryContext(ctx, query, args...)
+		`, matched, f.CountUpTo+1) + pageRowsQuery(ids, order, ", (SELECT n FROM counted)", &args)
+	rows, err := s.scanStmts.QueryContext(ctx, query, args...)
 	if err != nil {
 		return page, fmt.Errorf("list patrons: %w", err)
 	}

@@ -151,7 +151,9 @@ func (p planEachTime) ExecContext(ctx context.Context, query string, args ...any
 }
 
 // listReader is where the list reads: a search on PostgreSQL is planned
-// for its words (planEachTime); everything else is prepared once.
+// for its words (planEachTime), as « le » and « gueguen » need different
+// plans; everything else, and a search in one statement (listFewMatches),
+// is prepared once.
 func (s *Store) listReader(q search) queryer {
 	if s.dialect == postgresDialect && !q.empty() {
 		return planEachTime{s.scanPool}
