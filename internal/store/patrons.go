@@ -408,7 +408,7 @@ func (s *Store) ListPatrons(ctx context.Context, sc Scope, f PatronFilter) (Patr
 		limit = 10
 	}
 
-	trigramAlone := search.match != "" && len(search.short) == 0 && f.Status == "" && f.counted() && !sc.Network
+	trigramAlone := search.trigramAlone(sc, f)
 	counted := false
 	if matched, margs, ok := s.fewMatchesFirst(sc, f, search, from, where, args); ok {
 		page, err = s.listFewMatches(ctx, f, matched, margs, limit)
@@ -504,6 +504,14 @@ func (s search) phraseOfTrigrams() bool {
 	return slices.ContainsFunc(s.words, func(w string) bool { return utf8.RuneCountInString(w) > 3 })
 }
 
+// trigramAlone tells whether SQLite's trigram table alone decides which
+// patrons of the list match q: every word is long enough for it, and f
+// asks nothing it does not hold (a status, the queue, a subset), within one
+// library's range of the table.
+func (q search) trigramAlone(sc Scope, f PatronFilter) bool {
+	return q.match != "" && len(q.short) == 0 && f.Status == "" && f.counted() && !sc.Network
+}
+
 // fewMatchesFirst tells whether ListPatrons asks listFewMatches first, and
 // gives it the matches: a SELECT of the id and the order's columns
 // (sortKeys) of each, or of the ids alone on SQLite, with its arguments.
@@ -526,7 +534,7 @@ func (s *Store) fewMatchesFirst(sc Scope, f PatronFilter, q search, from, where 
 		// Each match's order is read with it: found again by id, 815
 		// matches took PostgreSQL 4.4 of a page's 11 ms (EXPLAIN ANALYZE).
 		return "SELECT p." + strings.Join(sortKeys(f.Sort), ", p.") + " FROM " + from + " " + where, slices.Clone(args), true
-	case q.match != "" && len(q.short) == 0 && f.Status == "" && f.counted() && !sc.Network:
+	case q.trigramAlone(sc, f):
 		margs = []any{}
 		return "SELECT patron_search.rowid & 4294967295 AS id FROM patron_search WHERE 1 = 1" + q.clause(sc, &margs), margs, true
 	}
