@@ -479,35 +479,92 @@ func (s *Store) checkCopiedTables(ctx context.Context, q queryer) error {
 }
 
 // copyTableRows copies one table from the snapshot src into s, page by page.
+// The next page is read from the source while the last one is written: the
+// source's reads and conversions took a quarter of a copy's time, and
+// PostgreSQL's writes the rest, each waiting for the other.
 func (s *Store) copyTableRows(ctx context.Context, src *sql.Tx, t copyTable, progress func(string, int, int)) (TableCopy, error) {
 	tc := TableCopy{Table: t.name}
 	if err := src.QueryRowContext(ctx, `SELECT COUNT(*) FROM `+t.name).Scan(&tc.Source); err != nil {
 		return tc, fmt.Errorf("copy %s: count the source: %w", t.name, err)
 	}
+	fresh, err := s.emptyAtStart(ctx, t)
+	if err != nil {
+		return tc, fmt.Errorf("copy %s: %w", t.name, err)
+	}
 	progress(t.name, 0, tc.Source)
+	pages, stop := t.readAhead(ctx, src)
+	defer stop()
 	done := 0
-	var after []any // the key of the last row read
-	for {
-		page, err := t.readPage(ctx, src, after)
-		if err != nil {
-			return tc, fmt.Errorf("copy %s: read the source: %w", t.name, err)
+	for read := range pages {
+		if read.err != nil {
+			return tc, fmt.Errorf("copy %s: read the source: %w", t.name, read.err)
 		}
-		if len(page) == 0 {
-			break
-		}
-		n, err := s.writePage(ctx, t, page)
+		page := read.rows
+		n, err := s.writePage(ctx, t, page, fresh)
 		if err != nil {
 			return tc, fmt.Errorf("copy %s, rows %s to %s: %w", t.name, t.keyString(page[0]), t.keyString(page[len(page)-1]), err)
 		}
 		tc.Written += n
 		done += len(page)
 		progress(t.name, done, tc.Source)
-		if len(page) < copyBatch {
-			break
-		}
-		after = page[len(page)-1][:len(t.key)]
 	}
 	return tc, nil
+}
+
+// pageRead is a page of the source, or why it could not be read.
+type pageRead struct {
+	rows [][]any
+	err  error
+}
+
+// readAhead reads t from src page by page in its key order, one page ahead
+// of the writer, and sends each page that holds rows, then the error that
+// ended the reading, if any. stop ends the reading and returns once src is
+// no longer used: the next table reads from it.
+func (t copyTable) readAhead(ctx context.Context, src *sql.Tx) (pages <-chan pageRead, stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	ch := make(chan pageRead, 1)
+	go func() {
+		defer close(ch)
+		var after []any // the key of the last row read
+		for {
+			page, err := t.readPage(ctx, src, after)
+			if len(page) == 0 && err == nil {
+				return
+			}
+			select {
+			case ch <- pageRead{page, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil || len(page) < copyBatch {
+				return
+			}
+			after = page[len(page)-1][:len(t.key)]
+		}
+	}()
+	return ch, func() {
+		cancel()
+		for range ch { // until the reader has returned
+		}
+	}
+}
+
+// emptyAtStart tells whether t holds no row in s as the copy of t begins.
+// On PostgreSQL such a table takes its pages by COPY straight into it
+// (copyRowsPostgres): pages come in key order, each after the last, so
+// none of this run's rows can already be there. A run interrupted then
+// run again finds the table not empty, and skips what it holds.
+func (s *Store) emptyAtStart(ctx context.Context, t copyTable) (bool, error) {
+	if s.dialect != postgresDialect {
+		return false, nil
+	}
+	var used bool
+	// #nosec G202 -- table names come from copyTables.
+	if err := s.writePool.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t.name+`)`).Scan(&used); err != nil {
+		return false, fmt.Errorf("read the target: %w", err)
+	}
+	return !used, nil
 }
 
 // readPage reads the copyBatch rows after the key after (from the start when
@@ -623,10 +680,11 @@ func placeholders(from, n int) string {
 }
 
 // writePage writes a page in one transaction and returns the number of rows
-// written, leaving out those whose key the target already holds.
-func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any) (int, error) {
+// written, leaving out those whose key the target already holds; none when
+// the table was empty at the copy's start (emptyAtStart).
+func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any, fresh bool) (int, error) {
 	if s.dialect == postgresDialect {
-		return s.copyRowsPostgres(ctx, t, page)
+		return s.copyRowsPostgres(ctx, t, page, fresh)
 	}
 	written := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

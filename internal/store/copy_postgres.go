@@ -6,6 +6,8 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,16 +19,17 @@ import (
 )
 
 // copyRowsPostgres writes a page into PostgreSQL in one transaction through
-// COPY, the fastest way in: the rows go into a temporary table of the same
-// columns, then into the table itself, skipping those whose key is already
-// there (ON CONFLICT DO NOTHING), so that a copy can be run again. It
-// returns the number of rows written.
-func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any) (int, error) {
+// COPY, the fastest way in. Into a table empty at the copy's start
+// (fresh), the rows go straight in. Otherwise they go into a temporary
+// table of the same columns, then into the table itself, skipping those
+// whose key is already there (ON CONFLICT DO NOTHING), so that a copy can
+// be run again; that way cost PostgreSQL each row twice. It returns the
+// number of rows written.
+func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any, fresh bool) (int, error) {
 	names := make([]string, len(t.columns))
 	for i, c := range t.columns {
 		names[i] = c.name
 	}
-	staging := "copy_" + t.name
 	written := 0
 	err := s.withPgx(ctx, func(conn *pgx.Conn) error {
 		tx, err := conn.Begin(ctx)
@@ -34,27 +37,10 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 			return err
 		}
 		defer tx.Rollback(ctx)
-		// A temporary table lives as long as its connection, and its rows
-		// until the transaction ends: each page finds it empty. It takes
-		// the table's defaults, for the columns a copy leaves out
-		// (copyExceptions) and the table fills itself.
-		// #nosec G201 -- table names come from copyTables.
-		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMPORARY TABLE IF NOT EXISTS %s (LIKE %s INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`, staging, t.name)); err != nil {
-			return fmt.Errorf("staging table: %w", err)
-		}
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{staging}, names, pgx.CopyFromRows(page)); err != nil {
-			return fmt.Errorf("COPY: %w", err)
-		}
-		cols := strings.Join(names, ", ")
-		// #nosec G201 -- table and column names come from copyTables.
-		insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
-			t.name, cols, cols, staging, strings.Join(t.key, ", "))
-		if t.name == "grants" {
-			written, err = insertGrantsCounted(ctx, tx, insert)
+		if fresh {
+			written, err = copyIntoEmpty(ctx, tx, t, names, page)
 		} else {
-			var tag pgconn.CommandTag
-			tag, err = tx.Exec(ctx, insert)
-			written = int(tag.RowsAffected())
+			written, err = copyThroughStaging(ctx, tx, t, names, page)
 		}
 		if err != nil {
 			return err
@@ -62,6 +48,74 @@ func (s *Store) copyRowsPostgres(ctx context.Context, t copyTable, page [][]any)
 		return tx.Commit(ctx)
 	})
 	return written, err
+}
+
+// copyIntoEmpty COPYs a page straight into t. The requests « En attente »
+// of a page of grants are added to their patrons' pending_requests in one
+// UPDATE, as insertGrantsCounted does, rather than by the per-row trigger.
+func copyIntoEmpty(ctx context.Context, tx pgx.Tx, t copyTable, names []string, page [][]any) (int, error) {
+	if t.name != "grants" {
+		n, err := tx.CopyFrom(ctx, pgx.Identifier{t.name}, names, pgx.CopyFromRows(page))
+		if err != nil {
+			return 0, fmt.Errorf("COPY: %w", err)
+		}
+		return int(n), nil
+	}
+	var n int64
+	err := withoutPendingTrigger(ctx, tx, func() error {
+		var err error
+		if n, err = tx.CopyFrom(ctx, pgx.Identifier{t.name}, names, pgx.CopyFromRows(page)); err != nil {
+			return fmt.Errorf("COPY: %w", err)
+		}
+		patrons, requests := pendingPerPatron(t, page)
+		_, err = tx.Exec(ctx, `UPDATE patrons p SET pending_requests = p.pending_requests + w.n
+			FROM unnest($1::bigint[], $2::bigint[]) AS w(patron_id, n) WHERE p.id = w.patron_id`, patrons, requests)
+		return err
+	})
+	return int(n), err
+}
+
+// pendingPerPatron counts the requests « En attente » of a page of grants,
+// per patron, in the patrons' order.
+func pendingPerPatron(t copyTable, page [][]any) (patrons, requests []int64) {
+	patron, state := t.column("patron_id"), t.column("state")
+	counts := map[int64]int64{}
+	for _, row := range page {
+		if row[state] == string(sesame.GrantPending) {
+			counts[row[patron].(int64)]++
+		}
+	}
+	patrons = slices.Sorted(maps.Keys(counts))
+	for _, id := range patrons {
+		requests = append(requests, counts[id])
+	}
+	return patrons, requests
+}
+
+// copyThroughStaging writes a page through a temporary table, leaving out
+// the rows whose key t already holds.
+func copyThroughStaging(ctx context.Context, tx pgx.Tx, t copyTable, names []string, page [][]any) (int, error) {
+	staging := "copy_" + t.name
+	// A temporary table lives as long as its connection, and its rows
+	// until the transaction ends: each page finds it empty. It takes
+	// the table's defaults, for the columns a copy leaves out
+	// (copyExceptions) and the table fills itself.
+	// #nosec G201 -- table names come from copyTables.
+	if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TEMPORARY TABLE IF NOT EXISTS %s (LIKE %s INCLUDING DEFAULTS) ON COMMIT DELETE ROWS`, staging, t.name)); err != nil {
+		return 0, fmt.Errorf("staging table: %w", err)
+	}
+	if _, err := tx.CopyFrom(ctx, pgx.Identifier{staging}, names, pgx.CopyFromRows(page)); err != nil {
+		return 0, fmt.Errorf("COPY: %w", err)
+	}
+	cols := strings.Join(names, ", ")
+	// #nosec G201 -- table and column names come from copyTables.
+	insert := fmt.Sprintf(`INSERT INTO %s (%s) SELECT %s FROM %s ON CONFLICT (%s) DO NOTHING`,
+		t.name, cols, cols, staging, strings.Join(t.key, ", "))
+	if t.name == "grants" {
+		return insertGrantsCounted(ctx, tx, insert)
+	}
+	tag, err := tx.Exec(ctx, insert)
+	return int(tag.RowsAffected()), err
 }
 
 // insertGrantsCounted runs insert, an INSERT of grants, and adds the
