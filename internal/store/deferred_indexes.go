@@ -3,7 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strings"
+	"sync"
 )
 
 // A bulk load into an empty table is faster without its secondary indexes,
@@ -56,44 +59,101 @@ func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error)
 // RestoreIndexes builds every index recorded by DeferIndexes, each in its
 // own transaction with its record, and returns how many it built.
 func (s *Store) RestoreIndexes(ctx context.Context) (int, error) {
-	// Indexes first: a foreign key checks its rows through them.
+	// Indexes first, the trigram index leading (the longest build): a
+	// foreign key checks its rows through them.
 	rows, err := s.writePool.QueryContext(ctx, `SELECT name, definition FROM deferred_indexes
-		ORDER BY CASE WHEN definition LIKE 'ALTER TABLE %' THEN 1 ELSE 0 END, table_name, name`)
+		ORDER BY CASE WHEN definition LIKE 'ALTER TABLE %' THEN 2 WHEN definition LIKE '% USING gin %' THEN 0 ELSE 1 END,
+		table_name, name`)
 	if err != nil {
 		return 0, fmt.Errorf("restore indexes: %w", err)
 	}
-	var indexes []tableIndex
+	var indexes, foreignKeys []tableIndex
 	err = scanEach(rows, func(r *sql.Rows) error {
 		var ix tableIndex
 		if err := r.Scan(&ix.name, &ix.definition); err != nil {
 			return err
 		}
-		indexes = append(indexes, ix)
+		if strings.HasPrefix(ix.definition, "ALTER TABLE ") {
+			foreignKeys = append(foreignKeys, ix)
+		} else {
+			indexes = append(indexes, ix)
+		}
 		return nil
 	})
 	if err != nil {
 		return 0, fmt.Errorf("restore indexes: %w", err)
 	}
-	for i, ix := range indexes {
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			if s.dialect == postgresDialect {
-				// The sort of a build in memory rather than in runs on
-				// disk; for this transaction only.
-				if _, err := tx.ExecContext(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
-					return err
+	// PostgreSQL builds an index on one core (the trigram index's) or a
+	// few: two builds at a time, each on its own connection, use a second
+	// core while the longest runs. SQLite has one writer. The foreign keys
+	// then, one at a time: two at once would lock the same tables.
+	builders := 1
+	if s.dialect == postgresDialect {
+		builders = 2
+	}
+	built, err := s.restoreEach(ctx, indexes, builders)
+	if err != nil {
+		return built, err
+	}
+	n, err := s.restoreEach(ctx, foreignKeys, 1)
+	return built + n, err
+}
+
+// restoreEach builds indexes, at most builders at a time, and returns how
+// many it built. After a failure it starts no other, and returns the
+// failure once those under way have ended.
+func (s *Store) restoreEach(ctx context.Context, indexes []tableIndex, builders int) (int, error) {
+	next := make(chan tableIndex)
+	var (
+		mu    sync.Mutex
+		built int
+		errs  []error
+	)
+	var wg sync.WaitGroup
+	for range builders {
+		wg.Go(func() {
+			for ix := range next {
+				err := s.restoreIndex(ctx, ix)
+				mu.Lock()
+				if err != nil {
+					errs = append(errs, fmt.Errorf("restore index %s: %w", ix.name, err))
+				} else {
+					built++
 				}
+				mu.Unlock()
 			}
-			if _, err := tx.ExecContext(ctx, ix.definition); err != nil {
+		})
+	}
+	for _, ix := range indexes {
+		mu.Lock()
+		failed := len(errs) > 0
+		mu.Unlock()
+		if failed {
+			break
+		}
+		next <- ix
+	}
+	close(next)
+	wg.Wait()
+	return built, errors.Join(errs...)
+}
+
+// restoreIndex builds ix and forgets its record, in one transaction.
+func (s *Store) restoreIndex(ctx context.Context, ix tableIndex) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if s.dialect == postgresDialect {
+			// The sort of a build in memory rather than in runs on
+			// disk; for this transaction only.
+			if _, err := tx.ExecContext(ctx, `SET LOCAL maintenance_work_mem = '256MB'`); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = $1`, ix.name)
-			return err
-		})
-		if err != nil {
-			return i, fmt.Errorf("restore index %s: %w", ix.name, err)
 		}
-	}
-	return len(indexes), nil
+		if _, err := tx.ExecContext(ctx, ix.definition); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = $1`, ix.name)
+		return err
+	})
 }
 
 // tableIndex is an index, or on PostgreSQL a foreign key, that a bulk load

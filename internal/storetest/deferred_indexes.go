@@ -157,6 +157,35 @@ func testDeferIndexes(t *testing.T, open Opener) {
 	}
 }
 
+// testRestoreIndexesFailure: an index that cannot be built stops the
+// restore, which says which one, counts those it built, and leaves it and
+// those it did not reach recorded, for the next restore to build.
+func testRestoreIndexesFailure(t *testing.T, open Opener) {
+	ctx := context.Background()
+	st, dsn := migratedStore(t, open)
+	if _, err := st.DeferIndexes(ctx, "patrons", "grants", "audit_events"); err != nil {
+		t.Fatal(err)
+	}
+	execRaw(t, dsn, `INSERT INTO deferred_indexes (name, table_name, definition)
+		VALUES ('patrons_broken', 'patrons', 'CREATE INDEX patrons_broken ON patrons (no_such_column)')`)
+	recorded := len(ReadRows(t, dsn, `SELECT name FROM deferred_indexes`))
+
+	built, err := st.RestoreIndexes(ctx)
+	if err == nil || !strings.Contains(err.Error(), "patrons_broken") {
+		t.Fatalf("got %v, want the failure of patrons_broken", err)
+	}
+	left := ReadRows(t, dsn, `SELECT name FROM deferred_indexes`)
+	if built+len(left) != recorded || !slices.ContainsFunc(left, func(r []string) bool { return r[0] == "patrons_broken" }) {
+		t.Errorf("got %d built and %v left of %d, want the rest left, patrons_broken among them", built, left, recorded)
+	}
+
+	execRaw(t, dsn, `DELETE FROM deferred_indexes WHERE name = 'patrons_broken'`)
+	if n, err := st.RestoreIndexes(ctx); err != nil || n != len(left)-1 {
+		t.Errorf("restore again: got %d, %v; want %d built", n, err, len(left)-1)
+	}
+	checkFullSchema(t, open, dsn)
+}
+
 // containsWord reports whether word is one of s's names (letters, digits, _).
 func containsWord(s, word string) bool {
 	return slices.Contains(strings.FieldsFunc(s, func(r rune) bool {

@@ -91,6 +91,7 @@ func Run(t *testing.T, open Opener) {
 		{"Network", testNetwork},
 		{"BulkCreate", testBulkCreate},
 		{"DeferIndexes", testDeferIndexes},
+		{"RestoreIndexesFailure", testRestoreIndexesFailure},
 		{"DeleteOwnAccount", testDeleteOwnAccount},
 		{"ConcurrentJobClaims", testConcurrentJobClaims},
 		{"JobLeaseExpires", testJobLeaseExpires},
