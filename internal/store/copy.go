@@ -207,10 +207,6 @@ func skippedColumn(table, column string) bool {
 // copyBatch is the number of rows read at once, and written in one transaction.
 const copyBatch = 5000
 
-// postgresMaxParams bounds the parameters of one INSERT into PostgreSQL,
-// which accepts 65,535: past a few hundred rows, a statement is no faster per row.
-const postgresMaxParams = 2000
-
 // columnKind is how a column's values travel. The drivers give back each
 // engine's types: SQLite's BOOLEAN comes as an int64 0 or 1, PostgreSQL's as a
 // bool; TIMESTAMP as a time.Time from both. Civil dates are TEXT on both.
@@ -559,9 +555,8 @@ func (s *Store) emptyAtStart(ctx context.Context, t copyTable) (bool, error) {
 	if s.dialect != postgresDialect {
 		return false, nil
 	}
-	var used bool
-	// #nosec G202 -- table names come from copyTables.
-	if err := s.writePool.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+t.name+`)`).Scan(&used); err != nil {
+	used, err := hasRows(ctx, s.writePool, t.name)
+	if err != nil {
 		return false, fmt.Errorf("read the target: %w", err)
 	}
 	return !used, nil
@@ -689,52 +684,10 @@ func (s *Store) writePage(ctx context.Context, t copyTable, page [][]any, fresh 
 	written := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		if s.dialect == postgresDialect {
-			written, err = insertManyRows(ctx, tx, t, page)
-		} else {
-			written, err = s.insertRowsSQLite(ctx, tx, t, page)
-		}
+		written, err = s.insertRowsSQLite(ctx, tx, t, page)
 		return err
 	})
 	return written, err
-}
-
-// insertSQL inserts n rows, skipping those whose key is already there.
-func (t copyTable) insertSQL(n int) string {
-	names := make([]string, len(t.columns))
-	for i, c := range t.columns {
-		names[i] = c.name
-	}
-	values := make([]string, n)
-	for i := range values {
-		values[i] = "(" + placeholders(i*len(t.columns)+1, len(t.columns)) + ")"
-	}
-	return fmt.Sprintf(`INSERT INTO %s (%s) VALUES %s ON CONFLICT (%s) DO NOTHING`,
-		t.name, strings.Join(names, ", "), strings.Join(values, ", "), strings.Join(t.key, ", "))
-}
-
-// insertManyRows inserts a page into PostgreSQL a few hundred rows per
-// statement: each statement is a round trip to the server.
-func insertManyRows(ctx context.Context, tx *sql.Tx, t copyTable, page [][]any) (int, error) {
-	perInsert := max(1, postgresMaxParams/len(t.columns))
-	written := 0
-	for start := 0; start < len(page); start += perInsert {
-		rows := page[start:min(start+perInsert, len(page))]
-		args := make([]any, 0, len(rows)*len(t.columns))
-		for _, row := range rows {
-			args = append(args, row...)
-		}
-		res, err := tx.ExecContext(ctx, t.insertSQL(len(rows)), args...)
-		if err != nil {
-			return written, err
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return written, err
-		}
-		written += int(n)
-	}
-	return written, nil
 }
 
 // insertRowsSQLite inserts a page into SQLite a row at a time through one

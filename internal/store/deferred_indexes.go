@@ -25,9 +25,8 @@ func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error)
 	dropped := 0
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, table := range tables {
-			var used bool
-			// #nosec G202 -- table names come from the callers' own lists, never from input.
-			if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&used); err != nil {
+			used, err := hasRows(ctx, tx, table)
+			if err != nil {
 				return fmt.Errorf("%s: %w", table, err)
 			}
 			if used {
@@ -59,11 +58,9 @@ func (s *Store) DeferIndexes(ctx context.Context, tables ...string) (int, error)
 // RestoreIndexes builds every index recorded by DeferIndexes, each in its
 // own transaction with its record, and returns how many it built.
 func (s *Store) RestoreIndexes(ctx context.Context) (int, error) {
-	// Indexes first, the trigram index leading (the longest build): a
-	// foreign key checks its rows through them.
+	// The trigram index leads, the longest build.
 	rows, err := s.writePool.QueryContext(ctx, `SELECT name, definition FROM deferred_indexes
-		ORDER BY CASE WHEN definition LIKE 'ALTER TABLE %' THEN 2 WHEN definition LIKE '% USING gin %' THEN 0 ELSE 1 END,
-		table_name, name`)
+		ORDER BY CASE WHEN definition LIKE '% USING gin %' THEN 0 ELSE 1 END, table_name, name`)
 	if err != nil {
 		return 0, fmt.Errorf("restore indexes: %w", err)
 	}
@@ -73,6 +70,7 @@ func (s *Store) RestoreIndexes(ctx context.Context) (int, error) {
 		if err := r.Scan(&ix.name, &ix.definition); err != nil {
 			return err
 		}
+		// Indexes first: a foreign key checks its rows through them.
 		if strings.HasPrefix(ix.definition, "ALTER TABLE ") {
 			foreignKeys = append(foreignKeys, ix)
 		} else {
@@ -154,6 +152,14 @@ func (s *Store) restoreIndex(ctx context.Context, ix tableIndex) error {
 		_, err := tx.ExecContext(ctx, `DELETE FROM deferred_indexes WHERE name = $1`, ix.name)
 		return err
 	})
+}
+
+// hasRows tells whether table holds a row.
+func hasRows(ctx context.Context, q queryer, table string) (bool, error) {
+	var used bool
+	// #nosec G202 -- table names come from the callers' own lists, never from input.
+	err := q.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM `+table+`)`).Scan(&used)
+	return used, err
 }
 
 // tableIndex is an index, or on PostgreSQL a foreign key, that a bulk load
